@@ -1,0 +1,121 @@
+//! # rolegate-core
+//!
+//! The permission engine of rolegate: one place that decides who may see and change which
+//! objects and fields of a Twenty-style CRM workspace.
+//!
+//! * [`Snapshot`]: the `rolegate/v1` source of truth (contract §1), strictly parsed and
+//!   validated ([`validate()`]), every problem reported with a stable code and a JSON path.
+//! * [`Policy`]: compiled once from a snapshot; decisions are constant-time, allocation-free
+//!   lookups ([`Policy::can_field`]). [`Principal`]s resolve to a [`Subject`] (contract §2).
+//! * [`view::effective_view`] (contract §3) and [`explain::explain`] (the deciding level).
+//! * [`ops`]: the management operations of contract §5 as pure functions.
+//! * [`redact`] and [`write`]: record redaction and write checks for the browser package and
+//!   the gateway.
+//! * [`testing`]: policy tests (contract §4), shared by the CLI and the other runtimes.
+
+pub mod error;
+pub mod explain;
+pub mod flags;
+pub mod model;
+pub mod ops;
+pub mod policy;
+pub mod principal;
+pub mod redact;
+mod shape;
+pub mod testing;
+pub mod validate;
+pub mod view;
+pub mod write;
+
+pub use error::{codes, Error, Issue, Result};
+pub use flags::{Flag, FlagKind};
+pub use model::Snapshot;
+pub use policy::{FieldId, ObjectId, Policy, Subject};
+pub use principal::{Principal, Status};
+pub use validate::validate;
+
+use serde::{Deserialize, Serialize};
+
+/// The four record operations. Insert is gated by `Update`, restore by `SoftDelete`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Op {
+    Read = 0,
+    Update = 1,
+    SoftDelete = 2,
+    Destroy = 3,
+}
+
+impl Op {
+    pub const ALL: [Op; 4] = [Op::Read, Op::Update, Op::SoftDelete, Op::Destroy];
+
+    /// Parses `read`, `update`, `softDelete`, `destroy`, and the aliases `create`/`insert`
+    /// (gated by update) and `restore` (gated by soft delete).
+    pub fn parse(s: &str) -> Option<Op> {
+        Some(match s {
+            "read" => Op::Read,
+            "update" | "create" | "insert" => Op::Update,
+            "softDelete" | "restore" => Op::SoftDelete,
+            "destroy" => Op::Destroy,
+            _ => return None,
+        })
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::Read => "read",
+            Op::Update => "update",
+            Op::SoftDelete => "softDelete",
+            Op::Destroy => "destroy",
+        }
+    }
+    /// The key of this operation in object rules and views (`canRead`, ...).
+    pub fn rule_key(self) -> &'static str {
+        match self {
+            Op::Read => "canRead",
+            Op::Update => "canUpdate",
+            Op::SoftDelete => "canSoftDelete",
+            Op::Destroy => "canDestroy",
+        }
+    }
+}
+
+impl Snapshot {
+    /// Parses and validates snapshot JSON. Every shape error (unknown, missing or mistyped
+    /// key) is reported with its path; then every semantic error of contract §1.
+    pub fn from_json(json: &str) -> Result<Snapshot> {
+        let value: serde_json::Value = serde_json::from_str(json).map_err(|e| {
+            Error::one(
+                codes::INVALID_JSON,
+                "",
+                format!("snapshot is not valid JSON: {e}"),
+            )
+        })?;
+        Self::from_value(&value)
+    }
+
+    /// Like [`Snapshot::from_json`], from an already parsed value.
+    pub fn from_value(value: &serde_json::Value) -> Result<Snapshot> {
+        let s = Self::parse_unvalidated(value)?;
+        let issues = validate::validate(&s);
+        if issues.is_empty() {
+            Ok(s)
+        } else {
+            Err(Error::from_issues(issues))
+        }
+    }
+
+    /// Shape check and typed parse only (no semantic validation).
+    pub fn parse_unvalidated(value: &serde_json::Value) -> Result<Snapshot> {
+        let mut issues = Vec::new();
+        shape::check(&shape::SNAPSHOT, value, "", &mut issues);
+        if !issues.is_empty() {
+            return Err(Error::from_issues(issues));
+        }
+        Snapshot::deserialize(value)
+            .map_err(|e| Error::one(codes::INVALID_ARG, "", format!("invalid snapshot: {e}")))
+    }
+
+    pub fn to_json_pretty(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}

@@ -1,0 +1,528 @@
+//! The compiled policy: built once from a validated snapshot; every decision afterwards is a
+//! constant-time lookup with no allocation.
+
+use crate::error::{codes, Error, Result};
+use crate::flags::{Flag, SETTINGS_MASK, TOOLS_MASK};
+use crate::model::*;
+use crate::principal::{Principal, Status};
+use crate::Op;
+use rustc_hash::FxHashMap;
+
+/// Index of an object in the policy (schema order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjectId(pub u32);
+
+/// Index of a field within its object: declared fields in schema order, then the implicit
+/// fields `id`, `createdAt`, `updatedAt`, `deletedAt`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FieldId(pub u32);
+
+/// Objects whose permissions Twenty computes by a fixed rule (twenty-permissions §2.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectKind {
+    /// Any other object (system objects default to allowed).
+    Regular,
+    /// `workflow`, `workflowRun`, `workflowVersion`: settings-admin OR WORKFLOWS; rules ignored.
+    Workflow,
+    /// `workspaceMember`: always readable; writes need settings-admin OR WORKSPACE_MEMBERS.
+    WorkspaceMember,
+    /// `agentChatThread`: additionally needs AI tool access.
+    AgentChatThread,
+}
+
+impl ObjectKind {
+    pub fn of(name: &str) -> ObjectKind {
+        match name {
+            "workflow" | "workflowRun" | "workflowVersion" => ObjectKind::Workflow,
+            "workspaceMember" => ObjectKind::WorkspaceMember,
+            "agentChatThread" => ObjectKind::AgentChatThread,
+            _ => ObjectKind::Regular,
+        }
+    }
+    /// Whether field rules apply on objects of this kind.
+    pub fn applies_field_permissions(self) -> bool {
+        self != ObjectKind::Workflow
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct CRelation {
+    pub kind: RelationKind,
+    pub target: ObjectId,
+    pub inverse: FieldId,
+    pub join_column: Option<Box<str>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CField {
+    pub name: Box<str>,
+    pub field_type: Box<str>,
+    pub implicit: bool,
+    pub relation: Option<CRelation>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CObject {
+    pub name: Box<str>,
+    pub plural: Box<str>,
+    pub is_system: bool,
+    pub kind: ObjectKind,
+    pub label_field: Option<FieldId>,
+    pub fields: Vec<CField>,
+    /// Number of declared (non-implicit) fields; implicit ones follow.
+    pub declared: u32,
+    field_index: FxHashMap<Box<str>, FieldId>,
+    join_index: FxHashMap<Box<str>, FieldId>,
+    offset: u32,
+}
+
+impl CObject {
+    pub fn field_id(&self, name: &str) -> Option<FieldId> {
+        self.field_index.get(name).copied()
+    }
+    /// The relation field whose join column is `column` (`companyId` → `company`).
+    pub fn join_column_field(&self, column: &str) -> Option<FieldId> {
+        self.join_index.get(column).copied()
+    }
+    pub fn field(&self, id: FieldId) -> &CField {
+        &self.fields[id.0 as usize]
+    }
+    pub fn field_ids(&self) -> impl Iterator<Item = FieldId> {
+        (0..self.fields.len() as u32).map(FieldId)
+    }
+}
+
+const OBJ_BITS: [u8; 4] = [1, 2, 4, 8];
+const F_READ: u8 = 1;
+const F_UPDATE: u8 = 2;
+
+#[derive(Debug, Clone)]
+struct CRole {
+    id: Box<str>,
+    flags: u32,
+    /// Per object: bit 0 read, 1 update, 2 soft delete, 3 destroy.
+    objects: Box<[u8]>,
+    /// Per field (object offset + field index): bit 0 read, bit 1 update.
+    fields: Box<[u8]>,
+}
+
+#[derive(Debug, Clone)]
+struct CApiKey {
+    role: Option<u16>,
+    expires_at: Option<i64>,
+    revoked: bool,
+}
+
+/// A resolved principal: up to two roles (intersection) and a status. `Copy`, no allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Subject {
+    roles: [u16; 2],
+    len: u8,
+    status: Status,
+}
+
+impl Subject {
+    fn none(status: Status) -> Subject {
+        Subject { roles: [0; 2], len: 0, status }
+    }
+    fn of(roles: &[u16]) -> Subject {
+        let mut s = Subject { roles: [0; 2], len: 0, status: Status::Active };
+        for &r in roles {
+            if !s.roles[..s.len as usize].contains(&r) {
+                s.roles[s.len as usize] = r;
+                s.len += 1;
+            }
+        }
+        s
+    }
+    pub fn status(&self) -> Status {
+        self.status
+    }
+    #[inline]
+    fn role_slice(&self) -> &[u16] {
+        &self.roles[..self.len as usize]
+    }
+}
+
+/// A compiled, immutable policy for one snapshot.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    snapshot: Snapshot,
+    objects: Vec<CObject>,
+    by_singular: FxHashMap<Box<str>, ObjectId>,
+    by_plural: FxHashMap<Box<str>, ObjectId>,
+    roles: Vec<CRole>,
+    role_index: FxHashMap<Box<str>, u16>,
+    members: FxHashMap<Box<str>, Option<u16>>,
+    api_keys: FxHashMap<Box<str>, CApiKey>,
+    agents: FxHashMap<Box<str>, Option<u16>>,
+    workflows: FxHashMap<Box<str>, Option<u16>>,
+    default_role: Option<u16>,
+    keys_without_role: ApiKeysWithoutRole,
+}
+
+/// Object-level permissions of one role on one object, per Twenty's algorithm
+/// (twenty-permissions §2.3). Shared by compilation and `explain`.
+pub(crate) fn role_object_perms(role: &Role, obj: &ObjectMeta) -> [bool; 4] {
+    let flags = role_flags(role);
+    let kind = ObjectKind::of(&obj.name_singular);
+    let rule = role.object_permissions.iter().find(|r| r.object == obj.name_singular);
+    match kind {
+        ObjectKind::Workflow => {
+            let gate = flags & Flag::WORKFLOWS.bit() != 0;
+            [gate; 4]
+        }
+        ObjectKind::WorkspaceMember => {
+            let gate = flags & Flag::WORKSPACE_MEMBERS.bit() != 0;
+            [true, gate, gate, gate]
+        }
+        _ => {
+            let mut out = [false; 4];
+            for op in Op::ALL {
+                let default = if obj.is_system { true } else { role_default(role, op) };
+                out[op as usize] = rule.and_then(|r| r.get(op)).unwrap_or(default);
+            }
+            if kind == ObjectKind::AgentChatThread && flags & Flag::AI.bit() == 0 {
+                out = [false; 4];
+            }
+            out
+        }
+    }
+}
+
+pub(crate) fn role_default(role: &Role, op: Op) -> bool {
+    match op {
+        Op::Read => role.can_read_all_object_records,
+        Op::Update => role.can_update_all_object_records,
+        Op::SoftDelete => role.can_soft_delete_all_object_records,
+        Op::Destroy => role.can_destroy_all_object_records,
+    }
+}
+
+/// Flags a role holds: all settings flags with `canUpdateAllSettings`, all tool flags with
+/// `canAccessAllTools`, plus the listed ones.
+pub(crate) fn role_flags(role: &Role) -> u32 {
+    let mut bits = 0;
+    if role.can_update_all_settings {
+        bits |= SETTINGS_MASK;
+    }
+    if role.can_access_all_tools {
+        bits |= TOOLS_MASK;
+    }
+    for f in &role.permission_flags {
+        if let Some(flag) = Flag::parse(f) {
+            bits |= flag.bit();
+        }
+    }
+    bits
+}
+
+impl Policy {
+    /// Validates and compiles a snapshot.
+    pub fn compile(snapshot: Snapshot) -> Result<Policy> {
+        let issues = crate::validate::validate(&snapshot);
+        if !issues.is_empty() {
+            return Err(Error::from_issues(issues));
+        }
+        Ok(Self::compile_validated(snapshot))
+    }
+
+    /// Parses, validates and compiles snapshot JSON.
+    pub fn from_json(json: &str) -> Result<Policy> {
+        Self::compile(Snapshot::from_json(json)?)
+    }
+
+    fn compile_validated(snapshot: Snapshot) -> Policy {
+        let mut by_singular = FxHashMap::default();
+        let mut by_plural = FxHashMap::default();
+        for (i, o) in snapshot.objects.iter().enumerate() {
+            by_singular.insert(o.name_singular.as_str().into(), ObjectId(i as u32));
+            by_plural.insert(o.name_plural.as_str().into(), ObjectId(i as u32));
+        }
+        let mut objects = Vec::with_capacity(snapshot.objects.len());
+        let mut offset = 0u32;
+        for o in &snapshot.objects {
+            let mut fields: Vec<CField> = Vec::with_capacity(o.fields.len() + IMPLICIT_FIELDS.len());
+            for f in &o.fields {
+                let relation = f.relation.as_ref().and_then(|r| {
+                    let target = *by_singular.get(r.target.as_str())?;
+                    let t = &snapshot.objects[target.0 as usize];
+                    let inverse = t.fields.iter().position(|x| x.name == r.inverse)?;
+                    Some(CRelation {
+                        kind: r.kind,
+                        target,
+                        inverse: FieldId(inverse as u32),
+                        join_column: r.join_column.as_deref().map(Into::into),
+                    })
+                });
+                fields.push(CField {
+                    name: f.name.as_str().into(),
+                    field_type: f.field_type.as_str().into(),
+                    implicit: false,
+                    relation,
+                });
+            }
+            for name in IMPLICIT_FIELDS {
+                let ty = if name == "id" { "UUID" } else { "DATE_TIME" };
+                fields.push(CField { name: name.into(), field_type: ty.into(), implicit: true, relation: None });
+            }
+            let field_index: FxHashMap<Box<str>, FieldId> =
+                fields.iter().enumerate().map(|(i, f)| (f.name.clone(), FieldId(i as u32))).collect();
+            let join_index = fields
+                .iter()
+                .enumerate()
+                .filter_map(|(i, f)| Some((f.relation.as_ref()?.join_column.clone()?, FieldId(i as u32))))
+                .collect();
+            let label_field = o.label_identifier_field.as_deref().and_then(|l| field_index.get(l).copied());
+            let n = fields.len() as u32;
+            objects.push(CObject {
+                name: o.name_singular.as_str().into(),
+                plural: o.name_plural.as_str().into(),
+                is_system: o.is_system,
+                kind: ObjectKind::of(&o.name_singular),
+                label_field,
+                declared: o.fields.len() as u32,
+                fields,
+                field_index,
+                join_index,
+                offset,
+            });
+            offset += n;
+        }
+        let total_fields = offset as usize;
+
+        let mut roles = Vec::with_capacity(snapshot.roles.len());
+        let mut role_index = FxHashMap::default();
+        let obj_pos: FxHashMap<&str, usize> =
+            snapshot.objects.iter().enumerate().map(|(i, o)| (o.name_singular.as_str(), i)).collect();
+        for (ri, role) in snapshot.roles.iter().enumerate() {
+            role_index.insert(role.id.as_str().into(), ri as u16);
+            let mut obits = vec![0u8; objects.len()];
+            let mut fbits = vec![0u8; total_fields];
+            // field rules by (object index, field index)
+            let mut restrictions: FxHashMap<(usize, usize), (Option<bool>, Option<bool>)> = FxHashMap::default();
+            for fr in &role.field_permissions {
+                if let Some(&oi) = obj_pos.get(fr.object.as_str()) {
+                    if let Some(fi) = snapshot.objects[oi].fields.iter().position(|f| f.name == fr.field) {
+                        restrictions.insert((oi, fi), (fr.can_read, fr.can_update));
+                    }
+                }
+            }
+            for (oi, (o, co)) in snapshot.objects.iter().zip(&objects).enumerate() {
+                let perms = role_object_perms(role, o);
+                let mut b = 0u8;
+                for op in Op::ALL {
+                    if perms[op as usize] {
+                        b |= OBJ_BITS[op as usize];
+                    }
+                }
+                obits[oi] = b;
+                let afp = co.kind.applies_field_permissions();
+                for (fi, f) in co.fields.iter().enumerate() {
+                    let (rr, ru) = if afp && !f.implicit {
+                        restrictions.get(&(oi, fi)).copied().unwrap_or((None, None))
+                    } else {
+                        (None, None)
+                    };
+                    let is_label = co.label_field == Some(FieldId(fi as u32));
+                    let read = perms[0] && (rr != Some(false) || is_label);
+                    let update = perms[1] && ru != Some(false) && read;
+                    fbits[co.offset as usize + fi] = (read as u8 * F_READ) | (update as u8 * F_UPDATE);
+                }
+            }
+            roles.push(CRole {
+                id: role.id.as_str().into(),
+                flags: role_flags(role),
+                objects: obits.into_boxed_slice(),
+                fields: fbits.into_boxed_slice(),
+            });
+        }
+        let rid = |id: &Option<String>| id.as_deref().and_then(|r| role_index.get(r).copied());
+        let members = snapshot.members.iter().map(|m| (m.id.as_str().into(), rid(&m.role_id))).collect();
+        let api_keys = snapshot
+            .api_keys
+            .iter()
+            .map(|k| {
+                (
+                    k.id.as_str().into(),
+                    CApiKey {
+                        role: rid(&k.role_id),
+                        expires_at: k.expires_at.as_deref().and_then(parse_timestamp),
+                        revoked: k.revoked_at.is_some(),
+                    },
+                )
+            })
+            .collect();
+        let agents = snapshot.agents.iter().map(|a| (a.id.as_str().into(), rid(&a.role_id))).collect();
+        let workflows = snapshot.workflows.iter().map(|w| (w.id.as_str().into(), rid(&w.role_id))).collect();
+        let default_role = role_index.get(snapshot.default_role_id.as_str()).copied();
+        let keys_without_role = snapshot.options.api_keys_without_role;
+        Policy {
+            snapshot,
+            objects,
+            by_singular,
+            by_plural,
+            roles,
+            role_index,
+            members,
+            api_keys,
+            agents,
+            workflows,
+            default_role,
+            keys_without_role,
+        }
+    }
+
+    pub fn snapshot(&self) -> &Snapshot {
+        &self.snapshot
+    }
+    pub fn revision(&self) -> u64 {
+        self.snapshot.revision
+    }
+    pub fn workspace_id(&self) -> &str {
+        &self.snapshot.workspace_id
+    }
+    pub fn objects(&self) -> &[CObject] {
+        &self.objects
+    }
+    pub fn object(&self, id: ObjectId) -> &CObject {
+        &self.objects[id.0 as usize]
+    }
+    pub fn object_id(&self, name_singular: &str) -> Option<ObjectId> {
+        self.by_singular.get(name_singular).copied()
+    }
+    pub fn object_id_by_plural(&self, name_plural: &str) -> Option<ObjectId> {
+        self.by_plural.get(name_plural).copied()
+    }
+    pub fn field_id(&self, object: ObjectId, name: &str) -> Option<FieldId> {
+        self.objects[object.0 as usize].field_id(name)
+    }
+
+    /// Resolves names to ids, with precise errors for unknown names.
+    pub fn resolve_names(&self, object: &str, field: Option<&str>) -> Result<(ObjectId, Option<FieldId>)> {
+        let oid = self.object_id(object).ok_or_else(|| {
+            Error::one(codes::OBJECT_METADATA_NOT_FOUND, "object", format!("unknown object \"{object}\""))
+        })?;
+        let fid = match field {
+            None => None,
+            Some(f) => Some(self.field_id(oid, f).ok_or_else(|| {
+                Error::one(codes::FIELD_METADATA_NOT_FOUND, "field", format!("unknown field \"{object}.{f}\""))
+            })?),
+        };
+        Ok((oid, fid))
+    }
+
+    /// The role ids (as in the snapshot) a subject uses.
+    pub fn subject_roles(&self, s: &Subject) -> Vec<&str> {
+        s.role_slice().iter().map(|&r| &*self.roles[r as usize].id).collect()
+    }
+
+    /// Resolves a principal (contract §2). `now` is Unix seconds, used for API-key expiry.
+    /// A principal that is not in the snapshot is an `UNKNOWN_PRINCIPAL` error.
+    pub fn resolve(&self, p: &Principal, now: i64) -> Result<Subject> {
+        let unknown = |what: &str, id: &str| {
+            Error::one(codes::UNKNOWN_PRINCIPAL, "principal", format!("{what} \"{id}\" is not in the snapshot"))
+        };
+        let role_of = |r: Option<u16>| r.map(|r| Subject::of(&[r])).unwrap_or(Subject::none(Status::NoRole));
+        Ok(match p {
+            Principal::Role(r) => Subject::of(&[*self.role_index.get(r.as_str()).ok_or_else(|| unknown("role", r))?]),
+            Principal::Member(m) => role_of(*self.members.get(m.as_str()).ok_or_else(|| unknown("member", m))?),
+            Principal::ApiKey(k) => {
+                let key = self.api_keys.get(k.as_str()).ok_or_else(|| unknown("API key", k))?;
+                if key.revoked {
+                    Subject::none(Status::Revoked)
+                } else if key.expires_at.is_some_and(|e| now >= e) {
+                    Subject::none(Status::Expired)
+                } else {
+                    match (key.role, self.keys_without_role) {
+                        (Some(r), _) => Subject::of(&[r]),
+                        (None, ApiKeysWithoutRole::DefaultRole) => role_of(self.default_role),
+                        (None, ApiKeysWithoutRole::Deny) => Subject::none(Status::NoRole),
+                    }
+                }
+            }
+            Principal::Agent(a) => role_of(*self.agents.get(a.as_str()).ok_or_else(|| unknown("agent", a))?),
+            Principal::AgentInWorkflow { agent, workflow } => {
+                let a = *self.agents.get(agent.as_str()).ok_or_else(|| unknown("agent", agent))?;
+                let w = *self.workflows.get(workflow.as_str()).ok_or_else(|| unknown("workflow", workflow))?;
+                match (a, w) {
+                    (Some(a), Some(w)) => Subject::of(&[a, w]),
+                    _ => Subject::none(Status::NoRole),
+                }
+            }
+            Principal::AgentOnBehalfOf { agent, member } => {
+                let a = *self.agents.get(agent.as_str()).ok_or_else(|| unknown("agent", agent))?;
+                let m = *self.members.get(member.as_str()).ok_or_else(|| unknown("member", member))?;
+                match (a, m) {
+                    (Some(a), Some(m)) => Subject::of(&[a, m]),
+                    _ => Subject::none(Status::NoRole),
+                }
+            }
+        })
+    }
+
+    /// Object-level decision. Insert is `Op::Update`, restore is `Op::SoftDelete`.
+    #[inline]
+    pub fn can_object(&self, s: &Subject, object: ObjectId, op: Op) -> bool {
+        let bit = OBJ_BITS[op as usize];
+        let o = object.0 as usize;
+        let roles = s.role_slice();
+        !roles.is_empty() && roles.iter().all(|&r| self.roles[r as usize].objects.get(o).is_some_and(|b| b & bit != 0))
+    }
+
+    /// Field-level decision for read or update (soft delete and destroy are object-level).
+    #[inline]
+    pub fn can_field(&self, s: &Subject, object: ObjectId, field: FieldId, op: Op) -> bool {
+        let bit = match op {
+            Op::Read => F_READ,
+            Op::Update => F_UPDATE,
+            Op::SoftDelete | Op::Destroy => return self.can_object(s, object, op),
+        };
+        let Some(obj) = self.objects.get(object.0 as usize) else { return false };
+        let idx = obj.offset as usize + field.0 as usize;
+        let roles = s.role_slice();
+        !roles.is_empty()
+            && (field.0 as usize) < obj.fields.len()
+            && roles.iter().all(|&r| self.roles[r as usize].fields[idx] & bit != 0)
+    }
+
+    #[inline]
+    pub fn has_flag(&self, s: &Subject, flag: Flag) -> bool {
+        let roles = s.role_slice();
+        !roles.is_empty() && roles.iter().all(|&r| self.roles[r as usize].flags & flag.bit() != 0)
+    }
+
+    /// Decision by names: unknown object or field names are errors, never `false` or `true`.
+    pub fn check(&self, s: &Subject, object: &str, field: Option<&str>, op: Op) -> Result<bool> {
+        let (o, f) = self.resolve_names(object, field)?;
+        Ok(match f {
+            Some(f) => self.can_field(s, o, f, op),
+            None => self.can_object(s, o, op),
+        })
+    }
+
+    /// Approximate heap memory of the compiled tables (excluding the kept snapshot).
+    pub fn memory_bytes(&self) -> usize {
+        let map_entry = |k: usize, v: usize| k + v + 16;
+        let mut n = 0;
+        for o in &self.objects {
+            n += std::mem::size_of::<CObject>() + o.name.len() + o.plural.len();
+            for f in &o.fields {
+                n += std::mem::size_of::<CField>() + f.name.len() + f.field_type.len();
+            }
+            n += o.field_index.capacity() * map_entry(16, 4) + o.join_index.capacity() * map_entry(16, 4);
+        }
+        for r in &self.roles {
+            n += std::mem::size_of::<CRole>() + r.id.len() + r.objects.len() + r.fields.len();
+        }
+        n += (self.by_singular.capacity() + self.by_plural.capacity()) * map_entry(16, 4);
+        n += self.role_index.capacity() * map_entry(16, 2);
+        n += self.members.capacity() * map_entry(16, 4);
+        n += self.api_keys.capacity() * map_entry(16, std::mem::size_of::<CApiKey>());
+        for k in self.api_keys.keys() {
+            n += k.len();
+        }
+        n += (self.agents.capacity() + self.workflows.capacity()) * map_entry(16, 4);
+        n
+    }
+}

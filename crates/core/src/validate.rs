@@ -1,0 +1,506 @@
+//! Semantic validation of a snapshot (contract §1). Reports every problem found.
+
+use crate::error::{codes, Issue};
+use crate::flags::Flag;
+use crate::model::*;
+use crate::Op;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+/// Twenty field types accepted in `fields[].type`.
+pub const FIELD_TYPES: &[&str] = &[
+    "TEXT", "NUMBER", "NUMERIC", "BOOLEAN", "DATE_TIME", "DATE", "SELECT", "MULTI_SELECT",
+    "RATING", "CURRENCY", "FULL_NAME", "EMAILS", "PHONES", "ADDRESS", "LINKS", "ACTOR",
+    "RICH_TEXT", "RICH_TEXT_V2", "RELATION", "UUID", "POSITION", "TS_VECTOR", "RAW_JSON",
+    "ARRAY", "FILES",
+];
+
+/// Sub-fields of composite field types (Twenty's `CompositeFieldTypeSubFieldsNames`).
+/// A field permission applies to the whole composite field.
+pub fn composite_subfields(field_type: &str) -> Option<&'static [&'static str]> {
+    Some(match field_type {
+        "FULL_NAME" => &["firstName", "lastName"],
+        "EMAILS" => &["primaryEmail", "additionalEmails"],
+        "PHONES" => &[
+            "primaryPhoneNumber",
+            "primaryPhoneCountryCode",
+            "primaryPhoneCallingCode",
+            "additionalPhones",
+        ],
+        "ADDRESS" => &[
+            "addressStreet1",
+            "addressStreet2",
+            "addressCity",
+            "addressState",
+            "addressCountry",
+            "addressPostcode",
+            "addressLat",
+            "addressLng",
+        ],
+        "LINKS" => &["primaryLinkUrl", "primaryLinkLabel", "secondaryLinks"],
+        "CURRENCY" => &["amountMicros", "currencyCode"],
+        "ACTOR" => &["source", "workspaceMemberId", "name", "context"],
+        "RICH_TEXT_V2" => &["blocknote", "markdown"],
+        _ => return None,
+    })
+}
+
+fn role_default(role: &Role, op: Op) -> bool {
+    match op {
+        Op::Read => role.can_read_all_object_records,
+        Op::Update => role.can_update_all_object_records,
+        Op::SoftDelete => role.can_soft_delete_all_object_records,
+        Op::Destroy => role.can_destroy_all_object_records,
+    }
+}
+
+/// The value used by the write-without-read rule: the rule's value if set, else the
+/// system-object default (true), else the role's all-objects default.
+pub(crate) fn resolved_rule_value(role: &Role, rule: &ObjectPermission, is_system: bool, op: Op) -> bool {
+    rule.get(op).unwrap_or(if is_system { true } else { role_default(role, op) })
+}
+
+/// Validates a parsed snapshot. An empty result means valid.
+pub fn validate(s: &Snapshot) -> Vec<Issue> {
+    let mut out = Vec::new();
+    if s.format != FORMAT {
+        out.push(Issue::new(
+            codes::INVALID_ARG,
+            "format",
+            format!("unsupported format \"{}\"; expected \"{FORMAT}\"", s.format),
+        ));
+    }
+    if s.workspace_id.trim().is_empty() {
+        out.push(Issue::new(codes::INVALID_ARG, "workspaceId", "workspaceId must not be empty"));
+    }
+    validate_objects(s, &mut out);
+    let role_ids = validate_roles(s, &mut out);
+    validate_principals(s, &role_ids, &mut out);
+    out
+}
+
+fn validate_objects(s: &Snapshot, out: &mut Vec<Issue>) {
+    let mut names: FxHashMap<&str, usize> = FxHashMap::default();
+    for (i, o) in s.objects.iter().enumerate() {
+        let p = format!("objects[{i}]");
+        for (key, name) in [("nameSingular", &o.name_singular), ("namePlural", &o.name_plural)] {
+            if name.is_empty() {
+                out.push(Issue::new(codes::INVALID_ARG, format!("{p}.{key}"), format!("object {key} must not be empty")));
+                continue;
+            }
+            if key == "namePlural" && name == &o.name_singular {
+                out.push(Issue::new(
+                    codes::INVALID_ARG,
+                    format!("{p}.namePlural"),
+                    format!("object \"{name}\" must have different singular and plural names"),
+                ));
+                continue;
+            }
+            if let Some(prev) = names.insert(name.as_str(), i) {
+                out.push(Issue::new(
+                    codes::INVALID_ARG,
+                    format!("{p}.{key}"),
+                    format!("object name \"{name}\" is already used by objects[{prev}]"),
+                ));
+            }
+        }
+        let mut field_names: FxHashSet<&str> = FxHashSet::default();
+        let mut join_columns: Vec<(&str, usize)> = Vec::new();
+        for (j, f) in o.fields.iter().enumerate() {
+            let fp = format!("{p}.fields[{j}]");
+            let on = &o.name_singular;
+            if f.name.is_empty() {
+                out.push(Issue::new(codes::INVALID_ARG, format!("{fp}.name"), format!("a field of object \"{on}\" has an empty name")));
+            } else if IMPLICIT_FIELDS.contains(&f.name.as_str()) {
+                out.push(Issue::new(
+                    codes::INVALID_ARG,
+                    format!("{fp}.name"),
+                    format!("\"{}\" is an implicit field of every record and cannot be declared on object \"{on}\"", f.name),
+                ));
+            } else if !field_names.insert(&f.name) {
+                out.push(Issue::new(codes::INVALID_ARG, format!("{fp}.name"), format!("field \"{on}.{}\" is declared twice", f.name)));
+            }
+            if !FIELD_TYPES.contains(&f.field_type.as_str()) {
+                out.push(Issue::new(
+                    codes::INVALID_ARG,
+                    format!("{fp}.type"),
+                    format!("unknown field type \"{}\" for field \"{on}.{}\"", f.field_type, f.name),
+                ));
+            }
+            match (&f.relation, f.field_type == "RELATION") {
+                (None, true) => out.push(Issue::new(
+                    codes::INVALID_ARG,
+                    format!("{fp}.relation"),
+                    format!("RELATION field \"{on}.{}\" needs a \"relation\"", f.name),
+                )),
+                (Some(_), false) => out.push(Issue::new(
+                    codes::INVALID_ARG,
+                    format!("{fp}.relation"),
+                    format!("field \"{on}.{}\" of type {} cannot have a \"relation\"", f.name, f.field_type),
+                )),
+                (Some(r), true) => {
+                    validate_relation(s, o, f, r, &format!("{fp}.relation"), out);
+                    if let Some(jc) = &r.join_column {
+                        join_columns.push((jc, j));
+                    }
+                }
+                (None, false) => {}
+            }
+        }
+        for (jc, j) in join_columns {
+            if field_names.contains(jc) || IMPLICIT_FIELDS.contains(&jc) {
+                out.push(Issue::new(
+                    codes::INVALID_ARG,
+                    format!("{p}.fields[{j}].relation.joinColumn"),
+                    format!("join column \"{jc}\" of object \"{}\" collides with a field name", o.name_singular),
+                ));
+            }
+        }
+        if let Some(label) = &o.label_identifier_field {
+            match o.field(label) {
+                None => out.push(Issue::new(
+                    codes::FIELD_METADATA_NOT_FOUND,
+                    format!("{p}.labelIdentifierField"),
+                    format!("label identifier field \"{label}\" is not a field of object \"{}\"", o.name_singular),
+                )),
+                Some(f) if f.relation.is_some() => out.push(Issue::new(
+                    codes::INVALID_ARG,
+                    format!("{p}.labelIdentifierField"),
+                    format!("label identifier field \"{}.{label}\" cannot be a relation", o.name_singular),
+                )),
+                Some(_) => {}
+            }
+        }
+    }
+}
+
+fn validate_relation(s: &Snapshot, o: &ObjectMeta, f: &FieldMeta, r: &Relation, p: &str, out: &mut Vec<Issue>) {
+    let here = format!("{}.{}", o.name_singular, f.name);
+    match (r.kind, &r.join_column) {
+        (RelationKind::ManyToOne, None) => out.push(Issue::new(
+            codes::INVALID_ARG,
+            format!("{p}.joinColumn"),
+            format!("MANY_TO_ONE relation \"{here}\" needs a joinColumn"),
+        )),
+        (RelationKind::OneToMany, Some(_)) => out.push(Issue::new(
+            codes::INVALID_ARG,
+            format!("{p}.joinColumn"),
+            format!("ONE_TO_MANY relation \"{here}\" cannot have a joinColumn"),
+        )),
+        (RelationKind::ManyToOne, Some(jc)) if jc.is_empty() => {
+            out.push(Issue::new(codes::INVALID_ARG, format!("{p}.joinColumn"), format!("joinColumn of \"{here}\" is empty")))
+        }
+        _ => {}
+    }
+    let Some(target) = s.object(&r.target) else {
+        out.push(Issue::new(
+            codes::OBJECT_METADATA_NOT_FOUND,
+            format!("{p}.target"),
+            format!("relation \"{here}\" targets unknown object \"{}\"", r.target),
+        ));
+        return;
+    };
+    let Some(inv) = target.field(&r.inverse) else {
+        out.push(Issue::new(
+            codes::FIELD_METADATA_NOT_FOUND,
+            format!("{p}.inverse"),
+            format!("relation \"{here}\" names inverse field \"{}.{}\", which does not exist", r.target, r.inverse),
+        ));
+        return;
+    };
+    let points_back = inv.relation.as_ref().is_some_and(|ir| {
+        ir.target == o.name_singular && ir.inverse == f.name && ir.kind != r.kind
+    });
+    if !points_back {
+        out.push(Issue::new(
+            codes::INVALID_ARG,
+            format!("{p}.inverse"),
+            format!(
+                "relation \"{here}\" and its inverse \"{}.{}\" do not point back at each other (one MANY_TO_ONE, one ONE_TO_MANY)",
+                r.target, r.inverse
+            ),
+        ));
+    }
+}
+
+/// Returns the set of valid role ids for reference checks.
+fn validate_roles<'a>(s: &'a Snapshot, out: &mut Vec<Issue>) -> FxHashSet<&'a str> {
+    let mut ids = FxHashSet::default();
+    let mut labels: FxHashMap<&str, usize> = FxHashMap::default();
+    for (i, role) in s.roles.iter().enumerate() {
+        let p = format!("roles[{i}]");
+        if role.id.is_empty() {
+            out.push(Issue::new(codes::INVALID_ARG, format!("{p}.id"), "role id must not be empty"));
+        } else if !ids.insert(role.id.as_str()) {
+            out.push(Issue::new(codes::INVALID_ARG, format!("{p}.id"), format!("role id \"{}\" is used twice", role.id)));
+        }
+        if role.label.trim().is_empty() {
+            out.push(Issue::new(codes::INVALID_ARG, format!("{p}.label"), format!("role \"{}\" has an empty label", role.id)));
+        } else if let Some(prev) = labels.insert(role.label.as_str(), i) {
+            out.push(Issue::new(
+                codes::ROLE_LABEL_ALREADY_EXISTS,
+                format!("{p}.label"),
+                format!("role \"{}\" uses label \"{}\", already used by roles[{prev}]", role.id, role.label),
+            ));
+        }
+        validate_role_rules(s, role, &p, out);
+    }
+    // Admin and default role.
+    match s.roles.iter().position(|r| r.id == s.admin_role_id) {
+        None => out.push(Issue::new(
+            codes::ADMIN_ROLE_NOT_FOUND,
+            "adminRoleId",
+            format!("adminRoleId \"{}\" names no role", s.admin_role_id),
+        )),
+        Some(i) => {
+            let a = &s.roles[i];
+            let p = format!("roles[{i}]");
+            if a.is_editable {
+                out.push(Issue::new(codes::INVALID_ARG, format!("{p}.isEditable"), format!("the Admin role \"{}\" must not be editable", a.id)));
+            }
+            for (key, v) in [
+                ("canUpdateAllSettings", a.can_update_all_settings),
+                ("canAccessAllTools", a.can_access_all_tools),
+                ("canReadAllObjectRecords", a.can_read_all_object_records),
+                ("canUpdateAllObjectRecords", a.can_update_all_object_records),
+                ("canSoftDeleteAllObjectRecords", a.can_soft_delete_all_object_records),
+                ("canDestroyAllObjectRecords", a.can_destroy_all_object_records),
+            ] {
+                if !v {
+                    out.push(Issue::new(codes::INVALID_ARG, format!("{p}.{key}"), format!("the Admin role \"{}\" must have {key} true", a.id)));
+                }
+            }
+            if a.can_be_assigned_to_agents {
+                out.push(Issue::new(
+                    codes::INVALID_ARG,
+                    format!("{p}.canBeAssignedToAgents"),
+                    format!("the Admin role \"{}\" cannot be assignable to agents", a.id),
+                ));
+            }
+            if !a.can_be_assigned_to_users {
+                out.push(Issue::new(
+                    codes::INVALID_ARG,
+                    format!("{p}.canBeAssignedToUsers"),
+                    format!("the Admin role \"{}\" must be assignable to users", a.id),
+                ));
+            }
+            if !s.members.iter().any(|m| m.role_id.as_deref() == Some(a.id.as_str())) {
+                out.push(Issue::new(
+                    codes::CANNOT_UNASSIGN_LAST_ADMIN,
+                    "members",
+                    format!("no member holds the Admin role \"{}\"; at least one must", a.id),
+                ));
+            }
+        }
+    }
+    match s.role(&s.default_role_id) {
+        None => out.push(Issue::new(
+            codes::DEFAULT_ROLE_NOT_FOUND,
+            "defaultRoleId",
+            format!("defaultRoleId \"{}\" names no role", s.default_role_id),
+        )),
+        Some(d) if !d.can_be_assigned_to_users => out.push(Issue::new(
+            codes::ROLE_CANNOT_BE_ASSIGNED_TO_USERS,
+            "defaultRoleId",
+            format!("the default role \"{}\" cannot be assigned to users", d.id),
+        )),
+        Some(_) => {}
+    }
+    ids
+}
+
+fn validate_role_rules(s: &Snapshot, role: &Role, p: &str, out: &mut Vec<Issue>) {
+    let rid = &role.id;
+    if !role.can_read_all_object_records {
+        for (key, v) in [
+            ("canUpdateAllObjectRecords", role.can_update_all_object_records),
+            ("canSoftDeleteAllObjectRecords", role.can_soft_delete_all_object_records),
+            ("canDestroyAllObjectRecords", role.can_destroy_all_object_records),
+        ] {
+            if v {
+                out.push(Issue::new(
+                    codes::CANNOT_GIVE_WRITING_PERMISSION_WITHOUT_READING_PERMISSION,
+                    format!("{p}.{key}"),
+                    format!("role \"{rid}\" cannot have {key} without canReadAllObjectRecords"),
+                ));
+            }
+        }
+    }
+    if !(role.can_be_assigned_to_users || role.can_be_assigned_to_agents || role.can_be_assigned_to_api_keys) {
+        out.push(Issue::new(
+            codes::ROLE_MUST_HAVE_AT_LEAST_ONE_TARGET,
+            format!("{p}.canBeAssignedToUsers"),
+            format!("role \"{rid}\" must be assignable to at least one of users, agents or API keys"),
+        ));
+    }
+    let mut seen_flags = FxHashSet::default();
+    for (k, flag) in role.permission_flags.iter().enumerate() {
+        let fp = format!("{p}.permissionFlags[{k}]");
+        if Flag::parse(flag).is_none() {
+            out.push(Issue::new(codes::INVALID_SETTING, fp, format!("role \"{rid}\" lists unknown permission flag \"{flag}\"")));
+        } else if !seen_flags.insert(flag.as_str()) {
+            out.push(Issue::new(codes::INVALID_SETTING, fp, format!("role \"{rid}\" lists permission flag \"{flag}\" twice")));
+        }
+    }
+    let mut seen_objects = FxHashSet::default();
+    for (k, rule) in role.object_permissions.iter().enumerate() {
+        let rp = format!("{p}.objectPermissions[{k}]");
+        let Some(obj) = s.object(&rule.object) else {
+            out.push(Issue::new(
+                codes::OBJECT_METADATA_NOT_FOUND,
+                format!("{rp}.object"),
+                format!("role \"{rid}\" has an object rule for unknown object \"{}\"", rule.object),
+            ));
+            continue;
+        };
+        if !seen_objects.insert(rule.object.as_str()) {
+            out.push(Issue::new(
+                codes::INVALID_SETTING,
+                format!("{rp}.object"),
+                format!("role \"{rid}\" has two object rules for \"{}\"", rule.object),
+            ));
+            continue;
+        }
+        if !resolved_rule_value(role, rule, obj.is_system, Op::Read) {
+            for op in [Op::Update, Op::SoftDelete, Op::Destroy] {
+                if resolved_rule_value(role, rule, obj.is_system, op) {
+                    let why = if rule.get(op).is_some() {
+                        "grants it"
+                    } else if obj.is_system {
+                        "leaves it at the system-object default (allowed); deny it explicitly"
+                    } else {
+                        "inherits it from the role's all-objects default"
+                    };
+                    out.push(Issue::new(
+                        codes::CANNOT_GIVE_WRITING_PERMISSION_ON_NON_READABLE_OBJECT,
+                        format!("{rp}.{}", op.rule_key()),
+                        format!(
+                            "role \"{rid}\" denies reading \"{}\" but its rule {why}: {} needs read",
+                            rule.object,
+                            op.rule_key()
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    let mut seen_fields = FxHashSet::default();
+    for (k, rule) in role.field_permissions.iter().enumerate() {
+        let rp = format!("{p}.fieldPermissions[{k}]");
+        let (o, f) = (&rule.object, &rule.field);
+        for (key, v) in [("canRead", rule.can_read), ("canUpdate", rule.can_update)] {
+            if v == Some(true) {
+                out.push(Issue::new(
+                    codes::ONLY_FIELD_RESTRICTION_ALLOWED,
+                    format!("{rp}.{key}"),
+                    format!("role \"{rid}\": field rule on \"{o}.{f}\" sets {key} true; field rules can only restrict (false or null)"),
+                ));
+            }
+        }
+        let Some(obj) = s.object(o) else {
+            out.push(Issue::new(
+                codes::OBJECT_METADATA_NOT_FOUND,
+                format!("{rp}.object"),
+                format!("role \"{rid}\" has a field rule for unknown object \"{o}\""),
+            ));
+            continue;
+        };
+        if obj.is_system {
+            out.push(Issue::new(
+                codes::CANNOT_ADD_FIELD_PERMISSION_ON_SYSTEM_OBJECT,
+                format!("{rp}.object"),
+                format!("role \"{rid}\" has a field rule on \"{o}.{f}\", but \"{o}\" is a system object"),
+            ));
+            continue;
+        }
+        if obj.field(f).is_none() {
+            let why = if IMPLICIT_FIELDS.contains(&f.as_str()) {
+                " (implicit fields follow the object and take no rules)"
+            } else {
+                ""
+            };
+            out.push(Issue::new(
+                codes::FIELD_METADATA_NOT_FOUND,
+                format!("{rp}.field"),
+                format!("role \"{rid}\" has a field rule for unknown field \"{o}.{f}\"{why}"),
+            ));
+            continue;
+        }
+        if !seen_fields.insert((o.as_str(), f.as_str())) {
+            out.push(Issue::new(
+                codes::INVALID_SETTING,
+                format!("{rp}.field"),
+                format!("role \"{rid}\" has two field rules for \"{o}.{f}\""),
+            ));
+        }
+    }
+}
+
+fn validate_principals(s: &Snapshot, role_ids: &FxHashSet<&str>, out: &mut Vec<Issue>) {
+    #[derive(Clone, Copy)]
+    enum Kind {
+        Member,
+        ApiKey,
+        Agent,
+        Workflow,
+    }
+    let check_role = |kind: Kind, role_id: &Option<String>, who: &str, p: &str, out: &mut Vec<Issue>| {
+        let Some(rid) = role_id else { return };
+        if !role_ids.contains(rid.as_str()) {
+            out.push(Issue::new(codes::ROLE_NOT_FOUND, format!("{p}.roleId"), format!("{who} holds unknown role \"{rid}\"")));
+            return;
+        }
+        let Some(role) = s.role(rid) else { return };
+        let (ok, code, whom) = match kind {
+            Kind::Member => (role.can_be_assigned_to_users, codes::ROLE_CANNOT_BE_ASSIGNED_TO_USERS, "users"),
+            Kind::ApiKey => (role.can_be_assigned_to_api_keys, codes::ROLE_CANNOT_BE_ASSIGNED_TO_API_KEYS, "API keys"),
+            Kind::Agent => (role.can_be_assigned_to_agents, codes::ROLE_CANNOT_BE_ASSIGNED_TO_AGENTS, "agents"),
+            Kind::Workflow => (true, "", ""),
+        };
+        if !ok {
+            out.push(Issue::new(
+                code,
+                format!("{p}.roleId"),
+                format!("{who} holds role \"{rid}\", which cannot be assigned to {whom}"),
+            ));
+        }
+    };
+    let dup = |list: &str, i: usize, id: &str, seen: &mut FxHashSet<String>, out: &mut Vec<Issue>| {
+        if id.is_empty() {
+            out.push(Issue::new(codes::INVALID_ARG, format!("{list}[{i}].id"), format!("{list}[{i}] has an empty id")));
+        } else if !seen.insert(id.to_string()) {
+            out.push(Issue::new(codes::INVALID_ARG, format!("{list}[{i}].id"), format!("id \"{id}\" is used twice in {list}")));
+        }
+    };
+    let mut seen = FxHashSet::default();
+    for (i, m) in s.members.iter().enumerate() {
+        dup("members", i, &m.id, &mut seen, out);
+        check_role(Kind::Member, &m.role_id, &format!("member \"{}\"", m.id), &format!("members[{i}]"), out);
+    }
+    let mut seen = FxHashSet::default();
+    for (i, k) in s.api_keys.iter().enumerate() {
+        let p = format!("apiKeys[{i}]");
+        dup("apiKeys", i, &k.id, &mut seen, out);
+        check_role(Kind::ApiKey, &k.role_id, &format!("API key \"{}\" ({})", k.name, k.id), &p, out);
+        for (key, v) in [("expiresAt", &k.expires_at), ("revokedAt", &k.revoked_at)] {
+            if let Some(ts) = v {
+                if parse_timestamp(ts).is_none() {
+                    out.push(Issue::new(
+                        codes::INVALID_ARG,
+                        format!("{p}.{key}"),
+                        format!("API key \"{}\": {key} \"{ts}\" is not an RFC 3339 timestamp", k.name),
+                    ));
+                }
+            }
+        }
+    }
+    let mut seen = FxHashSet::default();
+    for (i, a) in s.agents.iter().enumerate() {
+        dup("agents", i, &a.id, &mut seen, out);
+        check_role(Kind::Agent, &a.role_id, &format!("agent \"{}\"", a.id), &format!("agents[{i}]"), out);
+    }
+    let mut seen = FxHashSet::default();
+    for (i, w) in s.workflows.iter().enumerate() {
+        dup("workflows", i, &w.id, &mut seen, out);
+        check_role(Kind::Workflow, &w.role_id, &format!("workflow \"{}\"", w.id), &format!("workflows[{i}]"), out);
+    }
+}
