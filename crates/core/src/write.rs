@@ -1,1 +1,184 @@
-//! Write checks.
+//! Write checks: whether an operation is allowed at all, and every field of a body the
+//! subject may not write (including join columns and Twenty's `connect` form).
+
+use crate::model::RelationKind;
+use crate::policy::{FieldId, ObjectId, Policy, Subject};
+use crate::Op;
+use serde::Serialize;
+use serde_json::Value;
+
+/// A write operation on records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum WriteOp {
+    Create,
+    Update,
+    /// Create or update (Twenty's upsert): gated by update.
+    Upsert,
+    SoftDelete,
+    Restore,
+    Destroy,
+}
+
+impl WriteOp {
+    pub fn parse(s: &str) -> Option<WriteOp> {
+        Some(match s {
+            "create" | "insert" => WriteOp::Create,
+            "update" => WriteOp::Update,
+            "upsert" => WriteOp::Upsert,
+            "softDelete" | "delete" => WriteOp::SoftDelete,
+            "restore" => WriteOp::Restore,
+            "destroy" => WriteOp::Destroy,
+            _ => return None,
+        })
+    }
+    /// The object permission that gates it (insert needs update, restore needs soft delete).
+    pub fn gate(self) -> Op {
+        match self {
+            WriteOp::Create | WriteOp::Update | WriteOp::Upsert => Op::Update,
+            WriteOp::SoftDelete | WriteOp::Restore => Op::SoftDelete,
+            WriteOp::Destroy => Op::Destroy,
+        }
+    }
+    /// Whether a body's fields are written.
+    pub fn writes_fields(self) -> bool {
+        matches!(self, WriteOp::Create | WriteOp::Update | WriteOp::Upsert)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Violation {
+    /// The field is readable but not updatable (See only).
+    NotUpdatable,
+    /// The field cannot be read, so it cannot be written either.
+    NotReadable,
+    /// A relation into an object the subject cannot read.
+    RelationTargetNotReadable,
+    /// A one-to-many relation edits rows of a target object the subject cannot update.
+    RelationTargetNotUpdatable,
+    /// A relation value that is not `null`, an id or `{connect}` / `{disconnect}`.
+    UnsupportedRelationForm,
+    /// Not a field of the object.
+    UnknownField,
+    /// A body (or batch element) that is not a JSON object.
+    NotAnObject,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldViolation {
+    /// Path in the body, e.g. `emails` or `[2].companyId`.
+    pub path: String,
+    /// The field concerned (the relation field for a join column).
+    pub field: String,
+    pub violation: Violation,
+    /// Twenty's wording: `no permission to write field "emails" on "person"`.
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WriteCheck {
+    /// The operation is allowed and no field violates.
+    pub allowed: bool,
+    /// The object permission for the operation.
+    pub operation_allowed: bool,
+    pub violations: Vec<FieldViolation>,
+}
+
+/// Checks a write. `body` is a record, or an array of records for batch operations; it is
+/// ignored for soft delete, restore and destroy.
+pub fn check_write(policy: &Policy, s: &Subject, object: ObjectId, op: WriteOp, body: Option<&Value>) -> WriteCheck {
+    let operation_allowed = policy.can_object(s, object, op.gate());
+    let mut violations = Vec::new();
+    if op.writes_fields() {
+        match body {
+            Some(Value::Array(items)) => {
+                for (i, item) in items.iter().enumerate() {
+                    check_record(policy, s, object, item, &format!("[{i}]"), &mut violations);
+                }
+            }
+            Some(v) => check_record(policy, s, object, v, "", &mut violations),
+            None => {}
+        }
+    }
+    WriteCheck { allowed: operation_allowed && violations.is_empty(), operation_allowed, violations }
+}
+
+fn join(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() {
+        key.to_string()
+    } else {
+        format!("{prefix}.{key}")
+    }
+}
+
+fn check_record(policy: &Policy, s: &Subject, object: ObjectId, v: &Value, prefix: &str, out: &mut Vec<FieldViolation>) {
+    let obj = policy.object(object);
+    let Value::Object(map) = v else {
+        out.push(FieldViolation {
+            path: prefix.to_string(),
+            field: String::new(),
+            violation: Violation::NotAnObject,
+            message: format!("a {} record must be a JSON object", obj.name),
+        });
+        return;
+    };
+    for (key, value) in map {
+        let path = join(prefix, key);
+        let (fid, via_join) = match obj.field_id(key) {
+            Some(f) => (f, false),
+            None => match obj.join_column_field(key) {
+                Some(f) => (f, true),
+                None => {
+                    out.push(FieldViolation {
+                        path,
+                        field: key.clone(),
+                        violation: Violation::UnknownField,
+                        message: format!("unknown field \"{key}\" on \"{}\"", obj.name),
+                    });
+                    continue;
+                }
+            },
+        };
+        if let Some(v) = check_field(policy, s, object, fid, value, via_join) {
+            let f = obj.field(fid);
+            let message = match v {
+                Violation::NotReadable | Violation::NotUpdatable => {
+                    format!("no permission to write field \"{}\" on \"{}\"", f.name, obj.name)
+                }
+                Violation::RelationTargetNotReadable | Violation::RelationTargetNotUpdatable => {
+                    let target = f.relation.as_ref().map(|r| &*policy.object(r.target).name).unwrap_or("?");
+                    format!("no permission to write field \"{}\" on \"{}\": relation target \"{target}\" is not {}", f.name, obj.name,
+                        if v == Violation::RelationTargetNotReadable { "readable" } else { "updatable" })
+                }
+                _ => format!("unsupported value for relation field \"{}\" on \"{}\"", f.name, obj.name),
+            };
+            out.push(FieldViolation { path, field: f.name.to_string(), violation: v, message });
+        }
+    }
+}
+
+fn check_field(policy: &Policy, s: &Subject, object: ObjectId, fid: FieldId, value: &Value, via_join: bool) -> Option<Violation> {
+    if !policy.can_field(s, object, fid, Op::Update) {
+        return Some(if policy.can_field(s, object, fid, Op::Read) { Violation::NotUpdatable } else { Violation::NotReadable });
+    }
+    let f = policy.object(object).field(fid);
+    let rel = f.relation.as_ref()?;
+    if !policy.can_object(s, rel.target, Op::Read) {
+        return Some(Violation::RelationTargetNotReadable);
+    }
+    if rel.kind == RelationKind::OneToMany && !value.is_null() && !policy.can_object(s, rel.target, Op::Update) {
+        return Some(Violation::RelationTargetNotUpdatable);
+    }
+    if via_join {
+        return (!(value.is_string() || value.is_null())).then_some(Violation::UnsupportedRelationForm);
+    }
+    let ok = match value {
+        Value::Null | Value::String(_) => true,
+        Value::Object(m) => !m.is_empty() && m.keys().all(|k| k == "connect" || k == "disconnect"),
+        _ => false,
+    };
+    (!ok).then_some(Violation::UnsupportedRelationForm)
+}
