@@ -1,1 +1,255 @@
-fn main(){}
+//! `rolegate`: validate snapshots, inspect effective permissions, explain decisions, run
+//! policy tests, and manage roles, rules and assignments.
+//!
+//! Exit codes: 0 ok / allowed, 1 denied or failing tests, 2 invalid input.
+
+mod args;
+
+use args::*;
+use clap::Parser;
+use rolegate_core::explain::{explain, Explanation};
+use rolegate_core::ops::{apply, Operation};
+use rolegate_core::testing::run_file;
+use rolegate_core::view::{effective_view, View};
+use rolegate_core::{codes, Error, Op, Policy, Principal, Snapshot};
+use serde_json::{json, Value};
+use std::io::{Read, Write};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let format = cli.format;
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            report_error(&e, format);
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn report_error(e: &Error, format: Format) {
+    match format {
+        Format::Json => println!("{}", json!({ "error": e.issues })),
+        Format::Text => {
+            for i in &e.issues {
+                if i.path.is_empty() {
+                    eprintln!("error: {}: {}", i.code, i.message);
+                } else {
+                    eprintln!("error: {} at {}: {}", i.code, i.path, i.message);
+                }
+            }
+        }
+    }
+}
+
+fn read_input(path: &str) -> Result<String, Error> {
+    let io_err = |e: std::io::Error| Error::one(codes::INVALID_ARG, "", format!("cannot read {path}: {e}"));
+    if path == "-" {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s).map_err(io_err)?;
+        Ok(s)
+    } else {
+        std::fs::read_to_string(path).map_err(io_err)
+    }
+}
+
+fn load_snapshot(path: &str) -> Result<Snapshot, Error> {
+    Snapshot::from_json(&read_input(path)?).map_err(|mut e| {
+        for i in &mut e.issues {
+            i.message = format!("{path}: {}", i.message);
+        }
+        e
+    })
+}
+
+fn now_secs(now: &Option<String>) -> Result<i64, Error> {
+    match now {
+        None => Ok(std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0)),
+        Some(s) => s
+            .parse::<i64>()
+            .ok()
+            .or_else(|| rolegate_core::model::parse_timestamp(s))
+            .ok_or_else(|| Error::one(codes::INVALID_ARG, "--now", format!("--now \"{s}\" is neither an RFC 3339 time nor Unix seconds"))),
+    }
+}
+
+fn print_json(v: &impl serde::Serialize) {
+    println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+}
+
+fn run(cli: Cli) -> Result<u8, Error> {
+    let format = cli.format;
+    match cli.command {
+        Command::Validate(a) => {
+            let path = a.snapshot.or(a.file).ok_or_else(|| {
+                Error::one(codes::INVALID_ARG, "", "give the snapshot as FILE or --snapshot FILE")
+            })?;
+            let s = load_snapshot(&path)?;
+            let msg = format!(
+                "valid: workspace {} revision {}: {} objects, {} roles, {} members, {} API keys, {} agents, {} workflows",
+                s.workspace_id, s.revision, s.objects.len(), s.roles.len(), s.members.len(), s.api_keys.len(), s.agents.len(), s.workflows.len()
+            );
+            match format {
+                Format::Json => print_json(&json!({"valid": true, "workspaceId": s.workspace_id, "revision": s.revision})),
+                Format::Text => println!("{msg}"),
+            }
+            Ok(0)
+        }
+        Command::Effective(a) => {
+            let policy = Policy::compile(load_snapshot(&a.snapshot)?)?;
+            let principal = a.principal.principal()?;
+            let subject = policy.resolve(&principal, now_secs(&a.now)?)?;
+            let view = effective_view(&policy, &principal, &subject);
+            match format {
+                Format::Json => print_json(&view),
+                Format::Text => print_view_text(&view),
+            }
+            Ok(0)
+        }
+        Command::Explain(a) => {
+            let policy = Policy::compile(load_snapshot(&a.snapshot)?)?;
+            let principal = a.principal.principal()?;
+            let op = Op::parse(&a.op).ok_or_else(|| {
+                Error::one(codes::INVALID_ARG, "--op", format!("unknown op \"{}\" (read, update, softDelete, destroy, create, restore)", a.op))
+            })?;
+            let e = explain(&policy, &principal, now_secs(&a.now)?, &a.object, a.field.as_deref(), op)?;
+            match format {
+                Format::Json => print_json(&e),
+                Format::Text => print_explain_text(&e),
+            }
+            if e.level == rolegate_core::explain::Level::UnknownPrincipal {
+                if format == Format::Text {
+                    eprintln!("error: {}: {}", codes::UNKNOWN_PRINCIPAL, e.reason);
+                }
+                return Ok(2);
+            }
+            Ok(if e.allowed { 0 } else { 1 })
+        }
+        Command::Test(a) => {
+            let now = now_secs(&a.now)?;
+            let reports: Vec<_> = a.files.iter().map(|f| run_file(std::path::Path::new(f), now)).collect();
+            let passed: usize = reports.iter().map(|r| r.passed).sum();
+            let failed: usize = reports.iter().map(|r| r.failed).sum();
+            match format {
+                Format::Json => print_json(&json!({"passed": passed, "failed": failed, "suites": reports})),
+                Format::Text => {
+                    for r in &reports {
+                        for line in r.failure_lines() {
+                            println!("{line}");
+                        }
+                    }
+                    println!("{passed} passed, {failed} failed");
+                }
+            }
+            Ok(if failed > 0 { 1 } else { 0 })
+        }
+        Command::Role(r) => {
+            let (snapshot, out, op) = r.operation()?;
+            manage(&snapshot, out.as_deref(), op, format)
+        }
+        Command::Rule(r) => {
+            let (snapshot, out, op) = r.operation()?;
+            manage(&snapshot, out.as_deref(), op, format)
+        }
+        Command::Assign(r) => {
+            let (snapshot, out, op) = r.operation()?;
+            manage(&snapshot, out.as_deref(), op, format)
+        }
+        Command::Member(r) => {
+            let (snapshot, out, op) = r.operation()?;
+            manage(&snapshot, out.as_deref(), op, format)
+        }
+        Command::ApiKey(r) => {
+            let now = match &r.cmd {
+                ApiKeyCmd::Revoke(a) => now_secs(&a.at)?,
+            };
+            let (snapshot, out, op) = r.operation(now)?;
+            manage(&snapshot, out.as_deref(), op, format)
+        }
+        Command::Apply(a) => {
+            let op = a.operation_value()?;
+            manage(&a.snapshot, a.out.as_deref(), op, format)
+        }
+    }
+}
+
+/// Applies an operation and writes the new snapshot to `out` (or stdout).
+fn manage(snapshot_path: &str, out: Option<&str>, op: Value, format: Format) -> Result<u8, Error> {
+    let snapshot = load_snapshot(snapshot_path)?;
+    let op = Operation::from_value(&op)?;
+    let next = apply(&snapshot, &op)?;
+    let text = serde_json::to_string_pretty(&next).unwrap_or_default() + "\n";
+    match out {
+        Some(path) if path != "-" => {
+            std::fs::write(path, text)
+                .map_err(|e| Error::one(codes::INVALID_ARG, "--out", format!("cannot write {path}: {e}")))?;
+            let msg = format!("{}: {} applied; revision {} -> {}", path, op.name(), snapshot.revision, next.revision);
+            match format {
+                Format::Json => print_json(&json!({"ok": true, "op": op.name(), "revision": next.revision, "out": path})),
+                Format::Text => eprintln!("{msg}"),
+            }
+        }
+        _ => {
+            let stdout = std::io::stdout();
+            let mut lock = stdout.lock();
+            let _ = lock.write_all(text.as_bytes());
+        }
+    }
+    Ok(0)
+}
+
+fn yes(b: bool) -> &'static str {
+    if b { "yes" } else { "-" }
+}
+
+fn print_view_text(v: &View) {
+    println!(
+        "{} (status {}, roles: {}) in workspace {} revision {}",
+        principal_words(&v.principal),
+        v.status.as_str(),
+        if v.roles.is_empty() { "none".to_string() } else { v.roles.join(", ") },
+        v.workspace_id,
+        v.revision
+    );
+    println!();
+    println!("{:<22} {:>5} {:>7} {:>11} {:>8}", "object", "read", "update", "softDelete", "destroy");
+    for (name, o) in &v.objects {
+        println!("{:<22} {:>5} {:>7} {:>11} {:>8}", name, yes(o.can_read), yes(o.can_update), yes(o.can_soft_delete), yes(o.can_destroy));
+        if o.can_read {
+            let hidden: Vec<&str> = o.fields.iter().filter(|(_, f)| !f.can_read).map(|(n, _)| n.as_str()).collect();
+            let see_only: Vec<&str> = o.fields.iter().filter(|(_, f)| f.can_read && !f.can_update && o.can_update).map(|(n, _)| n.as_str()).collect();
+            if !hidden.is_empty() {
+                println!("    no access: {}", hidden.join(", "));
+            }
+            if !see_only.is_empty() {
+                println!("    see only:  {}", see_only.join(", "));
+            }
+        }
+    }
+    let flags: Vec<&str> = v.permission_flags.iter().filter(|(_, b)| **b).map(|(k, _)| k.as_str()).collect();
+    println!();
+    println!("flags: {}", if flags.is_empty() { "none".to_string() } else { flags.join(", ") });
+}
+
+fn principal_words(p: &Principal) -> String {
+    p.to_string()
+}
+
+fn print_explain_text(e: &Explanation) {
+    let target = match &e.field {
+        Some(f) => format!("{}.{}", e.object, f),
+        None => e.object.clone(),
+    };
+    println!("{} {} {} for {}", e.decision.to_uppercase(), e.op.as_str(), target, e.principal);
+    println!("  decided by: {}{}", e.level.as_str(), e.role.as_ref().map(|r| format!(" (role \"{r}\")")).unwrap_or_default());
+    println!("  because: {}", e.reason);
+    if e.roles.len() > 1 {
+        for r in &e.roles {
+            println!("  - role \"{}\": {} ({}): {}", r.role, if r.allowed { "allows" } else { "denies" }, r.level.as_str(), r.reason);
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! Runs the `rolegate` binary on the fixture and on broken inputs: messages and exit codes.
+
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn shared() -> PathBuf {
+    match std::env::var_os("ROLEGATE_SHARED") {
+        Some(p) => PathBuf::from(p),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
+    }
+}
+
+fn fixture() -> String {
+    shared().join("fixtures/workspace.json").display().to_string()
+}
+
+fn rolegate(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rolegate")).args(args).output().expect("run rolegate")
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().expect("exit code (no signal)")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn tmp(name: &str, content: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("rolegate-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, content).unwrap();
+    p.display().to_string()
+}
+
+fn no_panic(o: &Output) {
+    let e = stderr(o);
+    assert!(!e.contains("panicked") && !e.contains("RUST_BACKTRACE"), "panic: {e}");
+}
+
+#[test]
+fn validate_fixture() {
+    let o = rolegate(&["validate", &fixture()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("valid: workspace 6f1c2d3e"), "{}", stdout(&o));
+}
+
+#[test]
+fn effective_json_is_the_contract_view() {
+    let o = rolegate(&["effective", "--snapshot", &fixture(), "--api-key", "5f0c2a8e-1b7d-4c3a-9e6f-0a1b2c3d4e5f", "--format", "json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["format"], "rolegate-view/v1");
+    assert_eq!(v["principal"]["apiKey"], "5f0c2a8e-1b7d-4c3a-9e6f-0a1b2c3d4e5f");
+    assert_eq!(v["objects"]["person"]["fields"]["address"]["canRead"], false);
+    assert_eq!(v["objects"]["opportunity"]["canRead"], false);
+}
+
+#[test]
+fn effective_for_agent_in_workflow_and_unknown_principal() {
+    let o = rolegate(&["effective", "--snapshot", &fixture(), "--agent", "agent-sales", "--workflow", "wf-enrich", "--format", "json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["roles"], serde_json::json!(["sales-agent", "workflow-runner"]));
+    let o = rolegate(&["effective", "--snapshot", &fixture(), "--member", "m-nobody"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("UNKNOWN_PRINCIPAL") && stderr(&o).contains("m-nobody"), "{}", stderr(&o));
+    let o = rolegate(&["effective", "--snapshot", &fixture(), "--role", "intern", "--workflow", "wf-enrich"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("only go with --agent"), "{}", stderr(&o));
+}
+
+#[test]
+fn explain_exit_codes() {
+    let f = fixture();
+    let o = rolegate(&["explain", "--snapshot", &f, "--role", "intern", "--object", "person", "--field", "address", "--op", "read"]);
+    assert_eq!(code(&o), 1);
+    assert!(stdout(&o).contains("DENY read person.address") && stdout(&o).contains("fieldRule"), "{}", stdout(&o));
+    let o = rolegate(&["explain", "--snapshot", &f, "--role", "intern", "--object", "person", "--field", "jobTitle", "--op", "update", "--format", "json"]);
+    assert_eq!(code(&o), 0);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!((v["decision"].as_str(), v["level"].as_str()), (Some("allow"), Some("objectRule")));
+    let o = rolegate(&["explain", "--snapshot", &f, "--role", "intern", "--object", "persons", "--op", "read"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("OBJECT_METADATA_NOT_FOUND"), "{}", stderr(&o));
+    let o = rolegate(&["explain", "--snapshot", &f, "--role", "intern", "--object", "person", "--op", "delete-everything"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("unknown op"), "{}", stderr(&o));
+}
+
+#[test]
+fn broken_inputs_get_precise_errors() {
+    let text = std::fs::read_to_string(fixture()).unwrap();
+    let truncated = tmp("truncated.json", &text[..text.len() / 3]);
+    let o = rolegate(&["validate", &truncated]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("INVALID_JSON") && stderr(&o).contains("line"), "{}", stderr(&o));
+    no_panic(&o);
+
+    let mut v: Value = serde_json::from_str(&text).unwrap();
+    v["roles"][2]["canReed"] = serde_json::json!(true);
+    let o = rolegate(&["validate", &tmp("unknown-key.json", &v.to_string())]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("INVALID_ARG at roles[2].canReed") && stderr(&o).contains("role \"intern\""), "{}", stderr(&o));
+
+    let mut v: Value = serde_json::from_str(&text).unwrap();
+    v["apiKeys"][0]["roleId"] = serde_json::json!("ghost");
+    v["defaultRoleId"] = serde_json::json!("nope");
+    let o = rolegate(&["validate", &tmp("dangling.json", &v.to_string()), "--format", "json"]);
+    assert_eq!(code(&o), 2);
+    let out: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let codes: Vec<&str> = out["error"].as_array().unwrap().iter().map(|e| e["code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"ROLE_NOT_FOUND") && codes.contains(&"DEFAULT_ROLE_NOT_FOUND"), "{codes:?}");
+
+    let mut v: Value = serde_json::from_str(&text).unwrap();
+    v["roles"][2]["objectPermissions"] = serde_json::json!([{"object": "company", "canRead": false, "canUpdate": true}]);
+    let o = rolegate(&["validate", &tmp("write-without-read.json", &v.to_string())]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("CANNOT_GIVE_WRITING_PERMISSION_ON_NON_READABLE_OBJECT at roles[2].objectPermissions[0].canUpdate"), "{}", stderr(&o));
+
+    let o = rolegate(&["validate", "/nonexistent/ws.json"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("cannot read /nonexistent/ws.json"));
+    let o = rolegate(&["validate", &tmp("binary.json", "\u{0}\u{1}garbage")]);
+    assert_eq!(code(&o), 2);
+    no_panic(&o);
+    let o = rolegate(&["frobnicate"]);
+    assert_eq!(code(&o), 2);
+}
+
+#[test]
+fn policy_tests_pass_and_fail_with_the_right_exit_code() {
+    let conf = shared().join("conformance/intern-example.json").display().to_string();
+    let o = rolegate(&["test", &conf]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    assert!(stdout(&o).trim_end().ends_with("43 passed, 0 failed"), "{}", stdout(&o));
+
+    let failing = tmp(
+        "failing.json",
+        &format!(
+            r#"{{"name":"wrong on purpose","snapshot":{:?},"tests":[
+              {{"name":"intern sees addresses (false)","as":{{"role":"intern"}},"object":"person","field":"address","expect":{{"canRead":true}}}},
+              {{"name":"intern reads people","as":{{"role":"intern"}},"object":"person","expect":{{"canRead":true}}}}]}}"#,
+            fixture()
+        ),
+    );
+    let o = rolegate(&["test", &failing]);
+    assert_eq!(code(&o), 1);
+    let out = stdout(&o);
+    assert!(out.contains("intern sees addresses (false): expected {\"canRead\":true}, got {\"canRead\":false}"), "{out}");
+    assert!(out.trim_end().ends_with("1 passed, 1 failed"), "{out}");
+
+    let o = rolegate(&["test", "/nonexistent/tests.json"]);
+    assert_eq!(code(&o), 1);
+    assert!(stdout(&o).contains("0 passed, 1 failed"), "{}", stdout(&o));
+}
+
+#[test]
+fn management_commands_write_new_snapshots() {
+    let f = fixture();
+    let out = tmp("managed.json", "");
+    let o = rolegate(&["rule", "field", "--snapshot", &f, "--role", "intern", "--object", "person", "--field", "jobTitle", "--update", "false", "--out", &out]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = rolegate(&["explain", "--snapshot", &out, "--role", "intern", "--object", "person", "--field", "jobTitle", "--op", "update"]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(v["revision"], 13);
+
+    let o = rolegate(&["role", "delete", "--snapshot", &f, "--id", "admin"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("ROLE_NOT_EDITABLE"), "{}", stderr(&o));
+    let o = rolegate(&["assign", "member", "--snapshot", &f, "--id", "m-ada", "--role", "member", "--actor", "m-carol"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("CANNOT_UNASSIGN_LAST_ADMIN"), "{}", stderr(&o));
+    let o = rolegate(&["role", "create", "--snapshot", &f, "--id", "support", "--label", "Support", "--read", "--update", "--assignable", "users,api-keys", "--flags", "EXPORT_CSV"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["roles"][6]["id"], "support");
+    assert_eq!(v["roles"][6]["canBeAssignedToAgents"], false);
+    let o = rolegate(&["rule", "flags", "--snapshot", &f, "--role", "intern", "--flags", "EXPORT_PDF"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("INVALID_SETTING at flags[0]"), "{}", stderr(&o));
+    let o = rolegate(&["api-key", "revoke", "--snapshot", &f, "--id", "5f0c2a8e-1b7d-4c3a-9e6f-0a1b2c3d4e5f", "--at", "2026-01-01T00:00:00Z"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["apiKeys"][0]["revokedAt"], "2026-01-01T00:00:00Z");
+    let o = rolegate(&["member", "add", "--snapshot", &f, "--id", "m-new", "--name", "New"]);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["members"][5]["roleId"], "member");
+    let o = rolegate(&["apply", "--snapshot", &f, "--operation", r#"{"op":"setDefaultRole","roleId":"sales-agent"}"#]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("ROLE_CANNOT_BE_ASSIGNED_TO_USERS"), "{}", stderr(&o));
+}
+
+#[test]
+fn help_has_examples() {
+    let o = rolegate(&["--help"]);
+    assert_eq!(code(&o), 0);
+    assert!(stdout(&o).contains("Examples:") && stdout(&o).contains("rolegate explain"));
+    let o = rolegate(&["rule", "field", "--help"]);
+    assert!(stdout(&o).contains("Example:"));
+}
