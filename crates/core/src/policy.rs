@@ -164,7 +164,10 @@ pub struct Policy {
 /// Object-level permissions of one role on one object, per Twenty's algorithm
 /// (twenty-permissions §2.3). Shared by compilation and `explain`.
 pub(crate) fn role_object_perms(role: &Role, obj: &ObjectMeta) -> [bool; 4] {
-    let flags = role_flags(role);
+    role_object_perms_with(role, role_flags(role), obj)
+}
+
+fn role_object_perms_with(role: &Role, flags: u32, obj: &ObjectMeta) -> [bool; 4] {
     let kind = ObjectKind::of(&obj.name_singular);
     let rule = role.object_permissions.iter().find(|r| r.object == obj.name_singular);
     match kind {
@@ -293,23 +296,24 @@ impl Policy {
 
         let mut roles = Vec::with_capacity(snapshot.roles.len());
         let mut role_index = FxHashMap::default();
-        let obj_pos: FxHashMap<&str, usize> =
-            snapshot.objects.iter().enumerate().map(|(i, o)| (o.name_singular.as_str(), i)).collect();
         for (ri, role) in snapshot.roles.iter().enumerate() {
             role_index.insert(role.id.as_str().into(), ri as u16);
             let mut obits = vec![0u8; objects.len()];
             let mut fbits = vec![0u8; total_fields];
-            // field rules by (object index, field index)
-            let mut restrictions: FxHashMap<(usize, usize), (Option<bool>, Option<bool>)> = FxHashMap::default();
+            // Field restrictions laid out like the field table: bit 0 read, bit 1 update.
+            let mut restricted = vec![0u8; total_fields];
             for fr in &role.field_permissions {
-                if let Some(&oi) = obj_pos.get(fr.object.as_str()) {
-                    if let Some(fi) = snapshot.objects[oi].fields.iter().position(|f| f.name == fr.field) {
-                        restrictions.insert((oi, fi), (fr.can_read, fr.can_update));
+                if let Some(&oid) = by_singular.get(fr.object.as_str()) {
+                    let co: &CObject = &objects[oid.0 as usize];
+                    if let Some(fid) = co.field_id(&fr.field) {
+                        restricted[co.offset as usize + fid.0 as usize] =
+                            (fr.can_read == Some(false)) as u8 | (((fr.can_update == Some(false)) as u8) << 1);
                     }
                 }
             }
+            let flags = role_flags(role);
             for (oi, (o, co)) in snapshot.objects.iter().zip(&objects).enumerate() {
-                let perms = role_object_perms(role, o);
+                let perms = role_object_perms_with(role, flags, o);
                 let mut b = 0u8;
                 for op in Op::ALL {
                     if perms[op as usize] {
@@ -318,21 +322,18 @@ impl Policy {
                 }
                 obits[oi] = b;
                 let afp = co.kind.applies_field_permissions();
+                let base = co.offset as usize;
                 for (fi, f) in co.fields.iter().enumerate() {
-                    let (rr, ru) = if afp && !f.implicit {
-                        restrictions.get(&(oi, fi)).copied().unwrap_or((None, None))
-                    } else {
-                        (None, None)
-                    };
+                    let r = if afp && !f.implicit { restricted[base + fi] } else { 0 };
                     let is_label = co.label_field == Some(FieldId(fi as u32));
-                    let read = perms[0] && (rr != Some(false) || is_label);
-                    let update = perms[1] && ru != Some(false) && read;
-                    fbits[co.offset as usize + fi] = (read as u8 * F_READ) | (update as u8 * F_UPDATE);
+                    let read = perms[0] && (r & 1 == 0 || is_label);
+                    let update = perms[1] && r & 2 == 0 && read;
+                    fbits[base + fi] = (read as u8 * F_READ) | (update as u8 * F_UPDATE);
                 }
             }
             roles.push(CRole {
                 id: role.id.as_str().into(),
-                flags: role_flags(role),
+                flags,
                 objects: obits.into_boxed_slice(),
                 fields: fbits.into_boxed_slice(),
             });

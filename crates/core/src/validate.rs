@@ -59,8 +59,39 @@ pub(crate) fn resolved_rule_value(role: &Role, rule: &ObjectPermission, is_syste
     rule.get(op).unwrap_or(if is_system { true } else { role_default(role, op) })
 }
 
+/// Name lookups for validation: objects by singular name, their field names, roles by id.
+struct Index<'a> {
+    objects: FxHashMap<&'a str, (&'a ObjectMeta, FxHashMap<&'a str, &'a FieldMeta>)>,
+    roles: FxHashMap<&'a str, &'a Role>,
+}
+
+impl<'a> Index<'a> {
+    fn new(s: &'a Snapshot) -> Index<'a> {
+        let mut objects = FxHashMap::default();
+        for o in &s.objects {
+            let fields = o.fields.iter().map(|f| (f.name.as_str(), f)).collect();
+            objects.entry(o.name_singular.as_str()).or_insert((o, fields));
+        }
+        let mut roles = FxHashMap::default();
+        for r in &s.roles {
+            roles.entry(r.id.as_str()).or_insert(r);
+        }
+        Index { objects, roles }
+    }
+    fn object(&self, name: &str) -> Option<&'a ObjectMeta> {
+        self.objects.get(name).map(|(o, _)| *o)
+    }
+    fn field(&self, object: &str, field: &str) -> Option<&'a FieldMeta> {
+        self.objects.get(object).and_then(|(_, f)| f.get(field).copied())
+    }
+    fn role(&self, id: &str) -> Option<&'a Role> {
+        self.roles.get(id).copied()
+    }
+}
+
 /// Validates a parsed snapshot. An empty result means valid.
 pub fn validate(s: &Snapshot) -> Vec<Issue> {
+    let ix = Index::new(s);
     let mut out = Vec::new();
     if s.format != FORMAT {
         out.push(Issue::new(
@@ -72,13 +103,13 @@ pub fn validate(s: &Snapshot) -> Vec<Issue> {
     if s.workspace_id.trim().is_empty() {
         out.push(Issue::new(codes::INVALID_ARG, "workspaceId", "workspaceId must not be empty"));
     }
-    validate_objects(s, &mut out);
-    let role_ids = validate_roles(s, &mut out);
-    validate_principals(s, &role_ids, &mut out);
+    validate_objects(s, &ix, &mut out);
+    let role_ids = validate_roles(s, &ix, &mut out);
+    validate_principals(s, &ix, &role_ids, &mut out);
     out
 }
 
-fn validate_objects(s: &Snapshot, out: &mut Vec<Issue>) {
+fn validate_objects(s: &Snapshot, ix: &Index, out: &mut Vec<Issue>) {
     let mut names: FxHashMap<&str, usize> = FxHashMap::default();
     for (i, o) in s.objects.iter().enumerate() {
         let p = format!("objects[{i}]");
@@ -138,7 +169,7 @@ fn validate_objects(s: &Snapshot, out: &mut Vec<Issue>) {
                     format!("field \"{on}.{}\" of type {} cannot have a \"relation\"", f.name, f.field_type),
                 )),
                 (Some(r), true) => {
-                    validate_relation(s, o, f, r, &format!("{fp}.relation"), out);
+                    validate_relation(ix, o, f, r, &format!("{fp}.relation"), out);
                     if let Some(jc) = &r.join_column {
                         join_columns.push((jc, j));
                     }
@@ -173,7 +204,7 @@ fn validate_objects(s: &Snapshot, out: &mut Vec<Issue>) {
     }
 }
 
-fn validate_relation(s: &Snapshot, o: &ObjectMeta, f: &FieldMeta, r: &Relation, p: &str, out: &mut Vec<Issue>) {
+fn validate_relation(ix: &Index, o: &ObjectMeta, f: &FieldMeta, r: &Relation, p: &str, out: &mut Vec<Issue>) {
     let here = format!("{}.{}", o.name_singular, f.name);
     match (r.kind, &r.join_column) {
         (RelationKind::ManyToOne, None) => out.push(Issue::new(
@@ -191,7 +222,7 @@ fn validate_relation(s: &Snapshot, o: &ObjectMeta, f: &FieldMeta, r: &Relation, 
         }
         _ => {}
     }
-    let Some(target) = s.object(&r.target) else {
+    let Some(target) = ix.object(&r.target) else {
         out.push(Issue::new(
             codes::OBJECT_METADATA_NOT_FOUND,
             format!("{p}.target"),
@@ -199,7 +230,7 @@ fn validate_relation(s: &Snapshot, o: &ObjectMeta, f: &FieldMeta, r: &Relation, 
         ));
         return;
     };
-    let Some(inv) = target.field(&r.inverse) else {
+    let Some(inv) = ix.field(&target.name_singular, &r.inverse) else {
         out.push(Issue::new(
             codes::FIELD_METADATA_NOT_FOUND,
             format!("{p}.inverse"),
@@ -223,7 +254,7 @@ fn validate_relation(s: &Snapshot, o: &ObjectMeta, f: &FieldMeta, r: &Relation, 
 }
 
 /// Returns the set of valid role ids for reference checks.
-fn validate_roles<'a>(s: &'a Snapshot, out: &mut Vec<Issue>) -> FxHashSet<&'a str> {
+fn validate_roles<'a>(s: &'a Snapshot, ix: &Index, out: &mut Vec<Issue>) -> FxHashSet<&'a str> {
     let mut ids = FxHashSet::default();
     let mut labels: FxHashMap<&str, usize> = FxHashMap::default();
     for (i, role) in s.roles.iter().enumerate() {
@@ -242,7 +273,7 @@ fn validate_roles<'a>(s: &'a Snapshot, out: &mut Vec<Issue>) -> FxHashSet<&'a st
                 format!("role \"{}\" uses label \"{}\", already used by roles[{prev}]", role.id, role.label),
             ));
         }
-        validate_role_rules(s, role, &p, out);
+        validate_role_rules(ix, role, &p, out);
     }
     // Admin and default role.
     match s.roles.iter().position(|r| r.id == s.admin_role_id) {
@@ -292,7 +323,7 @@ fn validate_roles<'a>(s: &'a Snapshot, out: &mut Vec<Issue>) -> FxHashSet<&'a st
             }
         }
     }
-    match s.role(&s.default_role_id) {
+    match ix.role(&s.default_role_id) {
         None => out.push(Issue::new(
             codes::DEFAULT_ROLE_NOT_FOUND,
             "defaultRoleId",
@@ -308,7 +339,7 @@ fn validate_roles<'a>(s: &'a Snapshot, out: &mut Vec<Issue>) -> FxHashSet<&'a st
     ids
 }
 
-fn validate_role_rules(s: &Snapshot, role: &Role, p: &str, out: &mut Vec<Issue>) {
+fn validate_role_rules(ix: &Index, role: &Role, p: &str, out: &mut Vec<Issue>) {
     let rid = &role.id;
     if !role.can_read_all_object_records {
         for (key, v) in [
@@ -344,7 +375,7 @@ fn validate_role_rules(s: &Snapshot, role: &Role, p: &str, out: &mut Vec<Issue>)
     let mut seen_objects = FxHashSet::default();
     for (k, rule) in role.object_permissions.iter().enumerate() {
         let rp = format!("{p}.objectPermissions[{k}]");
-        let Some(obj) = s.object(&rule.object) else {
+        let Some(obj) = ix.object(&rule.object) else {
             out.push(Issue::new(
                 codes::OBJECT_METADATA_NOT_FOUND,
                 format!("{rp}.object"),
@@ -396,7 +427,7 @@ fn validate_role_rules(s: &Snapshot, role: &Role, p: &str, out: &mut Vec<Issue>)
                 ));
             }
         }
-        let Some(obj) = s.object(o) else {
+        let Some(obj) = ix.object(o) else {
             out.push(Issue::new(
                 codes::OBJECT_METADATA_NOT_FOUND,
                 format!("{rp}.object"),
@@ -412,7 +443,7 @@ fn validate_role_rules(s: &Snapshot, role: &Role, p: &str, out: &mut Vec<Issue>)
             ));
             continue;
         }
-        if obj.field(f).is_none() {
+        if ix.field(o, f).is_none() {
             let why = if IMPLICIT_FIELDS.contains(&f.as_str()) {
                 " (implicit fields follow the object and take no rules)"
             } else {
@@ -435,7 +466,7 @@ fn validate_role_rules(s: &Snapshot, role: &Role, p: &str, out: &mut Vec<Issue>)
     }
 }
 
-fn validate_principals(s: &Snapshot, role_ids: &FxHashSet<&str>, out: &mut Vec<Issue>) {
+fn validate_principals<'a>(s: &'a Snapshot, ix: &Index, role_ids: &FxHashSet<&str>, out: &mut Vec<Issue>) {
     #[derive(Clone, Copy)]
     enum Kind {
         Member,
@@ -449,7 +480,7 @@ fn validate_principals(s: &Snapshot, role_ids: &FxHashSet<&str>, out: &mut Vec<I
             out.push(Issue::new(codes::ROLE_NOT_FOUND, format!("{p}.roleId"), format!("{who} holds unknown role \"{rid}\"")));
             return;
         }
-        let Some(role) = s.role(rid) else { return };
+        let Some(role) = ix.role(rid) else { return };
         let (ok, code, whom) = match kind {
             Kind::Member => (role.can_be_assigned_to_users, codes::ROLE_CANNOT_BE_ASSIGNED_TO_USERS, "users"),
             Kind::ApiKey => (role.can_be_assigned_to_api_keys, codes::ROLE_CANNOT_BE_ASSIGNED_TO_API_KEYS, "API keys"),
@@ -464,10 +495,10 @@ fn validate_principals(s: &Snapshot, role_ids: &FxHashSet<&str>, out: &mut Vec<I
             ));
         }
     };
-    let dup = |list: &str, i: usize, id: &str, seen: &mut FxHashSet<String>, out: &mut Vec<Issue>| {
+    let dup = |list: &str, i: usize, id: &'a str, seen: &mut FxHashSet<&'a str>, out: &mut Vec<Issue>| {
         if id.is_empty() {
             out.push(Issue::new(codes::INVALID_ARG, format!("{list}[{i}].id"), format!("{list}[{i}] has an empty id")));
-        } else if !seen.insert(id.to_string()) {
+        } else if !seen.insert(id) {
             out.push(Issue::new(codes::INVALID_ARG, format!("{list}[{i}].id"), format!("id \"{id}\" is used twice in {list}")));
         }
     };
