@@ -113,7 +113,7 @@ fn summary(full: bool) {
         redact_json(&fx, &intern, person, &input, &mut out).unwrap();
     });
     println!();
-    println!("== rolegate-core summary ==");
+    println!("== rolegate-core summary{} ==", if full { "" } else { " (test mode: one unoptimised run, not a measurement)" });
     println!("compiled policy (200 roles x 100 objects x 50 fields, 10k keys): ~{:.2} MiB of tables", p.memory_bytes() as f64 / (1024.0 * 1024.0));
     println!("compile median: {:.1} ms (of which cloning the input snapshot: {:.1} ms)", compile / 1000.0, clone_only / 1000.0);
     println!(
