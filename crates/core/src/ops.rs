@@ -321,7 +321,7 @@ fn update_role(s: &mut Snapshot, u: &UpdateRole) -> Result<()> {
     let c = &u.changes;
     let role = &s.roles[i];
     if let Some(actor) = &u.actor_role_ids {
-        let holds = actor.iter().any(|r| *r == role.id);
+        let holds = actor.contains(&role.id);
         let keeps_roles_flag = role.permission_flags.iter().any(|f| f == "ROLES");
         if holds && role.can_update_all_settings && c.can_update_all_settings == Some(false) && !keeps_roles_flag {
             return Err(err(
@@ -599,4 +599,46 @@ fn upsert_field_permissions(s: &mut Snapshot, u: &UpsertFieldPermissions) -> Res
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn absent_and_null_are_different_in_rows() {
+        let op = Operation::from_value(&json!({"op": "upsertObjectPermissions", "roleId": "r",
+            "rows": [{"object": "o", "canRead": null, "canUpdate": false}]})).unwrap();
+        let Operation::UpsertObjectPermissions(u) = op else { panic!() };
+        assert_eq!(u.rows[0].can_read, Some(None));
+        assert_eq!(u.rows[0].can_update, Some(Some(false)));
+        assert_eq!(u.rows[0].can_destroy, None);
+    }
+
+    #[test]
+    fn operations_are_strict() {
+        for bad in [
+            json!({"op": "deleteRole"}),
+            json!({"op": "deleteRole", "roleId": "r", "cascade": true}),
+            json!({"op": "assignRole", "target": {"member": "m", "team": "t"}, "roleId": "r"}),
+            json!({"op": "createRole"}),
+            json!({"roleId": "r"}),
+        ] {
+            assert_eq!(Operation::from_value(&bad).unwrap_err().code(), "INVALID_ARG", "{bad}");
+        }
+        let op = Operation::from_value(&json!({"op": "setPermissionFlags", "roleId": "r", "flags": []})).unwrap();
+        assert_eq!(op.name(), "setPermissionFlags");
+    }
+
+    #[test]
+    fn merge_semantics() {
+        let mut v = Some(false);
+        merge(&mut v, None);
+        assert_eq!(v, Some(false));
+        merge(&mut v, Some(None));
+        assert_eq!(v, None);
+        merge(&mut v, Some(Some(true)));
+        assert_eq!(v, Some(true));
+    }
 }

@@ -527,3 +527,69 @@ impl Policy {
         n
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn role(read: bool, update: bool) -> Role {
+        Role {
+            id: "r".into(),
+            label: "R".into(),
+            is_editable: true,
+            can_update_all_settings: false,
+            can_access_all_tools: false,
+            can_read_all_object_records: read,
+            can_update_all_object_records: update,
+            can_soft_delete_all_object_records: false,
+            can_destroy_all_object_records: false,
+            can_be_assigned_to_users: true,
+            can_be_assigned_to_agents: true,
+            can_be_assigned_to_api_keys: true,
+            permission_flags: vec![],
+            object_permissions: vec![],
+            field_permissions: vec![],
+        }
+    }
+
+    fn object(name: &str, system: bool) -> ObjectMeta {
+        ObjectMeta { name_singular: name.into(), name_plural: format!("{name}s"), is_system: system, label_identifier_field: None, fields: vec![] }
+    }
+
+    #[test]
+    fn per_object_algorithm() {
+        let r = role(true, true);
+        assert_eq!(role_object_perms(&r, &object("person", false)), [true, true, false, false]);
+        assert_eq!(role_object_perms(&r, &object("attachment", true)), [true; 4]);
+        assert_eq!(role_object_perms(&r, &object("workflow", false)), [false; 4]);
+        assert_eq!(role_object_perms(&r, &object("workspaceMember", true)), [true, false, false, false]);
+        assert_eq!(role_object_perms(&r, &object("agentChatThread", true)), [false; 4]);
+        let mut r = role(false, false);
+        r.permission_flags = vec!["WORKFLOWS".into(), "AI".into()];
+        assert_eq!(role_object_perms(&r, &object("workflowRun", false)), [true; 4]);
+        assert_eq!(role_object_perms(&r, &object("agentChatThread", true)), [true; 4]);
+        r.object_permissions.push(ObjectPermission { object: "person".into(), can_read: Some(true), ..Default::default() });
+        assert_eq!(role_object_perms(&r, &object("person", false)), [true, false, false, false]);
+    }
+
+    #[test]
+    fn flags_by_kind() {
+        let mut r = role(true, false);
+        r.can_update_all_settings = true;
+        assert_eq!(role_flags(&r), SETTINGS_MASK);
+        r.can_update_all_settings = false;
+        r.can_access_all_tools = true;
+        r.permission_flags = vec!["ROLES".into()];
+        assert_eq!(role_flags(&r), TOOLS_MASK | Flag::ROLES.bit());
+    }
+
+    #[test]
+    fn subjects_dedupe_and_deny_without_roles() {
+        assert_eq!(Subject::of(&[3, 3]).role_slice(), &[3]);
+        assert_eq!(Subject::of(&[3, 4]).role_slice(), &[3, 4]);
+        assert!(Subject::none(Status::NoRole).role_slice().is_empty());
+        assert_eq!(ObjectKind::of("workflowVersion"), ObjectKind::Workflow);
+        assert!(!ObjectKind::Workflow.applies_field_permissions());
+        assert!(ObjectKind::WorkspaceMember.applies_field_permissions());
+    }
+}

@@ -248,3 +248,38 @@ fn check_ty(ty: Ty, v: &Value, path: &str, out: &mut Vec<Issue>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn issues(spec: &'static Spec, v: serde_json::Value) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        check(spec, &v, "", &mut out);
+        out.into_iter().map(|i| (i.path, i.message)).collect()
+    }
+
+    #[test]
+    fn unknown_missing_and_mistyped_keys_all_reported() {
+        let got = issues(&FIELD_PERMISSION, json!({"object": 1, "field": "f", "canRead": "no", "canReed": false}));
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert!(got.iter().any(|(p, m)| p == "object" && m.contains("expected a string")));
+        assert!(got.iter().any(|(p, m)| p == "canRead" && m.contains("true, false or null")));
+        assert!(got.iter().any(|(p, m)| p == "canReed" && m.contains("unknown key")));
+        let got = issues(&MEMBER, json!({"id": "m"}));
+        assert_eq!(got.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>(), ["name", "roleId"]);
+    }
+
+    #[test]
+    fn nested_paths_and_names() {
+        let got = issues(&ROLE, json!({"id": "intern", "label": "I", "canUpdateAllSettings": false, "canAccessAllTools": false,
+            "canReadAllObjectRecords": true, "canUpdateAllObjectRecords": false, "canSoftDeleteAllObjectRecords": false,
+            "canDestroyAllObjectRecords": false, "objectPermissions": [{"object": "x"}, {"object": "y", "canRead": 1}]}));
+        assert_eq!(got, [("objectPermissions[1].canRead".to_string(), "expected true, false or null at objectPermissions[1].canRead, found a number".to_string())]);
+        let got = issues(&OPTIONS, json!({"apiKeysWithoutRole": "allow"}));
+        assert!(got[0].1.contains("\"defaultRole\" or \"deny\""), "{got:?}");
+        assert!(issues(&SNAPSHOT, json!([])).iter().any(|(_, m)| m.contains("expected an object at the top level")));
+        assert!(issues(&SNAPSHOT, json!({"revision": -1})).iter().any(|(p, m)| p == "revision" && m.contains("non-negative integer")));
+    }
+}

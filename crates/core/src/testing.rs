@@ -225,3 +225,57 @@ pub fn run_file(path: &std::path::Path, now: i64) -> SuiteReport {
     };
     run_suite(&value, &name, &load, now)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snapshot() -> Value {
+        json!({
+            "format": "rolegate/v1", "workspaceId": "w", "revision": 1, "adminRoleId": "admin", "defaultRoleId": "admin",
+            "objects": [{"nameSingular": "person", "namePlural": "people", "fields": [{"name": "name", "type": "TEXT"}]}],
+            "roles": [{"id": "admin", "label": "Admin", "isEditable": false, "canUpdateAllSettings": true, "canAccessAllTools": true,
+                "canReadAllObjectRecords": true, "canUpdateAllObjectRecords": true, "canSoftDeleteAllObjectRecords": true,
+                "canDestroyAllObjectRecords": true, "canBeAssignedToAgents": false}],
+            "members": [{"id": "m", "name": "M", "roleId": "admin"}]
+        })
+    }
+
+    fn no_files(p: &str) -> Result<String> {
+        Err(Error::one(codes::INVALID_ARG, "snapshot", format!("no file {p}")))
+    }
+
+    #[test]
+    fn counts_nested_and_reports_mismatches() {
+        let suite = json!({"snapshot": snapshot(), "tests": [
+            {"name": "ok", "as": {"role": "admin"}, "object": "person", "expect": {"canRead": true}},
+            {"name": "wrong", "as": {"role": "admin"}, "object": "person", "field": "name", "expect": {"canUpdate": false}},
+            {"name": "flag", "as": {"member": "m"}, "flag": "ROLES", "expect": true},
+            {"name": "op", "operation": {"op": "addMember", "member": {"id": "n", "name": "N"}}, "then": [
+                {"name": "new member", "as": {"member": "n"}, "object": "person", "expect": {"canDestroy": true}}]},
+            {"name": "err", "operation": {"op": "deleteRole", "roleId": "admin"}, "expectError": "ROLE_NOT_EDITABLE"},
+            {"name": "err mismatch", "operation": {"op": "deleteRole", "roleId": "admin"}, "expectError": "ROLE_NOT_FOUND"}
+        ]});
+        let r = run_suite(&suite, "unit", &no_files, 0);
+        assert_eq!((r.passed, r.failed), (5, 2), "{:?}", r.failures);
+        assert_eq!(r.failures[0].test, "wrong");
+        assert_eq!(r.failures[0].actual, json!({"canUpdate": true}));
+        assert_eq!(r.failures[1].actual["errors"], json!(["ROLE_NOT_EDITABLE"]));
+        assert!(r.failure_lines()[0].starts_with("FAIL unit :: wrong: expected {\"canUpdate\":false}"));
+    }
+
+    #[test]
+    fn unreadable_or_invalid_snapshots_fail_loudly() {
+        let r = run_suite(&json!({"snapshot": "missing.json", "tests": []}), "unit", &no_files, 0);
+        assert_eq!((r.passed, r.failed), (0, 1));
+        let mut bad = snapshot();
+        bad["extra"] = json!(true);
+        let r = run_suite(&json!({"snapshot": bad, "tests": [{"as": {"role": "admin"}, "flag": "AI", "expect": true}]}), "unit", &no_files, 0);
+        assert_eq!((r.passed, r.failed), (0, 1));
+        let r = run_suite(&json!({"snapshot": snapshot(), "tests": [{"as": {"role": "admin"}, "flag": "NOPE", "expect": true},
+            {"as": {"role": "ghost"}, "object": "person", "expect": {"canRead": true}}, {"name": "empty"}]}), "unit", &no_files, 0);
+        assert_eq!((r.passed, r.failed), (0, 3));
+        let r = run_suite(&json!({"tests": []}), "unit", &no_files, 0);
+        assert_eq!(r.failed, 1);
+    }
+}

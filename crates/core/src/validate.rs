@@ -535,3 +535,108 @@ fn validate_principals<'a>(s: &'a Snapshot, ix: &Index, role_ids: &FxHashSet<&st
         check_role(Kind::Workflow, &w.role_id, &format!("workflow \"{}\"", w.id), &format!("workflows[{i}]"), out);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn snapshot() -> Snapshot {
+        serde_json::from_value(json!({
+            "format": "rolegate/v1", "workspaceId": "w", "revision": 1, "adminRoleId": "admin", "defaultRoleId": "admin",
+            "objects": [
+                {"nameSingular": "person", "namePlural": "people", "labelIdentifierField": "name", "fields": [
+                    {"name": "name", "type": "FULL_NAME"},
+                    {"name": "company", "type": "RELATION", "relation": {"kind": "MANY_TO_ONE", "target": "company", "inverse": "people", "joinColumn": "companyId"}}]},
+                {"nameSingular": "company", "namePlural": "companies", "fields": [
+                    {"name": "people", "type": "RELATION", "relation": {"kind": "ONE_TO_MANY", "target": "person", "inverse": "company"}}]},
+                {"nameSingular": "attachment", "namePlural": "attachments", "isSystem": true, "fields": [{"name": "name", "type": "TEXT"}]}
+            ],
+            "roles": [{"id": "admin", "label": "Admin", "isEditable": false, "canUpdateAllSettings": true, "canAccessAllTools": true,
+                "canReadAllObjectRecords": true, "canUpdateAllObjectRecords": true, "canSoftDeleteAllObjectRecords": true,
+                "canDestroyAllObjectRecords": true, "canBeAssignedToAgents": false},
+                {"id": "r", "label": "R", "canUpdateAllSettings": false, "canAccessAllTools": false,
+                "canReadAllObjectRecords": true, "canUpdateAllObjectRecords": false, "canSoftDeleteAllObjectRecords": false,
+                "canDestroyAllObjectRecords": false}],
+            "members": [{"id": "m", "name": "M", "roleId": "admin"}]
+        }))
+        .unwrap()
+    }
+
+    fn codes_of(s: &Snapshot) -> Vec<(&'static str, String)> {
+        validate(s).into_iter().map(|i| (i.code, i.path)).collect()
+    }
+
+    #[test]
+    fn minimal_snapshot_is_valid() {
+        assert_eq!(codes_of(&snapshot()), []);
+    }
+
+    #[test]
+    fn relations_must_point_back_with_complementary_kinds() {
+        let mut s = snapshot();
+        s.objects[1].fields[0].relation.as_mut().unwrap().kind = RelationKind::ManyToOne;
+        let got = codes_of(&s);
+        assert!(got.contains(&("INVALID_ARG", "objects[0].fields[1].relation.inverse".into())), "{got:?}");
+        assert!(got.contains(&("INVALID_ARG", "objects[1].fields[0].relation.joinColumn".into())), "{got:?}");
+        let mut s = snapshot();
+        s.objects[0].fields[1].relation.as_mut().unwrap().join_column = None;
+        assert!(codes_of(&s).contains(&("INVALID_ARG", "objects[0].fields[1].relation.joinColumn".into())));
+        let mut s = snapshot();
+        s.objects[0].fields[1].relation.as_mut().unwrap().join_column = Some("name".into());
+        assert!(codes_of(&s).iter().any(|(c, p)| *c == "INVALID_ARG" && p.ends_with("joinColumn")));
+    }
+
+    #[test]
+    fn object_and_field_names() {
+        let mut s = snapshot();
+        s.objects[2].name_plural = "people".into();
+        s.objects[0].fields.push(FieldMeta { name: "name".into(), field_type: "TEXT".into(), relation: None });
+        s.objects[0].fields.push(FieldMeta { name: "x".into(), field_type: "TEXTS".into(), relation: None });
+        s.objects[0].label_identifier_field = Some("nope".into());
+        let got = codes_of(&s);
+        assert!(got.contains(&("INVALID_ARG", "objects[2].namePlural".into())), "{got:?}");
+        assert!(got.contains(&("INVALID_ARG", "objects[0].fields[2].name".into())), "{got:?}");
+        assert!(got.contains(&("INVALID_ARG", "objects[0].fields[3].type".into())), "{got:?}");
+        assert!(got.contains(&("FIELD_METADATA_NOT_FOUND", "objects[0].labelIdentifierField".into())), "{got:?}");
+    }
+
+    #[test]
+    fn rules_resolve_system_defaults_for_write_without_read() {
+        let mut s = snapshot();
+        s.roles[1].object_permissions.push(ObjectPermission { object: "attachment".into(), can_read: Some(false), ..Default::default() });
+        let got = codes_of(&s);
+        assert_eq!(got.iter().filter(|(c, _)| *c == "CANNOT_GIVE_WRITING_PERMISSION_ON_NON_READABLE_OBJECT").count(), 3, "{got:?}");
+        // a non-system object inherits the role's (false) writes: valid
+        let mut s = snapshot();
+        s.roles[1].object_permissions.push(ObjectPermission { object: "person".into(), can_read: Some(false), ..Default::default() });
+        assert_eq!(codes_of(&s), []);
+        // duplicate rules and flags
+        let mut s = snapshot();
+        s.roles[1].object_permissions.push(ObjectPermission { object: "person".into(), can_read: Some(true), ..Default::default() });
+        s.roles[1].object_permissions.push(ObjectPermission { object: "person".into(), can_read: Some(true), ..Default::default() });
+        s.roles[1].permission_flags = vec!["AI".into(), "AI".into()];
+        let got = codes_of(&s);
+        assert!(got.contains(&("INVALID_SETTING", "roles[1].objectPermissions[1].object".into())), "{got:?}");
+        assert!(got.contains(&("INVALID_SETTING", "roles[1].permissionFlags[1]".into())), "{got:?}");
+    }
+
+    #[test]
+    fn admin_requirements_and_timestamps() {
+        let mut s = snapshot();
+        s.roles[0].can_access_all_tools = false;
+        s.members[0].role_id = Some("r".into());
+        s.api_keys.push(ApiKey { id: "k".into(), name: "K".into(), role_id: None, expires_at: Some("tomorrow".into()), revoked_at: None });
+        let got = codes_of(&s);
+        assert!(got.contains(&("INVALID_ARG", "roles[0].canAccessAllTools".into())), "{got:?}");
+        assert!(got.contains(&("CANNOT_UNASSIGN_LAST_ADMIN", "members".into())), "{got:?}");
+        assert!(got.contains(&("INVALID_ARG", "apiKeys[0].expiresAt".into())), "{got:?}");
+    }
+
+    #[test]
+    fn composite_subfields_known() {
+        assert_eq!(composite_subfields("FULL_NAME"), Some(&["firstName", "lastName"][..]));
+        assert!(composite_subfields("ADDRESS").unwrap().contains(&"addressCity"));
+        assert_eq!(composite_subfields("TEXT"), None);
+    }
+}

@@ -56,9 +56,9 @@ pub fn large_snapshot(roles: usize, objects: usize, fields: usize, keys: usize) 
         let mut role = mk(format!("role{r}"), format!("Role {r}"));
         role.can_update_all_object_records = r % 3 != 0;
         role.permission_flags = vec!["EXPORT_CSV".into(), "WORKFLOWS".into()];
-        for o in 0..objects {
+        for (o, obj) in objs.iter().enumerate() {
             if (o + r) % 10 == 0 {
-                let sys = objs[o].is_system;
+                let sys = obj.is_system;
                 role.object_permissions.push(ObjectPermission {
                     object: format!("object{o}"),
                     can_read: Some(r % 2 == 0),
@@ -67,7 +67,7 @@ pub fn large_snapshot(roles: usize, objects: usize, fields: usize, keys: usize) 
                     can_destroy: Some(false),
                 });
             }
-            if objs[o].is_system {
+            if obj.is_system {
                 continue;
             }
             for f in 0..fields {
