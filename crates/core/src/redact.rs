@@ -427,3 +427,90 @@ impl<'de> Visitor<'de> for KeyVisitor {
         Ok(Cow::Owned(v))
     }
 }
+
+/// Redacts a Twenty REST response envelope, streaming: `{"data": {"<key>": records...},
+/// "totalCount": n, "pageInfo": {...}}`. Every value under `data` is redacted as records of
+/// `object`; `totalCount` and `pageInfo` stay; other top-level keys are removed. A body that
+/// is not an object is redacted as records.
+pub fn redact_rest_json(policy: &Policy, s: &Subject, object: ObjectId, input: &[u8], out: &mut Vec<u8>) -> Result<RedactStats> {
+    let mut stats = RedactStats::default();
+    let mut de = serde_json::Deserializer::from_slice(input);
+    let ctx = Ctx { policy, s };
+    (EnvelopeSeed { ctx: &ctx, object, out, stats: &mut stats, level: 0 })
+        .deserialize(&mut de)
+        .and_then(|()| de.end())
+        .map_err(|e| Error::one(codes::INVALID_JSON, "", format!("response body is not valid JSON: {e}")))?;
+    Ok(stats)
+}
+
+struct EnvelopeSeed<'c, 'p, 'o> {
+    ctx: &'c Ctx<'p>,
+    object: ObjectId,
+    out: &'o mut Vec<u8>,
+    stats: &'o mut RedactStats,
+    /// 0 = the envelope, 1 = the `data` object.
+    level: u8,
+}
+
+impl<'de> DeserializeSeed<'de> for EnvelopeSeed<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for EnvelopeSeed<'_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a REST response envelope")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
+        self.out.push(b'{');
+        let mut first = true;
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            match (self.level, &*key) {
+                (0, "data") => {
+                    write_key(self.out, &mut first, &key);
+                    map.next_value_seed(EnvelopeSeed { ctx: self.ctx, object: self.object, out: &mut *self.out, stats: &mut *self.stats, level: 1 })?;
+                }
+                (0, "totalCount" | "pageInfo") => {
+                    let raw: &RawValue = map.next_value()?;
+                    write_key(self.out, &mut first, &key);
+                    self.out.extend_from_slice(raw.get().as_bytes());
+                }
+                (0, _) => {
+                    map.next_value::<IgnoredAny>()?;
+                    self.stats.removed += 1;
+                }
+                _ => {
+                    write_key(self.out, &mut first, &key);
+                    map.next_value_seed(RecordsSeed { ctx: self.ctx, object: self.object, out: &mut *self.out, stats: &mut *self.stats })?;
+                }
+            }
+        }
+        self.out.push(b'}');
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<(), A::Error> {
+        RecordsSeed { ctx: self.ctx, object: self.object, out: self.out, stats: self.stats }.visit_seq(seq)
+    }
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<(), E> {
+        self.out.extend_from_slice(b"null");
+        Ok(())
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<(), E> {
+        Err(E::custom("a REST response envelope must be an object"))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> std::result::Result<(), E> {
+        Err(E::custom("a REST response envelope must be an object"))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> std::result::Result<(), E> {
+        Err(E::custom("a REST response envelope must be an object"))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<(), E> {
+        Err(E::custom("a REST response envelope must be an object"))
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> std::result::Result<(), E> {
+        Err(E::custom("a REST response envelope must be an object"))
+    }
+}

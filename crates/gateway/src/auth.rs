@@ -1,0 +1,278 @@
+//! Credentials: Twenty API-key JWTs (HS256 with the per-workspace secret derived from
+//! `APP_SECRET`, ES256 by `kid`), checked against the snapshot (`jti` = a known, unrevoked,
+//! unexpired API key of the token's workspace).
+
+use crate::b64;
+use crate::request::Request;
+use hmac::{Hmac, Mac};
+use p256::ecdsa::signature::Verifier;
+use rolegate_core::{Policy, Principal, Status};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+/// Why a credential was refused. Every variant is answered with 401.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthError {
+    Missing,
+    /// More than one credential (two Authorization headers, header and `?token=`, ...).
+    Ambiguous,
+    Malformed(String),
+    UnsupportedAlgorithm(String),
+    UnknownSigningKey(String),
+    BadSignature,
+    TokenExpired,
+    UnsupportedTokenType(String),
+    WrongWorkspace,
+    UnknownApiKey,
+    ApiKeyRevoked,
+    ApiKeyExpired,
+    /// The gateway has no key material to verify this kind of token.
+    NotConfigured(&'static str),
+}
+
+impl AuthError {
+    /// A stable code for logs.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AuthError::Missing => "MISSING_CREDENTIALS",
+            AuthError::Ambiguous => "AMBIGUOUS_CREDENTIALS",
+            AuthError::Malformed(_) => "MALFORMED_TOKEN",
+            AuthError::UnsupportedAlgorithm(_) => "UNSUPPORTED_ALGORITHM",
+            AuthError::UnknownSigningKey(_) => "UNKNOWN_SIGNING_KEY",
+            AuthError::BadSignature => "BAD_SIGNATURE",
+            AuthError::TokenExpired => "TOKEN_EXPIRED",
+            AuthError::UnsupportedTokenType(_) => "UNSUPPORTED_TOKEN_TYPE",
+            AuthError::WrongWorkspace => "WRONG_WORKSPACE",
+            AuthError::UnknownApiKey => "UNKNOWN_API_KEY",
+            AuthError::ApiKeyRevoked => "API_KEY_REVOKED",
+            AuthError::ApiKeyExpired => "API_KEY_EXPIRED",
+            AuthError::NotConfigured(_) => "NOT_CONFIGURED",
+        }
+    }
+}
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AuthError::Missing => write!(f, "Missing credentials: send Authorization: Bearer <API key>"),
+            AuthError::Ambiguous => write!(f, "More than one credential in the request"),
+            AuthError::Malformed(why) => write!(f, "Token invalid: {why}"),
+            AuthError::UnsupportedAlgorithm(a) => write!(f, "Token invalid: algorithm \"{a}\" is not accepted"),
+            AuthError::UnknownSigningKey(k) => write!(f, "Token invalid: unknown signing key \"{k}\""),
+            AuthError::BadSignature => write!(f, "Token invalid."),
+            AuthError::TokenExpired => write!(f, "Token has expired."),
+            AuthError::UnsupportedTokenType(t) => write!(f, "Token type \"{t}\" is not accepted by this gateway"),
+            AuthError::WrongWorkspace => write!(f, "Token belongs to another workspace"),
+            AuthError::UnknownApiKey => write!(f, "This API Key does not exist"),
+            AuthError::ApiKeyRevoked => write!(f, "This API Key is revoked"),
+            AuthError::ApiKeyExpired => write!(f, "This API Key is expired"),
+            AuthError::NotConfigured(what) => write!(f, "Token cannot be verified: {what} is not configured"),
+        }
+    }
+}
+
+/// Key material for verifying Twenty tokens.
+#[derive(Clone, Default)]
+pub struct TokenKeys {
+    /// Twenty's `APP_SECRET` (HS256 tokens).
+    pub app_secret: Option<String>,
+    /// ES256 public keys by `kid`.
+    pub es256: Vec<(String, p256::ecdsa::VerifyingKey)>,
+}
+
+impl fmt::Debug for TokenKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenKeys")
+            .field("app_secret", &self.app_secret.as_ref().map(|_| "<redacted>"))
+            .field("es256_kids", &self.es256.iter().map(|(k, _)| k).collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl TokenKeys {
+    /// Parses `TWENTY_JWT_PUBLIC_KEYS`: a JSON object `{"<kid>": "<PEM public key>"}`.
+    pub fn parse_es256_keys(json: &str) -> Result<Vec<(String, p256::ecdsa::VerifyingKey)>, String> {
+        use p256::pkcs8::DecodePublicKey;
+        let map: serde_json::Map<String, Value> =
+            serde_json::from_str(json).map_err(|e| format!("TWENTY_JWT_PUBLIC_KEYS is not a JSON object: {e}"))?;
+        map.into_iter()
+            .map(|(kid, pem)| {
+                let pem = pem.as_str().ok_or_else(|| format!("TWENTY_JWT_PUBLIC_KEYS[{kid}] is not a string"))?;
+                let key = p256::ecdsa::VerifyingKey::from_public_key_pem(pem)
+                    .map_err(|e| format!("TWENTY_JWT_PUBLIC_KEYS[{kid}] is not a P-256 public key PEM: {e}"))?;
+                Ok((kid, key))
+            })
+            .collect()
+    }
+}
+
+/// Twenty's per-workspace HS256 secret: lowercase hex SHA-256 of `APP_SECRET + workspaceId + TYPE`.
+pub fn twenty_workspace_secret(app_secret: &str, workspace_id: &str, token_type: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(app_secret.as_bytes());
+    h.update(workspace_id.as_bytes());
+    h.update(token_type.as_bytes());
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A JWT split and decoded, not yet verified.
+#[derive(Debug, Clone)]
+pub struct Token {
+    pub alg: String,
+    pub kid: Option<String>,
+    pub claims: serde_json::Map<String, Value>,
+    signing_input: String,
+    signature: Vec<u8>,
+}
+
+impl Token {
+    pub fn parse(raw: &str) -> Result<Token, AuthError> {
+        let bad = |why: &str| AuthError::Malformed(why.to_string());
+        if raw.len() > 8192 {
+            return Err(bad("token too long"));
+        }
+        let mut parts = raw.split('.');
+        let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+            return Err(bad("a JWT has three dot-separated parts"));
+        };
+        let header: Value = b64::decode(h)
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .ok_or_else(|| bad("header is not base64url JSON"))?;
+        let claims: Value = b64::decode(p)
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .ok_or_else(|| bad("payload is not base64url JSON"))?;
+        let Value::Object(claims) = claims else { return Err(bad("payload is not a JSON object")) };
+        let signature = b64::decode(s).ok_or_else(|| bad("signature is not base64url"))?;
+        let alg = header.get("alg").and_then(Value::as_str).ok_or_else(|| bad("header has no alg"))?.to_string();
+        let kid = header.get("kid").and_then(Value::as_str).map(String::from);
+        Ok(Token { alg, kid, claims, signing_input: format!("{h}.{p}"), signature })
+    }
+
+    pub fn claim_str(&self, name: &str) -> Option<&str> {
+        self.claims.get(name).and_then(Value::as_str)
+    }
+
+    /// The token's `type` claim (`API_KEY`, `ACCESS`, `AGENT`, ...); legacy API keys have none.
+    pub fn token_type(&self) -> Option<&str> {
+        self.claim_str("type")
+    }
+
+    /// The workspace the token claims (the `workspaceId` claim, or `sub` for legacy keys),
+    /// used to pick the snapshot before verification.
+    pub fn workspace_id(&self) -> Option<&str> {
+        self.claim_str("workspaceId").or_else(|| if self.token_type().is_none() { self.claim_str("sub") } else { None })
+    }
+
+    /// Checks an HS256 signature with `secret` (constant time).
+    pub fn verify_hs256(&self, secret: &[u8]) -> bool {
+        if self.alg != "HS256" {
+            return false;
+        }
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret) else { return false };
+        mac.update(self.signing_input.as_bytes());
+        mac.verify_slice(&self.signature).is_ok()
+    }
+
+    fn verify_es256(&self, keys: &TokenKeys) -> Result<(), AuthError> {
+        let kid = self.kid.as_deref().ok_or_else(|| AuthError::Malformed("ES256 token without kid".into()))?;
+        let key = keys
+            .es256
+            .iter()
+            .find(|(k, _)| k == kid)
+            .map(|(_, v)| v)
+            .ok_or_else(|| AuthError::UnknownSigningKey(kid.to_string()))?;
+        let sig = p256::ecdsa::Signature::from_slice(&self.signature).map_err(|_| AuthError::BadSignature)?;
+        key.verify(self.signing_input.as_bytes(), &sig).map_err(|_| AuthError::BadSignature)
+    }
+
+    /// `exp` must be present and in the future.
+    pub fn check_exp(&self, now: i64) -> Result<(), AuthError> {
+        let exp = self.claims.get("exp").and_then(Value::as_f64).ok_or_else(|| AuthError::Malformed("no exp claim".into()))?;
+        if (now as f64) >= exp {
+            return Err(AuthError::TokenExpired);
+        }
+        Ok(())
+    }
+}
+
+/// Finds the one credential of a request: `Authorization: Bearer <jwt>`, or Twenty's older
+/// `?token=` query credential (verified the same way). Two credentials are refused, never
+/// one of them silently ignored.
+pub fn extract_bearer(req: &Request) -> Result<String, AuthError> {
+    let headers: Vec<&str> = req.header_all("authorization").collect();
+    let query_tokens: Vec<String> = req.query_pairs().filter(|(k, _)| k == "token").map(|(_, v)| v).collect();
+    if headers.len() + query_tokens.len() > 1 {
+        return Err(AuthError::Ambiguous);
+    }
+    if let Some(h) = headers.first() {
+        let h = h.trim();
+        let (scheme, rest) = h.split_once(' ').ok_or_else(|| AuthError::Malformed("Authorization is not \"Bearer <token>\"".into()))?;
+        if !scheme.eq_ignore_ascii_case("bearer") {
+            return Err(AuthError::Malformed("Authorization scheme must be Bearer".into()));
+        }
+        let t = rest.trim();
+        if t.is_empty() {
+            return Err(AuthError::Missing);
+        }
+        return Ok(t.to_string());
+    }
+    match query_tokens.into_iter().next() {
+        Some(t) if !t.is_empty() => Ok(t),
+        Some(_) => Err(AuthError::Missing),
+        None => Err(AuthError::Missing),
+    }
+}
+
+/// Verifies a Twenty API-key token against the snapshot and returns its principal.
+pub fn verify_api_key(token: &Token, keys: &TokenKeys, policy: &Policy, now: i64) -> Result<Principal, AuthError> {
+    let ty = token.token_type();
+    let legacy = ty.is_none() && token.claim_str("workspaceId").is_none();
+    if !(ty == Some("API_KEY") || legacy) {
+        return Err(AuthError::UnsupportedTokenType(ty.unwrap_or("").to_string()));
+    }
+    let workspace = token.workspace_id().ok_or_else(|| AuthError::Malformed("no workspace claim".into()))?;
+    match token.alg.as_str() {
+        "HS256" => {
+            let app_secret = keys.app_secret.as_deref().ok_or(AuthError::NotConfigured("TWENTY_APP_SECRET"))?;
+            // Keys minted before late 2025 were signed with the ACCESS secret (Twenty PR #16504).
+            let ok = ["API_KEY", "ACCESS"]
+                .iter()
+                .any(|t| token.verify_hs256(twenty_workspace_secret(app_secret, workspace, t).as_bytes()));
+            if !ok {
+                return Err(AuthError::BadSignature);
+            }
+        }
+        "ES256" => token.verify_es256(keys)?,
+        other => return Err(AuthError::UnsupportedAlgorithm(other.to_string())),
+    }
+    token.check_exp(now)?;
+    if workspace != policy.workspace_id() || token.claim_str("sub").is_some_and(|s| !legacy && s != workspace) {
+        return Err(AuthError::WrongWorkspace);
+    }
+    let jti = token.claim_str("jti").ok_or_else(|| AuthError::Malformed("no jti claim".into()))?;
+    let principal = Principal::ApiKey(jti.to_string());
+    match policy.resolve(&principal, now) {
+        Err(_) => Err(AuthError::UnknownApiKey),
+        Ok(s) => match s.status() {
+            Status::Revoked => Err(AuthError::ApiKeyRevoked),
+            Status::Expired => Err(AuthError::ApiKeyExpired),
+            Status::Active | Status::NoRole => Ok(principal),
+        },
+    }
+}
+
+/// Mints an HS256 API-key token the way Twenty does (for tests, the sample upstream and the
+/// local dev setup).
+pub fn mint_api_key_token(app_secret: &str, workspace_id: &str, api_key_id: &str, iat: i64, exp: i64, secret_type: &str) -> String {
+    let header = b64::encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+    let claims = serde_json::json!({
+        "sub": workspace_id, "type": "API_KEY", "workspaceId": workspace_id, "iat": iat, "exp": exp, "jti": api_key_id
+    });
+    let payload = b64::encode(claims.to_string().as_bytes());
+    let input = format!("{header}.{payload}");
+    let secret = twenty_workspace_secret(app_secret, workspace_id, secret_type);
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
+    mac.update(input.as_bytes());
+    format!("{input}.{}", b64::encode(&mac.finalize().into_bytes()))
+}

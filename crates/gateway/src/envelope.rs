@@ -1,0 +1,178 @@
+//! Signed snapshot envelopes (contract §6): Ed25519 over the UTF-8 bytes of the payload.
+
+use crate::b64;
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use rolegate_core::Snapshot;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+pub const ENVELOPE_FORMAT: &str = "rolegate-envelope/v1";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Envelope {
+    pub format: String,
+    pub key_id: String,
+    pub payload: String,
+    pub signature: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnvelopeError {
+    Malformed(String),
+    UnknownKeyId(String),
+    BadSignature,
+    InvalidSnapshot(rolegate_core::Error),
+    WorkspaceMismatch { expected: String, found: String },
+    Stale { served: u64, found: u64 },
+}
+
+impl EnvelopeError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            EnvelopeError::Malformed(_) => "MALFORMED_ENVELOPE",
+            EnvelopeError::UnknownKeyId(_) => "UNKNOWN_KEY_ID",
+            EnvelopeError::BadSignature => "BAD_SIGNATURE",
+            EnvelopeError::InvalidSnapshot(_) => "INVALID_SNAPSHOT",
+            EnvelopeError::WorkspaceMismatch { .. } => "WORKSPACE_MISMATCH",
+            EnvelopeError::Stale { .. } => "STALE_REVISION",
+        }
+    }
+}
+
+impl fmt::Display for EnvelopeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EnvelopeError::Malformed(why) => write!(f, "malformed envelope: {why}"),
+            EnvelopeError::UnknownKeyId(k) => write!(f, "envelope signed with unknown key id \"{k}\""),
+            EnvelopeError::BadSignature => write!(f, "envelope signature does not verify"),
+            EnvelopeError::InvalidSnapshot(e) => write!(f, "signed snapshot is invalid: {e}"),
+            EnvelopeError::WorkspaceMismatch { expected, found } => {
+                write!(f, "envelope holds workspace \"{found}\", expected \"{expected}\"")
+            }
+            EnvelopeError::Stale { served, found } => {
+                write!(f, "envelope revision {found} is older than the revision {served} already served")
+            }
+        }
+    }
+}
+
+/// Public keys that may sign snapshots, by key id.
+#[derive(Debug, Clone, Default)]
+pub struct SnapshotKeys(pub Vec<(String, VerifyingKey)>);
+
+impl SnapshotKeys {
+    /// Parses `SNAPSHOT_PUBLIC_KEYS`: `{"<keyId>": "<base64url Ed25519 public key>"}`.
+    pub fn parse(json: &str) -> Result<SnapshotKeys, String> {
+        let map: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(json).map_err(|e| format!("SNAPSHOT_PUBLIC_KEYS is not a JSON object: {e}"))?;
+        if map.is_empty() {
+            return Err("SNAPSHOT_PUBLIC_KEYS has no key".into());
+        }
+        let mut keys = Vec::new();
+        for (id, v) in map {
+            let bytes = v
+                .as_str()
+                .and_then(b64::decode)
+                .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
+                .ok_or_else(|| format!("SNAPSHOT_PUBLIC_KEYS[{id}] is not a base64url 32-byte Ed25519 key"))?;
+            let key = VerifyingKey::from_bytes(&bytes).map_err(|e| format!("SNAPSHOT_PUBLIC_KEYS[{id}]: {e}"))?;
+            keys.push((id, key));
+        }
+        Ok(SnapshotKeys(keys))
+    }
+    fn get(&self, id: &str) -> Option<&VerifyingKey> {
+        self.0.iter().find(|(k, _)| k == id).map(|(_, v)| v)
+    }
+}
+
+/// A private signing key with its id, as written by `rolegate keygen`.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct KeyFile {
+    pub key_id: String,
+    pub algorithm: String,
+    pub private_key: String,
+    pub public_key: String,
+}
+
+impl fmt::Debug for KeyFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyFile").field("key_id", &self.key_id).field("public_key", &self.public_key).finish()
+    }
+}
+
+impl KeyFile {
+    /// Builds a key file from 32 secret bytes (the caller supplies randomness).
+    pub fn from_secret(key_id: &str, secret: [u8; 32]) -> KeyFile {
+        let sk = SigningKey::from_bytes(&secret);
+        KeyFile {
+            key_id: key_id.to_string(),
+            algorithm: "Ed25519".into(),
+            private_key: b64::encode(&secret),
+            public_key: b64::encode(sk.verifying_key().as_bytes()),
+        }
+    }
+    pub fn signing_key(&self) -> Result<SigningKey, String> {
+        if self.algorithm != "Ed25519" {
+            return Err(format!("unsupported key algorithm \"{}\"", self.algorithm));
+        }
+        let bytes = b64::decode(&self.private_key)
+            .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
+            .ok_or("privateKey is not a base64url 32-byte Ed25519 secret")?;
+        let sk = SigningKey::from_bytes(&bytes);
+        if b64::encode(sk.verifying_key().as_bytes()) != self.public_key {
+            return Err("publicKey does not match privateKey".into());
+        }
+        Ok(sk)
+    }
+    /// `{"<keyId>": "<publicKey>"}`, the value for `SNAPSHOT_PUBLIC_KEYS`.
+    pub fn public_keys_json(&self) -> String {
+        serde_json::json!({ &self.key_id: self.public_key }).to_string()
+    }
+}
+
+/// Signs snapshot JSON (validated first) into an envelope.
+pub fn sign(snapshot_json: &str, key_id: &str, key: &SigningKey) -> Result<Envelope, rolegate_core::Error> {
+    Snapshot::from_json(snapshot_json)?;
+    let sig: Signature = key.sign(snapshot_json.as_bytes());
+    Ok(Envelope {
+        format: ENVELOPE_FORMAT.into(),
+        key_id: key_id.into(),
+        payload: snapshot_json.to_string(),
+        signature: b64::encode(&sig.to_bytes()),
+    })
+}
+
+/// Verifies an envelope and returns its validated snapshot. `expected_workspace` is the
+/// workspace of the KV key; `served_revision` the revision already in use (older ones are
+/// refused, the same one is accepted).
+pub fn verify(
+    bytes: &[u8],
+    keys: &SnapshotKeys,
+    expected_workspace: Option<&str>,
+    served_revision: Option<u64>,
+) -> Result<Snapshot, EnvelopeError> {
+    let env: Envelope = serde_json::from_slice(bytes).map_err(|e| EnvelopeError::Malformed(e.to_string()))?;
+    if env.format != ENVELOPE_FORMAT {
+        return Err(EnvelopeError::Malformed(format!("format \"{}\" is not \"{ENVELOPE_FORMAT}\"", env.format)));
+    }
+    let key = keys.get(&env.key_id).ok_or_else(|| EnvelopeError::UnknownKeyId(env.key_id.clone()))?;
+    let sig = b64::decode(&env.signature)
+        .and_then(|b| <[u8; 64]>::try_from(b.as_slice()).ok())
+        .ok_or_else(|| EnvelopeError::Malformed("signature is not base64url of 64 bytes".into()))?;
+    key.verify_strict(env.payload.as_bytes(), &Signature::from_bytes(&sig))
+        .map_err(|_| EnvelopeError::BadSignature)?;
+    let snapshot = Snapshot::from_json(&env.payload).map_err(EnvelopeError::InvalidSnapshot)?;
+    if let Some(ws) = expected_workspace {
+        if snapshot.workspace_id != ws {
+            return Err(EnvelopeError::WorkspaceMismatch { expected: ws.into(), found: snapshot.workspace_id });
+        }
+    }
+    if let Some(served) = served_revision {
+        if snapshot.revision < served {
+            return Err(EnvelopeError::Stale { served, found: snapshot.revision });
+        }
+    }
+    Ok(snapshot)
+}

@@ -1,0 +1,431 @@
+//! Checks that every field a request *names* (filters, sorts, group-by dimensions,
+//! aggregates, selections, duplicate-matching data) is readable. Filtering or sorting on a
+//! hidden field leaks its values, so naming one is denied like reading it.
+
+use rolegate_core::model::RelationKind;
+use rolegate_core::validate::composite_subfields;
+use rolegate_core::{FieldId, ObjectId, Op, Policy, Subject};
+use serde_json::Value;
+
+/// Why a request was denied, in Twenty's words where Twenty has them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Denied(pub String);
+
+impl Denied {
+    pub fn read(field: &str, object: &str) -> Denied {
+        Denied(format!("no permission to read field \"{field}\" on \"{object}\""))
+    }
+    pub fn write(field: &str, object: &str) -> Denied {
+        Denied(format!("no permission to write field \"{field}\" on \"{object}\""))
+    }
+    pub fn unknown(field: &str, object: &str) -> Denied {
+        Denied(format!("unknown field \"{field}\" on \"{object}\""))
+    }
+    pub fn object(op: Op, object: &str) -> Denied {
+        Denied(format!("no permission to {} \"{object}\"", op_verb(op)))
+    }
+}
+
+fn op_verb(op: Op) -> &'static str {
+    match op {
+        Op::Read => "read",
+        Op::Update => "create or update",
+        Op::SoftDelete => "soft delete or restore",
+        Op::Destroy => "destroy",
+    }
+}
+
+/// Comparison operators of Twenty filters (GraphQL and REST).
+pub const COMPARATORS: &[&str] = &[
+    "eq", "neq", "in", "is", "gt", "gte", "lt", "lte", "like", "ilike", "startsWith", "endsWith",
+    "containsAny", "containsIlike", "containsExactly", "notIn",
+];
+
+/// The policy, the subject and helpers to resolve names against them.
+#[derive(Clone, Copy)]
+pub struct Ctx<'a> {
+    pub policy: &'a Policy,
+    pub subject: &'a Subject,
+}
+
+/// What a name in a record position resolves to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolved {
+    /// A scalar or composite field (or an implicit one).
+    Field(FieldId),
+    /// A relation field into `target`.
+    Relation(FieldId, ObjectId, RelationKind),
+    /// The join column of a MANY_TO_ONE relation.
+    JoinColumn(FieldId, ObjectId),
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(policy: &'a Policy, subject: &'a Subject) -> Ctx<'a> {
+        Ctx { policy, subject }
+    }
+    pub fn name(&self, o: ObjectId) -> &'a str {
+        &self.policy.object(o).name
+    }
+    pub fn can(&self, o: ObjectId, op: Op) -> bool {
+        self.policy.can_object(self.subject, o, op)
+    }
+    pub fn require(&self, o: ObjectId, op: Op) -> Result<(), Denied> {
+        if self.can(o, op) {
+            Ok(())
+        } else {
+            Err(Denied::object(op, self.name(o)))
+        }
+    }
+
+    /// Resolves a name of `object` (field, relation, join column); unknown is `None`.
+    pub fn resolve(&self, object: ObjectId, name: &str) -> Option<Resolved> {
+        let o = self.policy.object(object);
+        if let Some(fid) = o.field_id(name) {
+            let f = o.field(fid);
+            return Some(match &f.relation {
+                Some(r) => Resolved::Relation(fid, r.target, r.kind),
+                None => Resolved::Field(fid),
+            });
+        }
+        let fid = o.join_column_field(name)?;
+        let target = o.field(fid).relation.as_ref()?.target;
+        Some(Resolved::JoinColumn(fid, target))
+    }
+
+    /// Resolves `name` and checks it is readable (relations and join columns also need their
+    /// target object readable).
+    pub fn readable(&self, object: ObjectId, name: &str) -> Result<Resolved, Denied> {
+        let on = self.name(object);
+        let r = self.resolve(object, name).ok_or_else(|| Denied::unknown(name, on))?;
+        let (fid, target) = match r {
+            Resolved::Field(f) => (f, None),
+            Resolved::Relation(f, t, _) | Resolved::JoinColumn(f, t) => (f, Some(t)),
+        };
+        let field_name = &self.policy.object(object).field(fid).name;
+        if !self.policy.can_field(self.subject, object, fid, Op::Read) {
+            return Err(Denied::read(field_name, on));
+        }
+        if let Some(t) = target {
+            if !self.can(t, Op::Read) {
+                return Err(Denied::read(field_name, on));
+            }
+        }
+        Ok(r)
+    }
+
+    /// A dotted path (`name`, `name.firstName`, `company.name`): each step readable; a
+    /// composite sub-field must exist.
+    pub fn readable_path(&self, object: ObjectId, path: &[&str]) -> Result<(), Denied> {
+        let Some((first, rest)) = path.split_first() else {
+            return Err(Denied(format!("empty field path on \"{}\"", self.name(object))));
+        };
+        match self.readable(object, first)? {
+            Resolved::Relation(_, target, _) if !rest.is_empty() => self.readable_path(target, rest),
+            Resolved::Field(fid) if !rest.is_empty() => {
+                let f = self.policy.object(object).field(fid);
+                let ok = rest.len() == 1 && composite_subfields(&f.field_type).is_some_and(|subs| subs.contains(&rest[0]));
+                if ok {
+                    Ok(())
+                } else {
+                    Err(Denied::unknown(&format!("{first}.{}", rest.join(".")), self.name(object)))
+                }
+            }
+            _ if !rest.is_empty() => Err(Denied::unknown(&path.join("."), self.name(object))),
+            _ => Ok(()),
+        }
+    }
+
+    /// A GraphQL-style filter object: `{field: {op: v}, and: [...], or: [...], not: {...}}`.
+    pub fn check_filter(&self, object: ObjectId, v: &Value) -> Result<(), Denied> {
+        self.check_filter_inner(object, v, false, 0)
+    }
+
+    fn check_filter_inner(&self, object: ObjectId, v: &Value, relation_ctx: bool, depth: usize) -> Result<(), Denied> {
+        if depth > 64 {
+            return Err(Denied("filter nested too deeply".into()));
+        }
+        match v {
+            Value::Null => Ok(()),
+            Value::Array(items) => items.iter().try_for_each(|i| self.check_filter_inner(object, i, relation_ctx, depth + 1)),
+            Value::Object(map) => {
+                for (k, val) in map {
+                    match k.as_str() {
+                        "and" | "or" | "not" => self.check_filter_inner(object, val, false, depth + 1)?,
+                        c if relation_ctx && COMPARATORS.contains(&c) => {}
+                        name => match self.readable(object, name)? {
+                            Resolved::Relation(_, target, _) => self.check_filter_inner(target, val, true, depth + 1)?,
+                            Resolved::Field(_) | Resolved::JoinColumn(..) => {}
+                        },
+                    }
+                }
+                Ok(())
+            }
+            _ => Err(Denied(format!("invalid filter on \"{}\"", self.name(object)))),
+        }
+    }
+
+    /// orderBy / groupBy shapes: objects (or arrays of objects) keyed by field names; values
+    /// are directions, `true`, granularity objects, sub-field objects or nested relations.
+    pub fn check_keyed(&self, object: ObjectId, v: &Value, depth: usize) -> Result<(), Denied> {
+        if depth > 16 {
+            return Err(Denied("argument nested too deeply".into()));
+        }
+        match v {
+            Value::Null => Ok(()),
+            Value::Array(items) => items.iter().try_for_each(|i| self.check_keyed(object, i, depth + 1)),
+            Value::Object(map) => {
+                for (k, val) in map {
+                    match self.readable(object, k)? {
+                        Resolved::Relation(_, target, _) if val.is_object() => self.check_keyed(target, val, depth + 1)?,
+                        Resolved::Field(fid) if val.is_object() => {
+                            // composite sub-fields or a granularity object
+                            let f = self.policy.object(object).field(fid);
+                            let subs = composite_subfields(&f.field_type).unwrap_or(&[]);
+                            for sk in val.as_object().into_iter().flat_map(|m| m.keys()) {
+                                if !subs.contains(&sk.as_str()) && !["granularity", "weekStartDay", "timeZone"].contains(&sk.as_str()) {
+                                    return Err(Denied::unknown(&format!("{k}.{sk}"), self.name(object)));
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                Ok(())
+            }
+            _ => Err(Denied(format!("invalid argument on \"{}\"", self.name(object)))),
+        }
+    }
+
+    /// An aggregate name such as `sumAmountAmountMicros`, `countNotEmptyId`, `avgEmployees`.
+    pub fn check_aggregate(&self, object: ObjectId, name: &str) -> Result<(), Denied> {
+        const OPS: &[&str] = &[
+            "percentageNotEmpty", "percentageEmpty", "countUniqueValues", "countNotEmpty", "countEmpty",
+            "countTrue", "countFalse", "count", "sum", "avg", "min", "max",
+        ];
+        let Some(rest) = OPS.iter().find_map(|op| name.strip_prefix(op)) else {
+            return Err(Denied(format!("unknown aggregate \"{name}\" on \"{}\"", self.name(object))));
+        };
+        if rest.is_empty() {
+            return Ok(()); // a plain count of records
+        }
+        let o = self.policy.object(object);
+        for fid in o.field_ids() {
+            let f = o.field(fid);
+            if f.relation.is_some() {
+                continue;
+            }
+            let cap = capitalize(&f.name);
+            if let Some(sub) = rest.strip_prefix(cap.as_str()) {
+                let ok = sub.is_empty()
+                    || composite_subfields(&f.field_type).is_some_and(|subs| subs.iter().any(|s| capitalize(s) == sub));
+                if ok {
+                    return self.readable(object, &f.name).map(|_| ());
+                }
+            }
+        }
+        Err(Denied(format!("unknown aggregate \"{name}\" on \"{}\"", self.name(object))))
+    }
+
+    /// Keys of records used for matching (duplicates by data): each must be readable.
+    pub fn check_record_keys(&self, object: ObjectId, v: &Value) -> Result<(), Denied> {
+        match v {
+            Value::Array(items) => items.iter().try_for_each(|i| self.check_record_keys(object, i)),
+            Value::Object(map) => map.keys().try_for_each(|k| self.readable(object, k).map(|_| ())),
+            Value::Null => Ok(()),
+            _ => Err(Denied(format!("invalid record data for \"{}\"", self.name(object)))),
+        }
+    }
+
+    /// Merge overwrites every field of the kept record: all must be updatable.
+    pub fn check_merge(&self, object: ObjectId) -> Result<(), Denied> {
+        for op in [Op::Read, Op::Update, Op::SoftDelete] {
+            self.require(object, op)?;
+        }
+        let o = self.policy.object(object);
+        for fid in o.field_ids() {
+            if !self.policy.can_field(self.subject, object, fid, Op::Update) {
+                return Err(Denied::write(&o.field(fid).name, &o.name));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Twenty's `capitalize`: first character upper-cased.
+pub fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+// ------------------------------------------------------------------ REST filter syntax
+
+/// Parses Twenty's REST filter (`and(a[eq]:1,or(b.c[gte]:"x",not(d[is]:NULL)))`, a top-level
+/// comma list being an implicit `and`) and returns every field path it names.
+pub fn rest_filter_paths(input: &str) -> Result<Vec<Vec<String>>, String> {
+    let mut p = FilterParser { s: input.as_bytes(), i: 0, depth: 0, out: Vec::new() };
+    p.list(false)?;
+    if p.i != p.s.len() {
+        return Err(format!("unexpected \"{}\" at offset {}", &input[p.i..], p.i));
+    }
+    if p.out.is_empty() {
+        return Err("empty filter".into());
+    }
+    Ok(p.out)
+}
+
+struct FilterParser<'a> {
+    s: &'a [u8],
+    i: usize,
+    depth: usize,
+    out: Vec<Vec<String>>,
+}
+
+impl FilterParser<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
+    }
+    fn skip_ws(&mut self) {
+        while self.peek().is_some_and(|c| c == b' ' || c == b'\t') {
+            self.i += 1;
+        }
+    }
+    fn list(&mut self, inside: bool) -> Result<(), String> {
+        loop {
+            self.skip_ws();
+            self.item()?;
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.i += 1,
+                Some(b')') if inside => return Ok(()),
+                None if !inside => return Ok(()),
+                Some(c) => return Err(format!("unexpected '{}' at offset {}", c as char, self.i)),
+                None => return Err("unbalanced parentheses".into()),
+            }
+        }
+    }
+    fn ident(&mut self) -> String {
+        let start = self.i;
+        while self.peek().is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'.') {
+            self.i += 1;
+        }
+        String::from_utf8_lossy(&self.s[start..self.i]).into_owned()
+    }
+    fn item(&mut self) -> Result<(), String> {
+        let name = self.ident();
+        if name.is_empty() {
+            return Err(format!("expected a field or and/or/not at offset {}", self.i));
+        }
+        match self.peek() {
+            Some(b'(') if matches!(name.as_str(), "and" | "or" | "not") => {
+                self.depth += 1;
+                if self.depth > 32 {
+                    return Err("filter nested too deeply".into());
+                }
+                self.i += 1;
+                self.list(true)?;
+                self.i += 1; // ')'
+                self.depth -= 1;
+                Ok(())
+            }
+            Some(b'[') => {
+                self.i += 1;
+                let cmp = self.ident();
+                if !COMPARATORS.contains(&cmp.as_str()) || self.peek() != Some(b']') {
+                    return Err(format!("unknown comparator \"{cmp}\" for \"{name}\""));
+                }
+                self.i += 1;
+                if self.peek() != Some(b':') {
+                    return Err(format!("expected ':' after {name}[{cmp}]"));
+                }
+                self.i += 1;
+                self.value()?;
+                self.out.push(name.split('.').map(String::from).collect());
+                Ok(())
+            }
+            _ => Err(format!("expected '[comparator]' after \"{name}\"")),
+        }
+    }
+    fn value(&mut self) -> Result<(), String> {
+        self.skip_ws();
+        match self.peek() {
+            Some(b'"') => self.quoted(),
+            Some(b'[') => {
+                let mut depth = 0usize;
+                while let Some(c) = self.peek() {
+                    match c {
+                        b'"' => {
+                            self.quoted()?;
+                            continue;
+                        }
+                        b'[' => depth += 1,
+                        b']' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                self.i += 1;
+                                return Ok(());
+                            }
+                        }
+                        _ => {}
+                    }
+                    self.i += 1;
+                }
+                Err("unterminated list".into())
+            }
+            _ => {
+                let start = self.i;
+                while self.peek().is_some_and(|c| !matches!(c, b',' | b')' | b'(' | b'[' | b']' | b'"')) {
+                    self.i += 1;
+                }
+                if self.i == start {
+                    Err(format!("missing value at offset {start}"))
+                } else {
+                    Ok(())
+                }
+            }
+        }
+    }
+    fn quoted(&mut self) -> Result<(), String> {
+        self.i += 1;
+        while let Some(c) = self.peek() {
+            self.i += 1;
+            match c {
+                b'\\' => self.i += 1,
+                b'"' => return Ok(()),
+                _ => {}
+            }
+        }
+        Err("unterminated string".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paths(s: &str) -> Vec<String> {
+        rest_filter_paths(s).unwrap().into_iter().map(|p| p.join(".")).collect()
+    }
+
+    #[test]
+    fn rest_filters() {
+        assert_eq!(paths("name.firstName[eq]:Ada"), ["name.firstName"]);
+        assert_eq!(paths(r#"or(createdAt[gte]:"2024-01-01",not(id[is]:NULL))"#), ["createdAt", "id"]);
+        assert_eq!(paths(r#"city[in]:["Paris","Lon,don"],jobTitle[like]:"%a(b)%""#), ["city", "jobTitle"]);
+        assert_eq!(paths("and(a[eq]:1,or(b[eq]:2,c[neq]:3))"), ["a", "b", "c"]);
+        for bad in ["", "name", "name[regex]:x", "and(a[eq]:1", "a[eq]:1)", "a[eq]:", "not(a[eq]:\"x)", "a[eq]:1,,b[eq]:2", "x(a[eq]:1)"] {
+            assert!(rest_filter_paths(bad).is_err(), "{bad}");
+        }
+        let deep = "not(".repeat(100) + "a[eq]:1" + &")".repeat(100);
+        assert!(rest_filter_paths(&deep).is_err());
+    }
+
+    #[test]
+    fn capitalize_like_twenty() {
+        assert_eq!(capitalize("people"), "People");
+        assert_eq!(capitalize("annualRecurringRevenue"), "AnnualRecurringRevenue");
+        assert_eq!(capitalize(""), "");
+    }
+}

@@ -1,0 +1,47 @@
+//! An HTTP request as the gateway sees it, independent of any HTTP library.
+
+/// Method, raw path and query (as received, still percent-encoded), headers (names in
+/// lowercase) and body bytes.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Request {
+    /// Builds a request from a method and a path with optional `?query` (no scheme/host).
+    pub fn new(method: &str, path_and_query: &str) -> Request {
+        let (path, query) = match path_and_query.split_once('?') {
+            Some((p, q)) => (p, q),
+            None => (path_and_query, ""),
+        };
+        // A fragment is never sent by clients; if one is, it is part of what we refuse to guess.
+        Request { method: method.to_string(), path: path.to_string(), query: query.to_string(), headers: Vec::new(), body: Vec::new() }
+    }
+    pub fn header(mut self, name: &str, value: &str) -> Request {
+        self.headers.push((name.to_ascii_lowercase(), value.to_string()));
+        self
+    }
+    pub fn body(mut self, body: impl Into<Vec<u8>>) -> Request {
+        self.body = body.into();
+        self
+    }
+    /// Every value of a header (name compared case-insensitively).
+    pub fn header_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers.iter().filter(move |(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+    pub fn first_header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+    /// Decoded query pairs (`+` and percent-escapes decoded, as Express does).
+    pub fn query_pairs(&self) -> impl Iterator<Item = (String, String)> + '_ {
+        form_urlencoded::parse(self.query.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned()))
+    }
+    /// The media type of the body, lowercased, without parameters.
+    pub fn content_type(&self) -> Option<String> {
+        self.first_header("content-type").map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+    }
+}

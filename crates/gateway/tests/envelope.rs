@@ -1,0 +1,70 @@
+//! Signed snapshot envelopes (contract §6).
+
+mod common;
+
+use ed25519_dalek::SigningKey;
+use rolegate_gateway::envelope::{sign, verify, Envelope, EnvelopeError, KeyFile, SnapshotKeys};
+
+fn keys() -> (KeyFile, SnapshotKeys) {
+    let kf = KeyFile::from_secret("k1", [42u8; 32]);
+    let pk = SnapshotKeys::parse(&kf.public_keys_json()).unwrap();
+    (kf, pk)
+}
+
+#[test]
+fn sign_and_verify_round_trip() {
+    let (kf, pk) = keys();
+    let env = sign(&common::fixture_json(), "k1", &kf.signing_key().unwrap()).unwrap();
+    assert_eq!(env.format, "rolegate-envelope/v1");
+    let bytes = serde_json::to_vec(&env).unwrap();
+    let snap = verify(&bytes, &pk, Some(common::WS), Some(12)).unwrap();
+    assert_eq!(snap.revision, 12);
+    assert_eq!(verify(&bytes, &pk, Some(common::WS), Some(13)).unwrap_err().code(), "STALE_REVISION");
+    assert_eq!(verify(&bytes, &pk, Some("other"), None).unwrap_err().code(), "WORKSPACE_MISMATCH");
+}
+
+#[test]
+fn tampering_and_unknown_keys_are_refused() {
+    let (kf, pk) = keys();
+    let env = sign(&common::fixture_json(), "k1", &kf.signing_key().unwrap()).unwrap();
+    let mut tampered = env.clone();
+    tampered.payload = tampered.payload.replace("\"canReadAllObjectRecords\": false", "\"canReadAllObjectRecords\": true");
+    tampered.payload = tampered.payload.replacen("\"revision\": 12", "\"revision\": 99", 1);
+    assert_ne!(tampered.payload, env.payload);
+    assert_eq!(verify(&serde_json::to_vec(&tampered).unwrap(), &pk, None, None).unwrap_err(), EnvelopeError::BadSignature);
+    let mut unknown = env.clone();
+    unknown.key_id = "k2".into();
+    assert_eq!(verify(&serde_json::to_vec(&unknown).unwrap(), &pk, None, None).unwrap_err().code(), "UNKNOWN_KEY_ID");
+    let other = SigningKey::from_bytes(&[1u8; 32]);
+    let forged = sign(&common::fixture_json(), "k1", &other).unwrap();
+    assert_eq!(verify(&serde_json::to_vec(&forged).unwrap(), &pk, None, None).unwrap_err().code(), "BAD_SIGNATURE");
+    for bad in [&b"not json"[..], br#"{"format":"rolegate-envelope/v1"}"#, br#"{"format":"x","keyId":"k1","payload":"{}","signature":""}"#] {
+        assert_eq!(verify(bad, &pk, None, None).unwrap_err().code(), "MALFORMED_ENVELOPE");
+    }
+    let mut short_sig = env.clone();
+    short_sig.signature = "AAAA".into();
+    assert_eq!(verify(&serde_json::to_vec(&short_sig).unwrap(), &pk, None, None).unwrap_err().code(), "MALFORMED_ENVELOPE");
+    // a correctly signed but invalid snapshot
+    let sk = kf.signing_key().unwrap();
+    use ed25519_dalek::Signer;
+    let payload = r#"{"format":"rolegate/v1"}"#.to_string();
+    let sig = sk.sign(payload.as_bytes()).to_bytes();
+    use base64::Engine;
+    let e = Envelope { format: "rolegate-envelope/v1".into(), key_id: "k1".into(), payload, signature: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sig) };
+    assert_eq!(verify(&serde_json::to_vec(&e).unwrap(), &pk, None, None).unwrap_err().code(), "INVALID_SNAPSHOT");
+}
+
+#[test]
+fn key_files_and_public_key_config() {
+    let kf = KeyFile::from_secret("k1", [3u8; 32]);
+    let text = serde_json::to_string(&kf).unwrap();
+    let back: KeyFile = serde_json::from_str(&text).unwrap();
+    assert!(back.signing_key().is_ok());
+    let mut bad = back.clone();
+    bad.public_key = KeyFile::from_secret("k1", [4u8; 32]).public_key;
+    assert!(bad.signing_key().is_err());
+    assert!(SnapshotKeys::parse("{}").is_err());
+    assert!(SnapshotKeys::parse(r#"{"k1":"short"}"#).is_err());
+    assert!(SnapshotKeys::parse("[]").is_err());
+    assert!(!format!("{kf:?}").contains(&kf.private_key), "Debug must not print the secret");
+}
