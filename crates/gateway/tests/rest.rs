@@ -1,0 +1,233 @@
+//! Every REST route of twenty-api §3.1 against the fixture: allowed, denied, redacted.
+
+mod common;
+
+use common::*;
+use rolegate_core::ops::{apply, Operation};
+use rolegate_core::{Policy, Snapshot};
+use rolegate_gateway::rest::RestPlan;
+use rolegate_gateway::{Compiled, Outcome, Plan};
+use serde_json::{json, Value};
+
+fn id_url(p: &str) -> String {
+    format!("/rest/{p}/{UUID}")
+}
+
+#[test]
+fn find_routes() {
+    assert!(matches!(assert_allowed(&req("GET", "/rest/people", ZAPIER)), Plan::Rest(RestPlan::Records(_))));
+    assert_allowed(&req("GET", &id_url("people"), ZAPIER));
+    assert_allowed(&req("GET", "/rest/people?limit=10&depth=1&starting_after=abc", ZAPIER));
+    assert_rest_denied(&req("GET", "/rest/opportunities", ZAPIER), "no permission to read \"opportunity\"");
+    assert_rest_denied(&req("GET", &id_url("opportunities"), ZAPIER), "no permission to read \"opportunity\"");
+    assert_rest_denied(&req("GET", "/rest/notes", WAREHOUSE), "no permission to read \"note\"");
+    assert_rest_denied(&req("GET", "/rest/people/not-a-uuid", ZAPIER), "not a route");
+    assert_rest_denied(&req("GET", "/rest/people?depth=2", ZAPIER), "'depth=2' parameter invalid");
+    assert_rest_denied(&req("GET", "/rest/people?limit=ten", ZAPIER), "invalid limit");
+}
+
+#[test]
+fn query_parameters_naming_hidden_fields() {
+    assert_allowed(&req("GET", "/rest/people?filter=jobTitle%5Beq%5D%3ACEO&order_by=name.firstName%5BAscNullsFirst%5D,createdAt&fields=jobTitle,emails", ZAPIER));
+    assert_rest_denied(&req("GET", "/rest/people?filter=address.addressCity%5Beq%5D%3AParis", ZAPIER), "no permission to read field \"address\" on \"person\"");
+    assert_rest_denied(&req("GET", "/rest/people?filter=or(jobTitle%5Beq%5D%3Ax,not(address%5Bis%5D%3ANULL))", ZAPIER), "field \"address\"");
+    assert_rest_denied(&req("GET", "/rest/people?order_by=address.addressCity", ZAPIER), "field \"address\"");
+    assert_rest_denied(&req("GET", "/rest/people?fields=jobTitle,address", ZAPIER), "field \"address\"");
+    assert_rest_denied(&req("GET", "/rest/people?fields=jobTitle&fields=address", ZAPIER), "field \"address\"");
+    assert_rest_denied(&req("GET", "/rest/people?filter=emails.primaryEmail%5Beq%5D%3Aa", WAREHOUSE), "field \"emails\"");
+    // join column of a relation into a hidden object
+    assert_rest_denied(&req("GET", "/rest/noteTargets?filter=noteId%5Beq%5D%3A1", WAREHOUSE), "field \"note\" on \"noteTarget\"");
+    assert_allowed(&req("GET", "/rest/noteTargets?filter=personId%5Beq%5D%3A1", WAREHOUSE));
+    // unknown names and bad syntax
+    assert_rest_denied(&req("GET", "/rest/people?filter=salary%5Beq%5D%3A1", ZAPIER), "unknown field \"salary\"");
+    assert_rest_denied(&req("GET", "/rest/people?filter=name.middleName%5Beq%5D%3A1", ZAPIER), "unknown field \"name.middleName\"");
+    assert_rest_denied(&req("GET", "/rest/people?filter=jobTitle%5Bregex%5D%3A.*", ZAPIER), "invalid filter");
+    assert_rest_denied(&req("GET", "/rest/people?order_by=jobTitle%5BSideways%5D", ZAPIER), "invalid order_by direction");
+}
+
+#[test]
+fn create_update_and_batch_bodies() {
+    assert_allowed(&json_req("POST", "/rest/people", ZAPIER, &json!({"jobTitle": "x", "companyId": UUID})));
+    assert_allowed(&json_req("POST", "/rest/people?upsert=true", ZAPIER, &json!({"jobTitle": "x"})));
+    assert_rest_denied(&json_req("POST", "/rest/people", ZAPIER, &json!({"jobTitle": "x", "emails": {"primaryEmail": "a@b"}})), "no permission to write field \"emails\" on \"person\"");
+    assert_rest_denied(&json_req("POST", "/rest/people", ZAPIER, &json!({"address": {"addressCity": "x"}})), "no permission to write field \"address\" on \"person\"");
+    assert_rest_denied(&json_req("POST", "/rest/people", ZAPIER, &json!({"pointOfContactForOpportunities": {"connect": [{"where": {"id": UUID}}]}})), "relation target \"opportunity\" is not readable");
+    assert_rest_denied(&json_req("POST", "/rest/companies", ZAPIER, &json!({"name": "x"})), "no permission to create or update \"company\"");
+    assert_allowed(&json_req("POST", "/rest/batch/people", ZAPIER, &json!([{"jobTitle": "a"}, {"city": "b"}])));
+    assert_rest_denied(&json_req("POST", "/rest/batch/people", ZAPIER, &json!([{"jobTitle": "a"}, {"emails": {}}])), "field \"emails\"");
+    assert_rest_denied(&json_req("POST", "/rest/batch/people", ZAPIER, &json!({"jobTitle": "a"})), "batch create needs a JSON array");
+    assert_allowed(&json_req("PATCH", &id_url("people"), ZAPIER, &json!({"jobTitle": "y"})));
+    assert_allowed(&json_req("PUT", &id_url("people"), ZAPIER, &json!({"jobTitle": "y"})));
+    assert_rest_denied(&json_req("PATCH", &id_url("people"), ZAPIER, &json!({"emails": {"primaryEmail": "x"}})), "field \"emails\"");
+    assert_allowed(&json_req("PATCH", "/rest/people?filter=jobTitle%5Beq%5D%3Aa", ZAPIER, &json!({"city": "y"})));
+    assert_rest_denied(&json_req("PATCH", "/rest/people?filter=address%5Bis%5D%3ANULL", ZAPIER, &json!({"city": "y"})), "field \"address\"");
+    assert_rest_denied(&json_req("PATCH", &id_url("opportunities"), WAREHOUSE, &json!({"name": "x"})), "no permission to create or update \"opportunity\"");
+    assert_rest_denied(&json_req("POST", "/rest/people", ZAPIER, &json!({"salary": 1})), "unknown field \"salary\"");
+}
+
+fn with_deleter() -> Compiled {
+    let s = Snapshot::from_json(&fixture_json()).unwrap();
+    let s = apply(&s, &Operation::from_value(&json!({"op": "createRole", "role": {"id": "deleter", "label": "Deleter",
+        "canUpdateAllSettings": false, "canAccessAllTools": false, "canReadAllObjectRecords": true, "canUpdateAllObjectRecords": true,
+        "canSoftDeleteAllObjectRecords": true, "canDestroyAllObjectRecords": false}})).unwrap()).unwrap();
+    let s = apply(&s, &Operation::from_value(&json!({"op": "assignRole", "target": {"apiKey": ZAPIER}, "roleId": "deleter"})).unwrap()).unwrap();
+    Compiled::new(Policy::compile(s).unwrap())
+}
+
+fn status_with(c: &Compiled, r: &rolegate_gateway::Request) -> (u16, String) {
+    match gateway().handle(c, r, NOW) {
+        Outcome::Forward { record, .. } => (200, record.operations.join(",")),
+        Outcome::Respond { response, .. } => (response.status, response.body_json()["messages"][0].as_str().unwrap_or("").to_string()),
+    }
+}
+
+#[test]
+fn delete_destroy_restore_branch_on_soft_delete() {
+    let c = with_deleter();
+    // DELETE is destroy unless soft_delete is exactly "true"
+    assert_eq!(status_with(&c, &req("DELETE", &id_url("people"), ZAPIER)).0, 403);
+    assert_eq!(status_with(&c, &req("DELETE", &format!("{}?soft_delete=true", id_url("people")), ZAPIER)), (200, "rest:softDeleteOne".into()));
+    assert_eq!(status_with(&c, &req("DELETE", &format!("{}?soft_delete=TRUE", id_url("people")), ZAPIER)).0, 403);
+    assert_eq!(status_with(&c, &req("DELETE", &format!("{}?soft_delete=1", id_url("people")), ZAPIER)).0, 403);
+    assert_eq!(status_with(&c, &req("DELETE", "/rest/people?filter=city%5Beq%5D%3Ax&soft_delete=true", ZAPIER)), (200, "rest:softDeleteMany".into()));
+    assert_eq!(status_with(&c, &req("DELETE", "/rest/people?filter=city%5Beq%5D%3Ax", ZAPIER)).0, 403);
+    // both restore spellings are soft-delete gated
+    assert_eq!(status_with(&c, &req("PATCH", &format!("/rest/restore/people/{UUID}"), ZAPIER)), (200, "rest:restoreOne".into()));
+    assert_eq!(status_with(&c, &req("PATCH", &format!("/rest/people/{UUID}/restore"), ZAPIER)), (200, "rest:restoreOne".into()));
+    assert_eq!(status_with(&c, &req("PATCH", "/rest/restore/people?filter=city%5Beq%5D%3Ax", ZAPIER)), (200, "rest:restoreMany".into()));
+    assert_eq!(status_with(&c, &req("PATCH", "/rest/people/restore?filter=city%5Beq%5D%3Ax", ZAPIER)), (200, "rest:restoreMany".into()));
+    // the Intern (no soft delete) is refused all of them
+    for r in [
+        req("DELETE", &format!("{}?soft_delete=true", id_url("people")), ZAPIER),
+        req("PATCH", &format!("/rest/restore/people/{UUID}"), ZAPIER),
+        req("PATCH", &format!("/rest/people/{UUID}/restore"), ZAPIER),
+    ] {
+        assert_rest_denied(&r, "no permission to soft delete or restore \"person\"");
+    }
+    assert_rest_denied(&req("DELETE", &id_url("people"), ZAPIER), "no permission to destroy \"person\"");
+    assert_allowed(&req("DELETE", &id_url("people"), LEGACY));
+    assert_rest_denied(&req("GET", "/rest/people?soft_delete=true", LEGACY), "only applies to DELETE");
+}
+
+#[test]
+fn merge_duplicates_group_by() {
+    let merge = json!({"ids": [UUID, UUID], "conflictPriorityIndex": 0});
+    assert_allowed(&json_req("PATCH", "/rest/people/merge", LEGACY, &merge));
+    assert_rest_denied(&json_req("PATCH", "/rest/people/merge", ZAPIER, &merge), "soft delete");
+    assert_rest_denied(&json_req("PATCH", "/rest/people/merge", LEGACY, &json!({"ids": [], "extra": 1})), "unknown key \"extra\"");
+    let dup = json!({"data": [{"emails": {"primaryEmail": "a@b"}}]});
+    assert!(matches!(assert_allowed(&json_req("POST", "/rest/people/duplicates", ZAPIER, &dup)), Plan::Rest(RestPlan::Duplicates(_))));
+    assert_rest_denied(&json_req("POST", "/rest/people/duplicates", WAREHOUSE, &dup), "field \"emails\"");
+    assert_allowed(&json_req("POST", "/rest/people/duplicates", WAREHOUSE, &json!({"ids": [UUID]})));
+    let g = "/rest/people/groupBy?group_by=%5B%7B%22city%22%3Atrue%7D%5D&aggregate=%5B%22countNotEmptyId%22%2C%22countEmptyEmails%22%5D";
+    assert!(matches!(assert_allowed(&req("GET", g, ZAPIER)), Plan::Rest(RestPlan::GroupBy(_))));
+    assert_rest_denied(&req("GET", g, WAREHOUSE), "field \"emails\"");
+    assert_rest_denied(&req("GET", "/rest/people/groupBy?group_by=%5B%7B%22address%22%3A%7B%22addressCity%22%3Atrue%7D%7D%5D", ZAPIER), "field \"address\"");
+    assert_rest_denied(&req("GET", "/rest/people/groupBy?aggregate=%5B%22sumSalary%22%5D", ZAPIER), "unknown aggregate");
+    assert_rest_denied(&req("GET", "/rest/opportunities/groupBy?aggregate=%5B%22sumAmountAmountMicros%22%5D", ZAPIER), "no permission to read \"opportunity\"");
+    assert_allowed(&req("GET", "/rest/opportunities/groupBy?aggregate=%5B%22sumAmountAmountMicros%22%5D", LEGACY));
+    assert_rest_denied(&req("GET", "/rest/people?aggregate=%5B%5D", ZAPIER), "only applies to groupBy");
+}
+
+#[test]
+fn settings_routes_need_their_flags() {
+    for path in ["/rest/metadata/apiKeys", "/rest/apiKeys", "/rest/webhooks", "/rest/metadata/webhooks"] {
+        assert!(matches!(assert_allowed(&req("GET", path, WAREHOUSE)), Plan::Rest(RestPlan::Passthrough)), "{path}");
+        assert_rest_denied(&req("GET", path, ZAPIER), "API_KEYS_AND_WEBHOOKS");
+    }
+    for path in ["/rest/metadata/objects", "/rest/metadata/fields", &format!("/rest/metadata/objects/{UUID}"), "/rest/open-api/core", "/rest/open-api/metadata"] {
+        assert_rest_denied(&req("GET", path, LEGACY), "DATA_MODEL");
+    }
+    assert_rest_denied(&json_req("POST", "/rest/metadata/objects", WAREHOUSE, &json!({})), "DATA_MODEL");
+    assert_allowed(&req("GET", "/rest/metadata/views", ZAPIER));
+    assert_rest_denied(&json_req("POST", "/rest/metadata/views", ZAPIER, &json!({})), "VIEWS");
+    assert_allowed(&json_req("POST", "/rest/metadata/views", LEGACY, &json!({})));
+    assert_rest_denied(&req("GET", "/rest/metadata/secrets", LEGACY), "unknown metadata route");
+}
+
+#[test]
+fn unknown_routes_are_denied() {
+    for (m, p) in [
+        ("GET", "/rest/persons"),
+        ("GET", "/rest/Person"),
+        ("GET", "/rest/person"),
+        ("GET", "/rest/People"),
+        ("GET", "/rest"),
+        ("GET", "/rest/people/duplicates"),
+        ("POST", "/rest/people/groupBy"),
+        ("GET", &format!("/rest/people/{UUID}/extra")),
+        ("GET", "/rest/batch/people"),
+        ("POST", &format!("/rest/batch/people/{UUID}")),
+        ("PUT", "/rest/people"),
+        ("HEAD", "/rest/people"),
+        ("OPTIONS", "/rest/people"),
+        ("TRACE", "/rest/people"),
+        ("GET", "/rest/dashboards/x/duplicate"),
+        ("GET", "/api/people"),
+        ("GET", "/"),
+        ("GET", "/graphql/"),
+        ("GET", "/restpeople"),
+    ] {
+        match run(&req(m, p, LEGACY)) {
+            Ok(_) => panic!("{m} {p} allowed"),
+            Err((s, b)) => assert_eq!(s, 403, "{m} {p}: {b}"),
+        }
+    }
+}
+
+#[test]
+fn empty_segments_are_dropped_like_twenty() {
+    assert_allowed(&req("GET", "/rest//people/", ZAPIER));
+    assert_allowed(&req("GET", &format!("/rest/people//{UUID}"), ZAPIER));
+    assert_rest_denied(&req("GET", "//rest/opportunities", ZAPIER), "not a route");
+}
+
+fn redact(plan: &Plan, key: &str, status: u16, ct: Option<&str>, body: &Value) -> Result<rolegate_gateway::Redacted, String> {
+    let c = compiled();
+    let s = c.policy.resolve(&rolegate_core::Principal::ApiKey(key.into()), NOW).unwrap();
+    gateway().redact_response(&c, &s, plan, status, ct, &serde_json::to_vec(body).unwrap())
+}
+
+#[test]
+fn responses_are_redacted() {
+    let plan = assert_allowed(&req("GET", "/rest/people?depth=1", ZAPIER));
+    let upstream = json!({"data": {"people": [
+        {"id": UUID, "jobTitle": "CEO", "address": {"addressCity": "Paris"}, "emails": {"primaryEmail": "a@b"}, "companyId": UUID,
+         "company": {"id": UUID, "name": "Acme", "opportunities": [{"id": UUID, "amount": 1}]},
+         "pointOfContactForOpportunities": [{"id": UUID, "name": "Deal"}]}
+    ]}, "totalCount": 1, "pageInfo": {"hasNextPage": false}, "debug": "x"});
+    let r = redact(&plan, ZAPIER, 200, Some("application/json; charset=utf-8"), &upstream).unwrap();
+    assert!(r.changed);
+    let v: Value = serde_json::from_slice(&r.body.unwrap()).unwrap();
+    assert_eq!(v, json!({"data": {"people": [
+        {"id": UUID, "jobTitle": "CEO", "emails": {"primaryEmail": "a@b"}, "companyId": UUID, "company": {"id": UUID, "name": "Acme"}}
+    ]}, "totalCount": 1, "pageInfo": {"hasNextPage": false}}));
+    // nothing to remove: allow, not redacted
+    let clean = json!({"data": {"person": {"id": UUID, "jobTitle": "CEO"}}});
+    assert!(!redact(&plan, ZAPIER, 200, Some("application/json"), &clean).unwrap().changed);
+    // error statuses and non-JSON bodies pass unchanged
+    assert!(redact(&plan, ZAPIER, 400, Some("application/json"), &upstream).unwrap().body.is_none());
+    assert!(redact(&plan, ZAPIER, 200, Some("text/csv"), &upstream).unwrap().body.is_none());
+    // a 2xx JSON body that does not parse is an error, never forwarded as is
+    let c = compiled();
+    let s = c.policy.resolve(&rolegate_core::Principal::ApiKey(ZAPIER.into()), NOW).unwrap();
+    assert!(gateway().redact_response(&c, &s, &plan, 200, Some("application/json"), b"{\"data\": [").is_err());
+    // duplicates shape
+    let plan = assert_allowed(&json_req("POST", "/rest/people/duplicates", ZAPIER, &json!({"ids": [UUID]})));
+    let up = json!({"data": [{"personDuplicates": [{"id": UUID, "address": {}, "city": "x"}], "totalCount": 1}]});
+    let v: Value = serde_json::from_slice(&redact(&plan, ZAPIER, 200, None, &up).unwrap().body.unwrap()).unwrap();
+    assert_eq!(v, json!({"data": [{"personDuplicates": [{"id": UUID, "city": "x"}], "totalCount": 1}]}));
+}
+
+#[test]
+fn decision_records_hold_no_values() {
+    let r = req("GET", &format!("/rest/people/{UUID}?filter=emails.primaryEmail%5Beq%5D%3Asecret%40x.com"), ZAPIER);
+    let Outcome::Forward { record, .. } = outcome(&r) else { panic!() };
+    let line = serde_json::to_string(&record).unwrap();
+    assert!(!line.contains("secret") && !line.contains(UUID) && !line.contains("Bearer"), "{line}");
+    assert_eq!(record.route, "/rest/people/:id");
+    assert_eq!(record.principal_kind.as_deref(), Some("apiKey"));
+    assert_eq!(record.roles, ["intern"]);
+    assert_eq!(record.objects, ["person"]);
+    assert_eq!(record.revision, Some(12));
+}
