@@ -284,11 +284,16 @@ pub fn analyse(ctx: Ctx, roots: &RootFields, endpoint: Endpoint, call: &GqlCall,
 fn root_response_keys(ss: &cst::SelectionSet, fragments: &FxHashMap<String, cst::FragmentDefinition>) -> Vec<String> {
     let mut keys = Vec::new();
     let mut stack = vec![(ss.clone(), 0usize)];
+    let mut budget = 10_000usize;
     while let Some((ss, depth)) = stack.pop() {
         if depth > 8 {
             continue;
         }
         for sel in ss.selections() {
+            budget = match budget.checked_sub(1) {
+                Some(b) => b,
+                None => return keys,
+            };
             match sel {
                 cst::Selection::Field(f) => {
                     let key = f.alias().and_then(|a| name_of(a.name())).or_else(|| name_of(f.name()));
@@ -344,7 +349,7 @@ impl Walker<'_> {
     fn count(&mut self) -> Result<(), Denied> {
         self.fields_seen += 1;
         if self.fields_seen > self.limits.fields {
-            return Err(Denied(format!("GraphQL document selects more than {} fields", self.limits.fields)));
+            return Err(Denied(format!("GraphQL document selects more than {} fields and fragments", self.limits.fields)));
         }
         Ok(())
     }
@@ -392,11 +397,14 @@ impl Walker<'_> {
                     out.push((key, f));
                 }
                 cst::Selection::InlineFragment(i) => {
+                    self.count()?;
                     if let Some(ss) = i.selection_set() {
                         out.extend(self.flatten(&ss, depth + 1)?);
                     }
                 }
                 cst::Selection::FragmentSpread(s) => {
+                    // Every expansion counts, so fragment bombs stay bounded.
+                    self.count()?;
                     let name = s.fragment_name().and_then(|n| name_of(n.name())).ok_or_else(|| Denied("fragment spread without a name".into()))?;
                     if self.spread_stack.contains(&name) {
                         return Err(Denied(format!("fragment \"{name}\" spreads itself")));

@@ -1,0 +1,165 @@
+//! The attack suite: every trick must end in a denial (or a redaction), never a panic and
+//! never a pass-through of something hidden.
+
+mod common;
+
+use common::*;
+use rolegate_gateway::{Outcome, Request};
+use serde_json::json;
+
+#[track_caller]
+fn denied(r: &Request) {
+    match outcome(r) {
+        Outcome::Forward { record, .. } => panic!("{} {}?{} was allowed ({:?})", r.method, r.path, r.query, record.operations),
+        Outcome::Respond { response, .. } => {
+            assert!(response.status == 403 || response.status == 413 || response.status == 200 || response.status == 401, "{}", response.status);
+            assert_eq!(response.header("x-rolegate-decision"), Some("deny"));
+        }
+    }
+}
+
+#[test]
+fn path_tricks() {
+    let opp = format!("20202020-0000-4000-8000-000000000009");
+    for p in [
+        "/rest/people%2F..%2Fopportunities".to_string(),
+        "/rest/%6Fpportunities".into(),
+        "/rest/people/../opportunities".into(),
+        "/rest/./opportunities".into(),
+        "/rest/opportunities/.".into(),
+        "/rest/companies/..".into(),
+        "/REST/opportunities".into(),
+        "/rest/OPPORTUNITIES".into(),
+        "/rest/Opportunities".into(),
+        "/rest/opportunities.".into(),
+        "/rest/opportunities.json".into(),
+        "/rest/people.".into(),
+        "/rest\\opportunities".into(),
+        "/rest/people;jsessionid=1".into(),
+        "/rest/people\u{0}".into(),
+        "/rest/peop\u{0131}e".into(),
+        "/rest/opportunities%00".into(),
+        format!("/rest/people/{opp}%2Frestore"),
+        format!("/rest/people/{}", "a".repeat(10_000)),
+        "/rest/batch/batch/people".into(),
+        "/rest/restore/restore/people".into(),
+        "/rest/metadata/../people".into(),
+        "/graphql/../rest/opportunities".into(),
+        "/rest/people#fragment".into(),
+    ] {
+        denied(&req("GET", &p, ZAPIER));
+    }
+}
+
+#[test]
+fn method_overrides_cannot_change_the_operation() {
+    for h in ["X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override"] {
+        denied(&req("GET", "/rest/people", LEGACY).header(h, "DELETE"));
+        denied(&gql(ZAPIER, "{ people { totalCount } }", json!({})).header(h, "GET"));
+    }
+    denied(&req("POST", "/rest/people?_method=DELETE", LEGACY));
+    denied(&req("GET", "/rest/people?_method=DELETE", LEGACY));
+}
+
+#[test]
+fn bodies_that_parsers_could_read_differently() {
+    let dup = br#"{"jobTitle": "ok", "jobTitle": "again"}"#.to_vec();
+    denied(&req("POST", "/rest/people", ZAPIER).header("content-type", "application/json").body(dup));
+    let escaped_dup = br#"{"jobTitle": "ok", "job\u0054itle": "x"}"#.to_vec();
+    denied(&req("POST", "/rest/people", ZAPIER).header("content-type", "application/json").body(escaped_dup));
+    // the hidden field spelled with an escape is still the hidden field
+    let escaped = br#"{"addr\u0065ss": {"addressCity": "x"}}"#.to_vec();
+    denied(&req("POST", "/rest/people", ZAPIER).header("content-type", "application/json").body(escaped));
+    // other media types would be parsed by Express's urlencoded parser
+    denied(&req("POST", "/rest/people", ZAPIER).header("content-type", "application/x-www-form-urlencoded").body("emails[primaryEmail]=x"));
+    denied(&req("POST", "/rest/people", ZAPIER).header("content-type", "text/plain").body(r#"{"emails":{}}"#));
+    denied(&req("POST", "/rest/people", ZAPIER).body(r#"{"jobTitle":"x"}"#));
+    denied(&req("POST", "/rest/people", ZAPIER).header("content-type", "application/json").header("content-encoding", "gzip").body(vec![0x1f, 0x8b, 0, 0]));
+    denied(&req("POST", "/rest/people", ZAPIER).header("content-type", "application/json").body(r#"{"jobTitle":"x"} {"emails":{}}"#));
+    denied(&req("GET", "/rest/people", ZAPIER).header("content-type", "application/json").body(r#"{"emails":{}}"#));
+    // deeply nested and huge bodies are refused cleanly
+    let deep = "[".repeat(100_000) + &"]".repeat(100_000);
+    denied(&req("POST", "/rest/batch/people", ZAPIER).header("content-type", "application/json").body(deep));
+    let huge = format!("{{\"jobTitle\": \"{}\"}}", "x".repeat(2 << 20));
+    match outcome(&req("POST", "/rest/people", ZAPIER).header("content-type", "application/json").body(huge)) {
+        Outcome::Respond { response, .. } => assert_eq!(response.status, 413),
+        _ => panic!("huge body allowed"),
+    }
+    let deep_gql = format!("{{\"query\": \"{{ people {} }}\"}}", "{ x ".repeat(5000) + &"}".repeat(5000));
+    denied(&req("POST", "/graphql", ZAPIER).header("content-type", "application/json").body(deep_gql));
+}
+
+#[test]
+fn query_string_pollution() {
+    denied(&req("GET", "/rest/people?filter=jobTitle%5Beq%5D%3Aa&filter=address%5Bis%5D%3ANULL", ZAPIER));
+    denied(&req("GET", "/rest/people?filter%5Baddress%5D=x", ZAPIER));
+    denied(&req("GET", "/rest/people?filter[address][is]=NULL", ZAPIER));
+    denied(&req("GET", "/rest/people?order_by=jobTitle&order_by=address", ZAPIER));
+    denied(&req("GET", "/rest/people?depth=1&depth=2", ZAPIER));
+    denied(&req("GET", "/rest/people?view_id=abc", ZAPIER));
+    denied(&req("DELETE", &format!("/rest/people/{UUID}?soft_delete=true&soft_delete=false"), LEGACY));
+    denied(&json_req("POST", "/graphql?query=%7Bopportunities%7BtotalCount%7D%7D", ZAPIER, &json!({"query": "{ people { totalCount } }"})));
+}
+
+#[test]
+fn graphql_tricks() {
+    // an alias that looks like an allowed field hides a denied one
+    denied(&gql(ZAPIER, "{ people { edges { node { jobTitle: address { addressCity } } } } }", json!({})));
+    // the same response key selected twice with different fields
+    denied(&gql(ZAPIER, "{ people { edges { node { x: jobTitle x: address { addressCity } } } } }", json!({})));
+    // fragments on other types, fragment spreads in root, inline fragments without type
+    denied(&gql(ZAPIER, "{ ...Q } fragment Q on Query { opportunities { totalCount } }", json!({})));
+    denied(&gql(ZAPIER, "{ ... { opportunities { totalCount } } }", json!({})));
+    denied(&gql(ZAPIER, "{ ... @include(if: false) { opportunities { totalCount } } }", json!({})));
+    denied(&gql(ZAPIER, "{ people { edges { node { address @skip(if: true) { addressCity } } } } }", json!({})));
+    // variables that carry a hidden-field filter, and variables shadowing defaults
+    denied(&gql(ZAPIER, "query($f: PersonFilterInput = {city: {eq: \"x\"}}) { people(filter: $f) { totalCount } }", json!({"f": {"address": {"addressCity": {"like": "a%"}}}})));
+    denied(&gql(ZAPIER, "query($o: [PersonOrderByInput]) { people(orderBy: $o) { totalCount } }", json!({"o": [{"address": {"addressCity": "AscNullsFirst"}}]})));
+    // the filter oracle: count people by a hidden value without selecting it
+    denied(&gql(ZAPIER, "{ people(filter: {address: {addressCity: {eq: \"Paris\"}}}) { totalCount } }", json!({})));
+    denied(&gql(ZAPIER, "{ people { countNotEmptyAddress } }", json!({})));
+    // batched operations sneaking one denied operation
+    denied(&json_req("POST", "/graphql", ZAPIER, &json!([{"query": "{ people { totalCount } }"}, {"query": "{ __schema { types { name } } }"}])));
+    denied(&json_req("POST", "/graphql", ZAPIER, &json!((0..50).map(|_| json!({"query": "{ people { totalCount } }"})).collect::<Vec<_>>())));
+    // operationName pointing at the harmless one while another is denied
+    denied(&json_req("POST", "/graphql", ZAPIER, &json!({"query": "query Ok { people { totalCount } } query Bad { opportunities { totalCount } }", "operationName": "Ok"})));
+    denied(&json_req("POST", "/graphql", ZAPIER, &json!({"query": "{ people { totalCount } }", "operationName": "Missing"})));
+    // introspection hidden in a fragment
+    denied(&gql(ZAPIER, "{ ...I } fragment I on Query { __schema { types { name } } }", json!({})));
+    // wide documents are bounded
+    let wide = format!("{{ people {{ edges {{ node {{ {} }} }} }} }}", (0..6000).map(|i| format!("a{i}: id")).collect::<Vec<_>>().join(" "));
+    denied(&gql(ZAPIER, &wide, json!({})));
+    // fragment bombs: a chain of spreads doubling at each level, with or without fields
+    for leaf in ["id", "__typename"] {
+        let mut doc = String::from("{ people { edges { node { ...F0 } } } }");
+        for i in 0..30 {
+            doc.push_str(&format!(" fragment F{i} on Person {{ ...F{} ...F{} }}", i + 1, i + 1));
+        }
+        doc.push_str(&format!(" fragment F30 on Person {{ {leaf} }}"));
+        denied(&gql(ZAPIER, &doc, json!({})));
+    }
+    // wide fan-out at the root (denial bodies list root keys: bounded too)
+    let spreads = (0..2000).map(|_| "...R").collect::<Vec<_>>().join(" ");
+    let doc = format!("{{ {spreads} }} fragment R on Query {{ {spreads} opportunities {{ totalCount }} }}");
+    denied(&gql(ZAPIER, &doc, json!({})));
+    // a non-object request and strange types
+    denied(&json_req("POST", "/graphql", ZAPIER, &json!("{ people { totalCount } }")));
+    denied(&json_req("POST", "/graphql", ZAPIER, &json!({"query": 5})));
+    denied(&json_req("POST", "/graphql", ZAPIER, &json!({"query": "{ people { totalCount } }", "variables": [1]})));
+}
+
+#[test]
+fn relation_doors_into_hidden_objects() {
+    for q in [
+        "{ companies { edges { node { opportunities { totalCount } } } } }",
+        "{ people { edges { node { pointOfContactForOpportunities { edges { node { id } } } } } } }",
+        "{ taskTargets { edges { node { opportunity { id } } } } }",
+        "{ taskTargets { edges { node { opportunityId } } } }",
+        "{ attachments { edges { node { opportunity { name } } } } }",
+    ] {
+        denied(&gql(ZAPIER, q, json!({})));
+    }
+    denied(&req("GET", "/rest/taskTargets?filter=opportunityId%5Bis%5D%3ANOT_NULL", ZAPIER));
+    let intern_create = json_req("POST", "/rest/taskTargets", ZAPIER, &json!({"opportunityId": UUID}));
+    denied(&intern_create);
+}
