@@ -59,6 +59,16 @@ rolegate effective --snapshot workspace.json --agent agent-sales --workflow wf-e
     /// API keys.
     #[command(name = "api-key")]
     ApiKey(ApiKeyArgs),
+    /// Make an Ed25519 key pair for signing snapshots.
+    #[command(after_help = "Example:\n  rolegate keygen --key-id k1 --out snapshot-key.json\n  \
+(prints the SNAPSHOT_PUBLIC_KEYS value for the worker; keep the key file secret)")]
+    Keygen(KeygenArgs),
+    /// Sign a snapshot into a KV envelope (contract §6).
+    #[command(after_help = "Example:\n  rolegate sign --key snapshot-key.json --snapshot workspace.json --out envelope.json")]
+    Sign(SignArgs),
+    /// Verify an envelope against public keys; exit 0 valid, 1 refused.
+    #[command(after_help = "Example:\n  rolegate verify --envelope envelope.json --public-keys '{\"k1\":\"...\"}'")]
+    Verify(VerifyArgs),
     /// Apply any management operation given as contract JSON (`{"op": ...}`).
     #[command(after_help = "Example:\n  rolegate apply --snapshot workspace.json --operation '{\"op\":\"setDefaultRole\",\"roleId\":\"intern\"}'\n  \
 (--operation takes a file path, or - for standard input, or inline JSON)")]
@@ -587,4 +597,41 @@ impl ApplyArgs {
     pub fn operation_value(&self) -> Result<Value, Error> {
         parse_json_arg(&self.operation, "--operation")
     }
+}
+
+#[derive(Args)]
+pub struct KeygenArgs {
+    /// The key id the worker knows this key by.
+    #[arg(long = "key-id", default_value = "k1")]
+    pub key_id: String,
+    /// Where to write the private key file (created with mode 0600; refuses to overwrite).
+    #[arg(long)]
+    pub out: String,
+}
+
+#[derive(Args)]
+pub struct SignArgs {
+    /// Private key file from `rolegate keygen`.
+    #[arg(long)]
+    pub key: String,
+    #[arg(long)]
+    pub snapshot: String,
+    /// Where to write the envelope (default: standard output).
+    #[arg(long)]
+    pub out: Option<String>,
+}
+
+#[derive(Args)]
+pub struct VerifyArgs {
+    #[arg(long)]
+    pub envelope: String,
+    /// SNAPSHOT_PUBLIC_KEYS JSON ({"keyId": "base64url key"}), inline or a file path.
+    #[arg(long = "public-keys")]
+    pub public_keys: String,
+    /// The workspace the envelope must hold.
+    #[arg(long)]
+    pub workspace: Option<String>,
+    /// Refuse revisions older than this one.
+    #[arg(long = "min-revision")]
+    pub min_revision: Option<u64>,
 }

@@ -4,6 +4,7 @@
 //! Exit codes: 0 ok / allowed, 1 denied or failing tests, 2 invalid input.
 
 mod args;
+mod keys;
 
 use args::*;
 use clap::Parser;
@@ -43,7 +44,7 @@ fn report_error(e: &Error, format: Format) {
     }
 }
 
-fn read_input(path: &str) -> Result<String, Error> {
+pub(crate) fn read_input(path: &str) -> Result<String, Error> {
     let io_err = |e: std::io::Error| Error::one(codes::INVALID_ARG, "", format!("cannot read {path}: {e}"));
     if path == "-" {
         let mut s = String::new();
@@ -77,7 +78,7 @@ fn now_secs(now: &Option<String>) -> Result<i64, Error> {
     }
 }
 
-fn print_json(v: &impl serde::Serialize) {
+pub(crate) fn print_json(v: &impl serde::Serialize) {
     println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
 }
 
@@ -170,6 +171,9 @@ fn run(cli: Cli) -> Result<u8, Error> {
             let (snapshot, out, op) = r.operation(now)?;
             manage(&snapshot, out.as_deref(), op, format)
         }
+        Command::Keygen(a) => keys::keygen(&a, format),
+        Command::Sign(a) => keys::sign(&a, format),
+        Command::Verify(a) => keys::verify(&a, format),
         Command::Apply(a) => {
             let op = a.operation_value()?;
             manage(&a.snapshot, a.out.as_deref(), op, format)

@@ -206,3 +206,45 @@ fn help_has_examples() {
     let o = rolegate(&["rule", "field", "--help"]);
     assert!(stdout(&o).contains("Example:"));
 }
+
+#[test]
+fn keygen_sign_verify() {
+    let dir = std::env::temp_dir().join(format!("rolegate-keys-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let key = dir.join("key.json").display().to_string();
+    let env = dir.join("env.json").display().to_string();
+    let o = rolegate(&["keygen", "--key-id", "k7", "--out", &key]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let public: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert!(public["k7"].as_str().unwrap().len() >= 43);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    // never overwrite a key
+    let o = rolegate(&["keygen", "--out", &key]);
+    assert_eq!(code(&o), 2);
+    let o = rolegate(&["sign", "--key", &key, "--snapshot", &fixture(), "--out", &env]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let keys = public.to_string();
+    let o = rolegate(&["verify", "--envelope", &env, "--public-keys", &keys, "--workspace", "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f"]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    assert!(stdout(&o).contains("revision 12"));
+    let o = rolegate(&["verify", "--envelope", &env, "--public-keys", &keys, "--min-revision", "13", "--format", "json"]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(serde_json::from_str::<Value>(&stdout(&o)).unwrap()["code"], "STALE_REVISION");
+    // tampering breaks the signature
+    let mut e: Value = serde_json::from_str(&std::fs::read_to_string(&env).unwrap()).unwrap();
+    e["payload"] = Value::String(e["payload"].as_str().unwrap().replace("\"Intern\"", "\"Admin2\""));
+    std::fs::write(&env, e.to_string()).unwrap();
+    let o = rolegate(&["verify", "--envelope", &env, "--public-keys", &keys]);
+    assert_eq!(code(&o), 1);
+    assert!(stdout(&o).contains("BAD_SIGNATURE"), "{}", stdout(&o));
+    // signing an invalid snapshot is refused with the validation error
+    let bad = tmp("bad-snapshot.json", "{\"format\":\"rolegate/v1\"}");
+    let o = rolegate(&["sign", "--key", &key, "--snapshot", &bad]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("missing required key"), "{}", stderr(&o));
+}
