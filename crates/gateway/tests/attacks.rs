@@ -20,7 +20,7 @@ fn denied(r: &Request) {
 
 #[test]
 fn path_tricks() {
-    let opp = format!("20202020-0000-4000-8000-000000000009");
+    let opp = "20202020-0000-4000-8000-000000000009";
     for p in [
         "/rest/people%2F..%2Fopportunities".to_string(),
         "/rest/%6Fpportunities".into(),

@@ -41,7 +41,9 @@ fn piece() -> impl Strategy<Value = String> {
     ]
 }
 
-fn request_strategy() -> impl Strategy<Value = (String, String, String, Vec<(String, String)>, Vec<u8>, usize)> {
+type RequestParts = (String, String, String, Vec<(String, String)>, Vec<u8>, usize);
+
+fn request_strategy() -> impl Strategy<Value = RequestParts> {
     (
         prop_oneof![
             Just("GET".to_string()), Just("POST".to_string()), Just("PATCH".to_string()), Just("PUT".to_string()),
@@ -104,10 +106,14 @@ proptest! {
 
 // ------------------------------------------------------------------ soundness
 
+/// A field pick: (field index, alias?, wrapping: 0 none / 1 inline fragment / 2 named fragment).
+type Child = (usize, bool, u8);
+type Pick = (usize, bool, u8, Vec<Child>);
+
 /// A random selection over the schema: (field index, alias?, in a fragment?, children).
 #[derive(Debug, Clone)]
 struct SelSeed {
-    picks: Vec<(usize, bool, u8, Vec<(usize, bool, u8)>)>,
+    picks: Vec<Pick>,
     filter: Vec<usize>,
 }
 
