@@ -18,6 +18,7 @@ pub mod explain;
 pub mod flags;
 pub mod model;
 pub mod ops;
+pub mod permissions;
 pub mod policy;
 pub mod principal;
 pub mod redact;

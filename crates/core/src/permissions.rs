@@ -1,0 +1,363 @@
+//! One principal's permissions behind one facade, built either from a snapshot (full engine)
+//! or from an effective view (contract §3, what the gateway serves to a browser). The npm
+//! package's `Permissions` class is a thin binding over this type.
+//!
+//! A view carries no schema beyond object and field names, so a view-backed instance:
+//! redacts field by field without following relations into their targets (data from the
+//! gateway is already redacted), treats `<relation>Id` as the join column of a readable
+//! relation field `<relation>`, and explains decisions by the view alone.
+
+use crate::error::{codes, Error, Result};
+use crate::explain::{explain_subject, Explanation, Level};
+use crate::flags::Flag;
+use crate::model::RelationKind;
+use crate::policy::{ObjectId, Policy, Subject};
+use crate::principal::{Principal, Status};
+use crate::redact::{redact_value, RedactStats};
+use crate::view::{effective_view, ObjectView, View};
+use crate::write::{check_write, FieldViolation, Violation, WriteCheck, WriteOp};
+use crate::{Op, Snapshot};
+use serde_json::Value;
+
+pub struct Permissions {
+    inner: Inner,
+}
+
+enum Inner {
+    Snapshot { policy: Box<Policy>, principal: Principal, subject: Subject },
+    View(Box<View>),
+}
+
+fn unknown_object(object: &str) -> Error {
+    Error::one(codes::OBJECT_METADATA_NOT_FOUND, "object", format!("unknown object \"{object}\""))
+}
+
+fn unknown_field(object: &str, field: &str) -> Error {
+    Error::one(codes::FIELD_METADATA_NOT_FOUND, "field", format!("unknown field \"{object}.{field}\""))
+}
+
+impl Permissions {
+    /// From a validated snapshot and a principal (resolved at `now`, Unix seconds).
+    pub fn from_snapshot(snapshot: Snapshot, principal: Principal, now: i64) -> Result<Permissions> {
+        let policy = Policy::compile(snapshot)?;
+        let subject = policy.resolve(&principal, now)?;
+        Ok(Permissions { inner: Inner::Snapshot { policy: Box::new(policy), principal, subject } })
+    }
+
+    /// From an effective view (checked: format, every object with its four booleans).
+    pub fn from_view(view: View) -> Result<Permissions> {
+        if view.format != crate::model::VIEW_FORMAT {
+            return Err(Error::one(codes::INVALID_ARG, "format", format!("unsupported view format \"{}\"", view.format)));
+        }
+        Ok(Permissions { inner: Inner::View(Box::new(view)) })
+    }
+
+    fn view_object(&self, view: &View, object: &str) -> Result<ObjectView> {
+        view.objects.get(object).cloned().ok_or_else(|| unknown_object(object))
+    }
+
+    /// Object-level (`field` = None) or field-level decision. Unknown names are errors.
+    pub fn can(&self, object: &str, field: Option<&str>, op: Op) -> Result<bool> {
+        match &self.inner {
+            Inner::Snapshot { policy, subject, .. } => policy.check(subject, object, field, op),
+            Inner::View(view) => {
+                let o = view.objects.get(object).ok_or_else(|| unknown_object(object))?;
+                match (field, op) {
+                    (None, op) | (Some(_), op @ (Op::SoftDelete | Op::Destroy)) => {
+                        if let Some(f) = field {
+                            o.fields.get(f).ok_or_else(|| unknown_field(object, f))?;
+                        }
+                        Ok(o.get(op))
+                    }
+                    (Some(f), op) => {
+                        let fv = o.fields.get(f).ok_or_else(|| unknown_field(object, f))?;
+                        Ok(if op == Op::Read { fv.can_read } else { fv.can_update })
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn has_flag(&self, flag: &str) -> Result<bool> {
+        let f = Flag::parse(flag)
+            .ok_or_else(|| Error::one(codes::UNKNOWN_FLAG, "flag", format!("unknown permission flag \"{flag}\"")))?;
+        Ok(match &self.inner {
+            Inner::Snapshot { policy, subject, .. } => policy.has_flag(subject, f),
+            Inner::View(view) => view.permission_flags.get(f.key()).copied().unwrap_or(false),
+        })
+    }
+
+    /// Fields in schema order (implicit ones last) that pass `op` (read or update).
+    pub fn fields_with(&self, object: &str, op: Op) -> Result<Vec<String>> {
+        match &self.inner {
+            Inner::Snapshot { policy, subject, .. } => {
+                let oid = policy.object_id(object).ok_or_else(|| unknown_object(object))?;
+                let o = policy.object(oid);
+                Ok(o.field_ids().filter(|f| policy.can_field(subject, oid, *f, op)).map(|f| o.field(f).name.to_string()).collect())
+            }
+            Inner::View(view) => {
+                let o = self.view_object(view, object)?;
+                Ok(o.fields
+                    .iter()
+                    .filter(|(_, f)| if op == Op::Read { f.can_read } else { f.can_update })
+                    .map(|(n, _)| n.clone())
+                    .collect())
+            }
+        }
+    }
+
+    /// Twenty's front-end rule (twenty-permissions §6): a field is read-only when the record
+    /// is soft-deleted, the object cannot be updated, or the field cannot be updated; a
+    /// one-to-many relation field also when its target object cannot be updated.
+    pub fn is_field_read_only(&self, object: &str, field: &str, record_deleted: bool) -> Result<bool> {
+        let updatable = self.can(object, Some(field), Op::Update)?;
+        let object_updatable = self.can(object, None, Op::Update)?;
+        let mut ro = record_deleted || !object_updatable || !updatable;
+        if let Inner::Snapshot { policy, subject, .. } = &self.inner {
+            let oid = policy.object_id(object).ok_or_else(|| unknown_object(object))?;
+            let o = policy.object(oid);
+            if let Some(rel) = o.field_id(field).and_then(|f| o.field(f).relation.as_ref()) {
+                if rel.kind == RelationKind::OneToMany && !policy.can_object(subject, rel.target, Op::Update) {
+                    ro = true;
+                }
+            }
+        }
+        Ok(ro)
+    }
+
+    /// Removes what the principal cannot read from a record, an array or a connection.
+    pub fn redact(&self, object: &str, value: &mut Value) -> Result<RedactStats> {
+        match &self.inner {
+            Inner::Snapshot { policy, subject, .. } => {
+                let oid = policy.object_id(object).ok_or_else(|| unknown_object(object))?;
+                Ok(redact_value(policy, subject, oid, value))
+            }
+            Inner::View(view) => {
+                let o = self.view_object(view, object)?;
+                let mut stats = RedactStats::default();
+                redact_by_view(&o, value, &mut stats);
+                Ok(stats)
+            }
+        }
+    }
+
+    /// Whether a write is allowed, and every field of the body that may not be written.
+    pub fn check_write(&self, object: &str, op: WriteOp, body: Option<&Value>) -> Result<WriteCheck> {
+        match &self.inner {
+            Inner::Snapshot { policy, subject, .. } => {
+                let oid: ObjectId = policy.object_id(object).ok_or_else(|| unknown_object(object))?;
+                Ok(check_write(policy, subject, oid, op, body))
+            }
+            Inner::View(view) => {
+                let o = self.view_object(view, object)?;
+                let operation_allowed = o.get(op.gate());
+                let mut violations = Vec::new();
+                if op.writes_fields() {
+                    match body {
+                        Some(Value::Array(items)) => {
+                            for (i, item) in items.iter().enumerate() {
+                                view_check_record(object, &o, item, &format!("[{i}]"), &mut violations);
+                            }
+                        }
+                        Some(v) => view_check_record(object, &o, v, "", &mut violations),
+                        None => {}
+                    }
+                }
+                Ok(WriteCheck { allowed: operation_allowed && violations.is_empty(), operation_allowed, violations })
+            }
+        }
+    }
+
+    pub fn explain(&self, object: &str, field: Option<&str>, op: Op) -> Result<Explanation> {
+        match &self.inner {
+            Inner::Snapshot { policy, principal, subject } => explain_subject(policy, principal, subject, object, field, op),
+            Inner::View(view) => {
+                let allowed = self.can(object, field, op)?;
+                let (level, reason) = match view.status {
+                    Status::Revoked => (Level::Revoked, "the principal is revoked: no access".to_string()),
+                    Status::Expired => (Level::Expired, "the principal is expired: no access".to_string()),
+                    Status::NoRole => (Level::NoRole, "the principal has no role: no access".to_string()),
+                    Status::Active => (
+                        if view.roles.len() > 1 { Level::Intersection } else { Level::AllObjects },
+                        "decided by the effective view served by the gateway (it carries the result, not the rules)".to_string(),
+                    ),
+                };
+                Ok(Explanation {
+                    principal: view.principal.clone(),
+                    object: object.to_string(),
+                    field: field.map(String::from),
+                    op,
+                    decision: if allowed { "allow" } else { "deny" },
+                    allowed,
+                    level,
+                    role: view.roles.first().cloned(),
+                    reason,
+                    roles: Vec::new(),
+                })
+            }
+        }
+    }
+
+    /// The effective view (contract §3).
+    pub fn view(&self) -> View {
+        match &self.inner {
+            Inner::Snapshot { policy, principal, subject } => effective_view(policy, principal, subject),
+            Inner::View(v) => (**v).clone(),
+        }
+    }
+
+    pub fn status(&self) -> Status {
+        match &self.inner {
+            Inner::Snapshot { subject, .. } => subject.status(),
+            Inner::View(v) => v.status,
+        }
+    }
+}
+
+/// The view's relation-field name for a join column (`companyId` → `company`).
+fn join_field<'a>(o: &'a ObjectView, key: &str) -> Option<&'a str> {
+    let base = key.strip_suffix("Id")?;
+    o.fields.get_key_value(base).map(|(k, _)| k.as_str())
+}
+
+fn redact_by_view(o: &ObjectView, v: &mut Value, stats: &mut RedactStats) {
+    match v {
+        Value::Array(items) => items.iter_mut().for_each(|i| redact_by_view(o, i, stats)),
+        Value::Object(map) => map.retain(|k, val| {
+            let keep = match o.fields.get(k.as_str()) {
+                Some(f) => f.can_read,
+                None => match join_field(o, k) {
+                    Some(rel) => o.fields[rel].can_read,
+                    None => match k.as_str() {
+                        "__typename" | "pageInfo" | "totalCount" => true,
+                        "edges" => {
+                            if let Value::Array(edges) = val {
+                                for e in edges.iter_mut() {
+                                    if let Some(node) = e.get_mut("node") {
+                                        redact_by_view(o, node, stats);
+                                    }
+                                }
+                            }
+                            true
+                        }
+                        _ => false,
+                    },
+                },
+            };
+            if !keep {
+                stats.removed += 1;
+            }
+            keep
+        }),
+        _ => {}
+    }
+}
+
+fn view_check_record(object: &str, o: &ObjectView, v: &Value, prefix: &str, out: &mut Vec<FieldViolation>) {
+    let Value::Object(map) = v else {
+        out.push(FieldViolation {
+            path: prefix.to_string(),
+            field: String::new(),
+            violation: Violation::NotAnObject,
+            message: format!("a {object} record must be a JSON object"),
+        });
+        return;
+    };
+    for k in map.keys() {
+        let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+        let field = o.fields.get(k.as_str()).map(|_| k.as_str()).or_else(|| join_field(o, k));
+        let Some(name) = field else {
+            out.push(FieldViolation {
+                path,
+                field: k.clone(),
+                violation: Violation::UnknownField,
+                message: format!("unknown field \"{k}\" on \"{object}\""),
+            });
+            continue;
+        };
+        let f = &o.fields[name];
+        // A field's canUpdate already includes the object's update permission.
+        if !f.can_update {
+            out.push(FieldViolation {
+                path,
+                field: name.to_string(),
+                violation: if f.can_read { Violation::NotUpdatable } else { Violation::NotReadable },
+                message: format!("no permission to write field \"{name}\" on \"{object}\""),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn fixture() -> Snapshot {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/workspace.json");
+        Snapshot::from_json(&std::fs::read_to_string(p).unwrap()).unwrap()
+    }
+
+    /// A snapshot-backed and a view-backed instance answer every question the same way.
+    #[test]
+    fn view_and_snapshot_agree() {
+        let snap = fixture();
+        for principal in [
+            Principal::Role("intern".into()),
+            Principal::ApiKey("8d4e6f10-2c3b-4a5d-8e9f-1a2b3c4d5e6f".into()),
+            Principal::AgentInWorkflow { agent: "agent-sales".into(), workflow: "wf-enrich".into() },
+            Principal::Agent("agent-research".into()),
+        ] {
+            let a = Permissions::from_snapshot(fixture(), principal.clone(), 0).unwrap();
+            let view: View = serde_json::from_value(serde_json::to_value(a.view()).unwrap()).unwrap();
+            let b = Permissions::from_view(view).unwrap();
+            for (name, o) in &a.view().objects {
+                for op in Op::ALL {
+                    assert_eq!(a.can(name, None, op).unwrap(), b.can(name, None, op).unwrap());
+                    for f in o.fields.keys() {
+                        assert_eq!(a.can(name, Some(f), op).unwrap(), b.can(name, Some(f), op).unwrap(), "{principal} {name}.{f}");
+                    }
+                }
+                assert_eq!(a.fields_with(name, Op::Read).unwrap(), b.fields_with(name, Op::Read).unwrap());
+                assert_eq!(a.fields_with(name, Op::Update).unwrap(), b.fields_with(name, Op::Update).unwrap());
+                for f in o.fields.keys() {
+                    let (x, y) = (a.is_field_read_only(name, f, false).unwrap(), b.is_field_read_only(name, f, false).unwrap());
+                    // one-to-many relations also look at the target object, which a view cannot
+                    let to_many = snap.object(name).and_then(|ob| ob.field(f)).and_then(|ff| ff.relation.as_ref()).is_some_and(|r| r.kind == RelationKind::OneToMany);
+                    if !to_many {
+                        assert_eq!(x, y, "{principal} {name}.{f}");
+                    }
+                }
+            }
+            for flag in ["AI", "EXPORT_CSV", "WORKFLOWS", "DATA_MODEL"] {
+                assert_eq!(a.has_flag(flag).unwrap(), b.has_flag(flag).unwrap());
+            }
+            let rec = json!({"id": "1", "jobTitle": "x", "address": {"addressCity": "y"}, "emails": {"primaryEmail": "z"}, "companyId": "c"});
+            let (mut r1, mut r2) = (rec.clone(), rec.clone());
+            a.redact("person", &mut r1).unwrap();
+            b.redact("person", &mut r2).unwrap();
+            assert_eq!(r1, r2, "{principal}");
+            let body = json!({"jobTitle": "x", "emails": {}, "companyId": "c"});
+            let (w1, w2) = (a.check_write("person", WriteOp::Update, Some(&body)).unwrap(), b.check_write("person", WriteOp::Update, Some(&body)).unwrap());
+            assert_eq!((w1.allowed, w1.violations.len()), (w2.allowed, w2.violations.len()), "{principal}");
+        }
+    }
+
+    #[test]
+    fn errors_for_unknown_names_and_read_only_rules() {
+        let p = Permissions::from_snapshot(fixture(), Principal::Role("intern".into()), 0).unwrap();
+        assert_eq!(p.can("persons", None, Op::Read).unwrap_err().code(), "OBJECT_METADATA_NOT_FOUND");
+        assert_eq!(p.can("person", Some("salary"), Op::Read).unwrap_err().code(), "FIELD_METADATA_NOT_FOUND");
+        assert_eq!(p.has_flag("EXPORT_PDF").unwrap_err().code(), "UNKNOWN_FLAG");
+        assert!(p.is_field_read_only("person", "emails", false).unwrap());
+        assert!(!p.is_field_read_only("person", "jobTitle", false).unwrap());
+        assert!(p.is_field_read_only("person", "jobTitle", true).unwrap());
+        assert!(p.is_field_read_only("company", "name", false).unwrap());
+        // one-to-many into a target the Intern cannot update
+        assert!(p.is_field_read_only("person", "taskTargets", false).unwrap() == !p.can("taskTarget", None, Op::Update).unwrap());
+        assert!(Permissions::from_snapshot(fixture(), Principal::Member("m-zed".into()), 0).is_err());
+        let mut v = p.view();
+        v.format = "rolegate-view/v9".into();
+        assert!(Permissions::from_view(v).is_err());
+    }
+}
