@@ -361,3 +361,23 @@ mod tests {
         assert!(Permissions::from_view(v).is_err());
     }
 }
+
+impl Permissions {
+    /// Redacts JSON bytes (a record, an array or a connection) into `out`. Snapshot-backed
+    /// instances stream without building a DOM; view-backed ones go through a `Value`.
+    pub fn redact_json(&self, object: &str, input: &[u8], out: &mut Vec<u8>) -> Result<RedactStats> {
+        match &self.inner {
+            Inner::Snapshot { policy, subject, .. } => {
+                let oid = policy.object_id(object).ok_or_else(|| unknown_object(object))?;
+                crate::redact::redact_json(policy, subject, oid, input, out)
+            }
+            Inner::View(_) => {
+                let mut v: Value = serde_json::from_slice(input)
+                    .map_err(|e| Error::one(codes::INVALID_JSON, "", format!("records are not valid JSON: {e}")))?;
+                let stats = self.redact(object, &mut v)?;
+                serde_json::to_writer(out, &v).map_err(|e| Error::one(codes::INTERNAL, "", e.to_string()))?;
+                Ok(stats)
+            }
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! The npm package `rolegate`: a thin wasm-bindgen layer over `rolegate_core::permissions`.
+//!
+//! Values cross the boundary as JSON strings (the package's JS wrapper does
+//! `JSON.stringify` / `JSON.parse`), so the module stays small and a question costs only its
+//! strings. Errors are thrown as JSON strings `{"code","message","path","issues"}`, which the
+//! wrapper turns into `Error`s with `.code` and `.path`. No decision is made here.
+
+use rolegate_core::ops::{apply, Operation};
+use rolegate_core::permissions::Permissions as Core;
+use rolegate_core::view::View;
+use rolegate_core::write::WriteOp;
+use rolegate_core::{codes, Error, Op, Principal, Snapshot};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+fn err(e: &Error) -> JsValue {
+    let v = serde_json::json!({"code": e.code(), "message": e.to_string(), "path": e.path(), "issues": e.issues});
+    JsValue::from_str(&v.to_string())
+}
+
+fn invalid(path: &str, msg: String) -> JsValue {
+    err(&Error::one(codes::INVALID_ARG, path, msg))
+}
+
+fn json<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+fn parse(text: &str, what: &str) -> Result<serde_json::Value, JsValue> {
+    serde_json::from_str(text).map_err(|e| err(&Error::one(codes::INVALID_JSON, what, format!("{what} is not valid JSON: {e}"))))
+}
+
+fn op(name: &str) -> Result<Op, JsValue> {
+    Op::parse(name).ok_or_else(|| invalid("op", format!("unknown op \"{name}\" (read, update, softDelete, destroy)")))
+}
+
+/// What one principal may do. Build it once; every question afterwards is a lookup.
+#[wasm_bindgen]
+pub struct Permissions {
+    inner: Core,
+}
+
+#[wasm_bindgen]
+impl Permissions {
+    /// Snapshot JSON, principal JSON (contract §2), `now` in Unix seconds.
+    #[wasm_bindgen(js_name = fromSnapshot)]
+    pub fn from_snapshot(snapshot: &str, principal: &str, now: f64) -> Result<Permissions, JsValue> {
+        let snapshot = Snapshot::from_json(snapshot).map_err(|e| err(&e))?;
+        let principal = Principal::from_value(&parse(principal, "principal")?).map_err(|e| err(&e))?;
+        let inner = Core::from_snapshot(snapshot, principal, now as i64).map_err(|e| err(&e))?;
+        Ok(Permissions { inner })
+    }
+
+    /// Effective view JSON (contract §3).
+    #[wasm_bindgen(js_name = fromView)]
+    pub fn from_view(view: &str) -> Result<Permissions, JsValue> {
+        let v: View = serde_json::from_str(view).map_err(|e| invalid("view", format!("not a rolegate view: {e}")))?;
+        Ok(Permissions { inner: Core::from_view(v).map_err(|e| err(&e))? })
+    }
+
+    /// `op`: read, update, softDelete or destroy; `field` may be absent.
+    pub fn can(&self, object: &str, field: Option<String>, op_name: &str) -> Result<bool, JsValue> {
+        self.inner.can(object, field.as_deref(), op(op_name)?).map_err(|e| err(&e))
+    }
+
+    #[wasm_bindgen(js_name = hasFlag)]
+    pub fn has_flag(&self, flag: &str) -> Result<bool, JsValue> {
+        self.inner.has_flag(flag).map_err(|e| err(&e))
+    }
+
+    /// Field names passing `op` (read or update), in schema order.
+    pub fn fields(&self, object: &str, op_name: &str) -> Result<Vec<String>, JsValue> {
+        self.inner.fields_with(object, op(op_name)?).map_err(|e| err(&e))
+    }
+
+    #[wasm_bindgen(js_name = isFieldReadOnly)]
+    pub fn is_field_read_only(&self, object: &str, field: &str, record_deleted: bool) -> Result<bool, JsValue> {
+        self.inner.is_field_read_only(object, field, record_deleted).map_err(|e| err(&e))
+    }
+
+    /// Records JSON in, redacted JSON out.
+    pub fn redact(&self, object: &str, records: &str) -> Result<String, JsValue> {
+        let mut out = Vec::with_capacity(records.len());
+        self.inner.redact_json(object, records.as_bytes(), &mut out).map_err(|e| err(&e))?;
+        String::from_utf8(out).map_err(|e| invalid("records", e.to_string()))
+    }
+
+    /// Write check JSON `{allowed, operationAllowed, violations}`; `body` may be absent.
+    #[wasm_bindgen(js_name = checkWrite)]
+    pub fn check_write(&self, object: &str, op_name: &str, body: Option<String>) -> Result<String, JsValue> {
+        let wop = WriteOp::parse(op_name)
+            .ok_or_else(|| invalid("op", format!("unknown write op \"{op_name}\" (create, update, upsert, softDelete, restore, destroy)")))?;
+        let body = body.as_deref().map(|b| parse(b, "body")).transpose()?;
+        let check = self.inner.check_write(object, wop, body.as_ref()).map_err(|e| err(&e))?;
+        Ok(json(&check))
+    }
+
+    pub fn explain(&self, object: &str, field: Option<String>, op_name: &str) -> Result<String, JsValue> {
+        Ok(json(&self.inner.explain(object, field.as_deref(), op(op_name)?).map_err(|e| err(&e))?))
+    }
+
+    /// The effective view JSON (contract §3).
+    pub fn view(&self) -> String {
+        json(&self.inner.view())
+    }
+
+    /// `active`, `revoked`, `expired` or `noRole`.
+    pub fn status(&self) -> String {
+        self.inner.status().as_str().to_string()
+    }
+}
+
+/// `{"valid": true}` or `{"valid": false, "errors": [...]}`.
+#[wasm_bindgen(js_name = validateSnapshot)]
+pub fn validate_snapshot(snapshot: &str) -> String {
+    match Snapshot::from_json(snapshot) {
+        Ok(_) => r#"{"valid":true}"#.to_string(),
+        Err(e) => json(&serde_json::json!({"valid": false, "errors": e.issues})),
+    }
+}
+
+/// Applies a management operation (contract §5); returns the new snapshot JSON.
+#[wasm_bindgen(js_name = applyOperation)]
+pub fn apply_operation(snapshot: &str, operation: &str) -> Result<String, JsValue> {
+    let s = Snapshot::from_json(snapshot).map_err(|e| err(&e))?;
+    let op = Operation::from_value(&parse(operation, "operation")?).map_err(|e| err(&e))?;
+    Ok(json(&apply(&s, &op).map_err(|e| err(&e))?))
+}

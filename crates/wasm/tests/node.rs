@@ -1,0 +1,2 @@
+//! Runs the shared suite under Node (`wasm-pack test --node`).
+mod common;

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Builds the npm package in pkg/: Rust -> wasm32 -> wasm-bindgen (web target) -> wasm-opt -Oz.
+# Needs: the wasm32 target, wasm-bindgen-cli 0.2.130, node_modules/.bin/wasm-opt (npm binaryen).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=pkg/dist
+cargo build -q -p rolegate-wasm --target wasm32-unknown-unknown --profile wasm-release
+rm -rf "$out"
+mkdir -p "$out"
+wasm-bindgen --target web --no-typescript --out-dir "$out" target/wasm32-unknown-unknown/wasm-release/rolegate_wasm.wasm
+node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers --strip-target-features \
+  "$out/rolegate_wasm_bg.wasm" -o "$out/rolegate_wasm_bg.wasm"
+raw=$(wc -c < "$out/rolegate_wasm_bg.wasm")
+gz=$(gzip -9 -c "$out/rolegate_wasm_bg.wasm" | wc -c)
+echo "pkg: rolegate_wasm_bg.wasm ${raw} bytes raw, ${gz} bytes gzipped"
