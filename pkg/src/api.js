@@ -47,6 +47,9 @@ function nowSeconds(now) {
   return Math.floor(ms / 1000);
 }
 
+// Symbol.dispose exists from Node 20 and current browsers; older engines get a registered symbol.
+const DISPOSE = Symbol.dispose ?? Symbol.for('Symbol.dispose');
+
 const optField = (f) => (f === undefined || f === null ? undefined : f);
 
 export function makeApi(wasm) {
@@ -111,7 +114,7 @@ export function makeApi(wasm) {
       this.#inner?.free();
       this.#inner = undefined;
     }
-    [Symbol.dispose]() {
+    [DISPOSE]() {
       this.free();
     }
   }

@@ -1,2 +1,3 @@
+#![cfg(target_arch = "wasm32")]
 //! Runs the shared suite under Node (`wasm-pack test --node`).
 mod common;

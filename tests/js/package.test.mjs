@@ -1,0 +1,113 @@
+// The npm package as a Node ESM user sees it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { Permissions, applyOperation, validateSnapshot } from 'rolegate';
+
+const shared = process.env.ROLEGATE_SHARED ?? new URL('../../../shared/', import.meta.url).pathname;
+const text = readFileSync(`${shared}/fixtures/workspace.json`, 'utf8');
+const snapshot = JSON.parse(text);
+const ZAPIER = '5f0c2a8e-1b7d-4c3a-9e6f-0a1b2c3d4e5f';
+
+test('Intern: hide no-access fields, lock see-only fields', () => {
+  const p = Permissions.fromSnapshot(snapshot, { role: 'intern' });
+  assert.equal(p.canRead('person'), true);
+  assert.equal(p.canRead('person', 'address'), false);
+  assert.equal(p.canRead('person', 'emails'), true);
+  assert.equal(p.canUpdate('person', 'emails'), false);
+  assert.equal(p.isFieldReadOnly('person', 'emails'), true);
+  assert.equal(p.isFieldReadOnly('person', 'jobTitle'), false);
+  assert.equal(p.isFieldReadOnly('person', 'jobTitle', { recordDeleted: true }), true);
+  assert.equal(p.canRead('opportunity'), false);
+  assert.equal(p.canSoftDelete('person'), false);
+  assert.equal(p.canDestroy('person'), false);
+  assert.equal(p.hasFlag('EXPORT_CSV'), true);
+  assert.equal(p.hasFlag('DATA_MODEL'), false);
+  const fields = p.readableFields('person');
+  assert.deepEqual(fields.slice(0, 3), ['name', 'emails', 'linkedinLink']);
+  assert.ok(!fields.includes('address'));
+  assert.deepEqual(fields.slice(-4), ['id', 'createdAt', 'updatedAt', 'deletedAt']);
+  assert.ok(!p.updatableFields('person').includes('emails'));
+  assert.equal(p.status, 'active');
+});
+
+test('snapshot as a JSON string, principals of every kind, and the clock', () => {
+  const key = Permissions.fromSnapshot(text, { apiKey: ZAPIER });
+  assert.equal(key.canUpdate('person', 'jobTitle'), true);
+  const agent = Permissions.fromSnapshot(text, { agent: 'agent-sales', workflow: 'wf-enrich' });
+  assert.equal(agent.canRead('person', 'phones'), false);
+  assert.deepEqual(agent.view().roles, ['sales-agent', 'workflow-runner']);
+  const s = structuredClone(snapshot);
+  s.apiKeys[0].expiresAt = '2026-01-01T00:00:00Z';
+  assert.equal(Permissions.fromSnapshot(s, { apiKey: ZAPIER }, { now: Date.UTC(2025, 11, 31) }).status, 'active');
+  assert.equal(Permissions.fromSnapshot(s, { apiKey: ZAPIER }, { now: new Date('2026-01-02T00:00:00Z') }).status, 'expired');
+  assert.equal(Permissions.fromSnapshot(s, { apiKey: ZAPIER }, { now: '2026-01-02T00:00:00Z' }).canRead('person'), false);
+});
+
+test('errors are Errors with code and path; unknown names never answer true', () => {
+  const p = Permissions.fromSnapshot(snapshot, { role: 'intern' });
+  const check = (fn, code, path) => assert.throws(fn, (e) => e instanceof Error && e.code === code && (path === undefined || e.path === path));
+  check(() => p.canRead('persons'), 'OBJECT_METADATA_NOT_FOUND', 'object');
+  check(() => p.canRead('person', 'salary'), 'FIELD_METADATA_NOT_FOUND', 'field');
+  check(() => p.hasFlag('EXPORT_PDF'), 'UNKNOWN_FLAG');
+  check(() => p.explain('person', null, 'fly'), 'INVALID_ARG');
+  check(() => Permissions.fromSnapshot(snapshot, { member: 'nobody' }), 'UNKNOWN_PRINCIPAL');
+  check(() => Permissions.fromSnapshot(snapshot, { member: 'm-bob', workflow: 'x' }), 'INVALID_ARG');
+  check(() => Permissions.fromSnapshot('{', { role: 'intern' }), 'INVALID_JSON');
+  check(() => Permissions.fromSnapshot({ ...snapshot, extra: 1 }, { role: 'intern' }), 'INVALID_ARG', 'extra');
+  check(() => Permissions.fromSnapshot(snapshot, { role: 'intern' }, { now: 'yesterday' }), 'INVALID_ARG');
+  const bad = structuredClone(snapshot);
+  bad.roles[2].canReed = true;
+  bad.members[0].roleId = 'ghost';
+  const v = validateSnapshot(bad);
+  assert.equal(v.valid, false);
+  assert.equal(v.errors[0].path, 'roles[2].canReed');
+});
+
+test('redact, checkWrite, explain', () => {
+  const p = Permissions.fromSnapshot(snapshot, { role: 'intern' });
+  const rec = { id: '1', jobTitle: 'CEO', address: { addressCity: 'Paris' }, companyId: 'c', company: { id: 'c', name: 'Acme' },
+    pointOfContactForOpportunities: [{ id: 'o' }] };
+  assert.deepEqual(p.redact('person', rec), { id: '1', jobTitle: 'CEO', companyId: 'c', company: { id: 'c', name: 'Acme' } });
+  assert.deepEqual(p.redact('person', [rec, rec]).length, 2);
+  assert.equal(rec.address.addressCity, 'Paris', 'input not mutated');
+  const w = p.checkWrite('person', 'update', { jobTitle: 'x', emails: { primaryEmail: 'a@b' } });
+  assert.equal(w.allowed, false);
+  assert.deepEqual(w.violations.map((v) => [v.field, v.violation]), [['emails', 'notUpdatable']]);
+  assert.equal(p.checkWrite('company', 'create', { name: 'x' }).operationAllowed, false);
+  assert.equal(p.checkWrite('person', 'destroy').allowed, false);
+  const e = p.explain('person', 'address', 'read');
+  assert.equal(e.decision, 'deny');
+  assert.equal(e.level, 'fieldRule');
+  assert.equal(p.explain('opportunity', undefined, 'read').level, 'objectRule');
+});
+
+test('fromView answers like fromSnapshot', () => {
+  const p = Permissions.fromSnapshot(snapshot, { apiKey: ZAPIER });
+  const view = p.view();
+  assert.equal(view.format, 'rolegate-view/v1');
+  const v = Permissions.fromView(view);
+  const v2 = Permissions.fromView(JSON.stringify(view));
+  for (const [object, o] of Object.entries(view.objects)) {
+    for (const field of Object.keys(o.fields)) {
+      assert.equal(v.canRead(object, field), p.canRead(object, field), `${object}.${field}`);
+      assert.equal(v2.canUpdate(object, field), p.canUpdate(object, field), `${object}.${field}`);
+    }
+    assert.deepEqual(v.readableFields(object), p.readableFields(object));
+  }
+  assert.throws(() => Permissions.fromView({ ...view, format: 'x' }), (e) => e.code === 'INVALID_ARG');
+  assert.throws(() => Permissions.fromView({ format: 'rolegate-view/v1' }), (e) => e.code === 'INVALID_ARG');
+});
+
+test('operations and disposal', () => {
+  const next = applyOperation(snapshot, { op: 'upsertFieldPermissions', roleId: 'intern', rows: [{ object: 'person', field: 'city', canRead: false, canUpdate: false }] });
+  assert.equal(next.revision, 13);
+  assert.equal(Permissions.fromSnapshot(next, { role: 'intern' }).canRead('person', 'city'), false);
+  assert.throws(() => applyOperation(snapshot, { op: 'deleteRole', roleId: 'admin' }), (e) => e.code === 'ROLE_NOT_EDITABLE');
+  // `using q = ...` calls this at the end of the block (Node 20 has the symbol, not the syntax)
+  const p = Permissions.fromSnapshot(snapshot, { role: 'intern' });
+  assert.equal(p.canRead('person'), true);
+  p[Symbol.dispose]();
+  assert.throws(() => p.canRead('person'), (e) => e.code === 'FREED');
+  p.free(); // freeing twice is harmless
+});
