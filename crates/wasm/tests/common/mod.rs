@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
-const FIXTURE: &str = include_str!("../../../../shared/fixtures/workspace.json");
+const FIXTURE: &str = include_str!("../../../../../shared/fixtures/workspace.json");
 const ZAPIER: &str = "5f0c2a8e-1b7d-4c3a-9e6f-0a1b2c3d4e5f";
 const NOW: f64 = 1_780_272_000.0;
 
