@@ -185,6 +185,8 @@ export declare class Permissions implements Disposable {
   isFieldReadOnly(object: string, field: string, options?: { recordDeleted?: boolean }): boolean;
   /** A copy of a record, an array of records or a connection, without what cannot be read. */
   redact<T>(object: string, recordOrRecords: T): T;
+  /** The same on JSON text (a record, an array or a connection), streamed through WebAssembly. */
+  redactJson(object: string, json: string): string;
   checkWrite(object: string, op: WriteOp, body?: unknown): WriteCheck;
   explain(object: string, field: string | null | undefined, op: Op): Explanation;
   view(): View;

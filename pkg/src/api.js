@@ -52,12 +52,84 @@ const DISPOSE = Symbol.dispose ?? Symbol.for('Symbol.dispose');
 
 const optField = (f) => (f === undefined || f === null ? undefined : f);
 
+const fail = (code, path, message) => Object.assign(new Error(`${code}: ${message} (at ${path})`), { name: 'RolegateError', code, path });
+
+/**
+ * The decision table of one principal, built once from the effective view the core computes
+ * (every object, field and flag resolved). Checks are lookups in it.
+ */
+function table(view) {
+  const objects = new Map();
+  for (const [name, o] of Object.entries(view.objects)) {
+    const fields = new Map();
+    for (const [f, fv] of Object.entries(o.fields)) fields.set(f, (fv.canRead ? 1 : 0) | (fv.canUpdate ? 2 : 0));
+    objects.set(name, { read: o.canRead, update: o.canUpdate, softDelete: o.canSoftDelete, destroy: o.canDestroy, fields });
+  }
+  return { objects, flags: new Map(Object.entries(view.permissionFlags)) };
+}
+
+/** The redaction plan from the core: per object, kept keys (1) and relations to follow. */
+function planMaps(plan) {
+  const out = new Map();
+  for (const [object, keys] of Object.entries(plan)) out.set(object, new Map(Object.entries(keys)));
+  return out;
+}
+
+const ALWAYS = new Set(['__typename', 'pageInfo', 'totalCount']);
+
+/** Applies a redaction plan to in-memory records (same rules as the core's redaction). */
+function applyPlan(plan, object, v) {
+  if (Array.isArray(v)) return v.map((x) => applyPlan(plan, object, x));
+  if (v === null || typeof v !== 'object') return v;
+  const keys = plan.get(object);
+  const out = {};
+  for (const k of Object.keys(v)) {
+    const a = keys.get(k);
+    if (a === 1) out[k] = v[k];
+    else if (typeof a === 'string') out[k] = applyPlan(plan, a, v[k]);
+    else if (ALWAYS.has(k)) out[k] = v[k];
+    else if (k === 'edges') out[k] = Array.isArray(v[k]) ? v[k].map((e) => edge(plan, object, e)) : [];
+  }
+  return out;
+}
+
+function edge(plan, object, e) {
+  if (e === null || typeof e !== 'object' || Array.isArray(e)) return null;
+  const out = {};
+  for (const k of Object.keys(e)) {
+    if (k === 'node') out.node = applyPlan(plan, object, e.node);
+    else if (k === 'cursor' || k === '__typename') out[k] = e[k];
+  }
+  return out;
+}
+
 export function makeApi(wasm) {
   class Permissions {
     #inner;
+    #table;
+    #plan;
     constructor(inner) {
       if (!(inner instanceof wasm.Permissions)) throw new TypeError('use Permissions.fromSnapshot or Permissions.fromView');
       this.#inner = inner;
+      this.#table = table(JSON.parse(inner.view()));
+    }
+    // Hot paths: one map lookup per level. A freed instance has an empty table, so every
+    // lookup misses and the miss handler reports FREED.
+    #object(object) {
+      const o = this.#table.objects.get(object);
+      return o === undefined ? this.#missing(object) : o;
+    }
+    #missing(object, field) {
+      this.#p();
+      if (field === undefined) throw fail('OBJECT_METADATA_NOT_FOUND', 'object', `unknown object "${object}"`);
+      throw fail('FIELD_METADATA_NOT_FOUND', 'field', `unknown field "${object}.${field}"`);
+    }
+    #field(object, field, bit) {
+      const o = this.#table.objects.get(object);
+      if (o === undefined) return this.#missing(object);
+      if (field === undefined || field === null) return bit === 1 ? o.read : o.update;
+      const f = o.fields.get(field);
+      return f === undefined ? this.#missing(object, field) : (f & bit) !== 0;
     }
     #p() {
       if (!this.#inner) throw Object.assign(new Error('this Permissions object was freed'), { code: 'FREED' });
@@ -71,31 +143,41 @@ export function makeApi(wasm) {
       return new Permissions(call(() => wasm.Permissions.fromView(text(view, 'view'))));
     }
     canRead(object, field) {
-      return call(() => this.#p().can(object, optField(field), 'read'));
+      return this.#field(object, field, 1);
     }
     canUpdate(object, field) {
-      return call(() => this.#p().can(object, optField(field), 'update'));
+      return this.#field(object, field, 2);
     }
     canSoftDelete(object) {
-      return call(() => this.#p().can(object, undefined, 'softDelete'));
+      return this.#object(object).softDelete;
     }
     canDestroy(object) {
-      return call(() => this.#p().can(object, undefined, 'destroy'));
+      return this.#object(object).destroy;
     }
     hasFlag(flag) {
-      return call(() => this.#p().hasFlag(flag));
+      const v = this.#table.flags.get(flag);
+      if (v !== undefined) return v;
+      this.#p();
+      throw fail('UNKNOWN_FLAG', 'flag', `unknown permission flag "${flag}"`);
     }
     readableFields(object) {
-      return call(() => this.#p().fields(object, 'read'));
+      return [...this.#object(object).fields].filter(([, b]) => b & 1).map(([f]) => f);
     }
     updatableFields(object) {
-      return call(() => this.#p().fields(object, 'update'));
+      return [...this.#object(object).fields].filter(([, b]) => b & 2).map(([f]) => f);
     }
     isFieldReadOnly(object, field, options = {}) {
       return call(() => this.#p().isFieldReadOnly(object, field, Boolean(options?.recordDeleted)));
     }
+    /** A copy without what cannot be read (kept values are shared with the input, not cloned). */
     redact(object, recordOrRecords) {
-      return JSON.parse(call(() => this.#p().redact(object, JSON.stringify(recordOrRecords))));
+      this.#object(object);
+      this.#plan ??= planMaps(JSON.parse(this.#p().plan()));
+      return applyPlan(this.#plan, object, recordOrRecords);
+    }
+    /** The same on JSON text, streamed through the WebAssembly core without a DOM. */
+    redactJson(object, json) {
+      return call(() => this.#p().redactJson(object, json));
     }
     checkWrite(object, op, body) {
       const b = body === undefined || body === null ? undefined : JSON.stringify(body);
@@ -113,6 +195,8 @@ export function makeApi(wasm) {
     free() {
       this.#inner?.free();
       this.#inner = undefined;
+      this.#plan = undefined;
+      this.#table = { objects: new Map(), flags: new Map() };
     }
     [DISPOSE]() {
       this.free();

@@ -111,3 +111,30 @@ test('operations and disposal', () => {
   assert.throws(() => p.canRead('person'), (e) => e.code === 'FREED');
   p.free(); // freeing twice is harmless
 });
+
+test('redact (plan applied in JS) equals the core streaming redaction (redactJson)', () => {
+  const person = (n) => ({
+    __typename: 'Person', id: `p${n}`, createdAt: 'x', deletedAt: null, name: { firstName: 'A', lastName: 'B' },
+    emails: { primaryEmail: 'e' }, address: { addressCity: 'c' }, phones: { primaryPhoneNumber: '1' }, jobTitle: 'j',
+    companyId: 'c1', company: { id: 'c1', name: 'Acme', annualRecurringRevenue: { amountMicros: 1 }, accountOwnerId: 'w', accountOwner: { id: 'w', userEmail: 'u' },
+      opportunities: [{ id: 'o', amount: { amountMicros: 2 } }], people: { edges: [{ node: { id: 'p', address: {} }, cursor: 'k', junk: 1 }], totalCount: 1 } },
+    pointOfContactForOpportunities: { edges: [{ node: { id: 'o1', name: 'Deal' }, cursor: 'c' }], pageInfo: { hasNextPage: false } },
+    noteTargets: [{ id: 'nt', noteId: 'n', note: { id: 'n', title: 'T' }, personId: `p${n}` }],
+    unknownKey: 1,
+  });
+  const inputs = [person(1), [person(1), person(2), null], { edges: [{ node: person(3), cursor: 'z' }, 7], pageInfo: {}, totalCount: 2 }, null, [], 'x'];
+  const principals = [{ role: 'intern' }, { role: 'admin' }, { apiKey: '8d4e6f10-2c3b-4a5d-8e9f-1a2b3c4d5e6f' }, { agent: 'agent-research' }, { agent: 'agent-sales', onBehalfOf: 'm-bob' }];
+  for (const who of principals) {
+    const p = Permissions.fromSnapshot(snapshot, who);
+    const v = Permissions.fromView(p.view());
+    for (const input of inputs) {
+      const viaCore = JSON.parse(p.redactJson('person', JSON.stringify(input)));
+      assert.deepEqual(p.redact('person', input), viaCore, JSON.stringify(who));
+      // view-backed instances follow the same field rules (without relation metadata)
+      const flat = Array.isArray(input) ? input.filter((x) => x && typeof x === 'object').map((x) => ({ id: x.id, jobTitle: x.jobTitle, address: x.address, emails: x.emails })) : null;
+      if (flat) assert.deepEqual(v.redact('person', flat), JSON.parse(p.redactJson('person', JSON.stringify(flat))));
+    }
+  }
+  assert.throws(() => Permissions.fromSnapshot(snapshot, { role: 'intern' }).redact('persons', {}), (e) => e.code === 'OBJECT_METADATA_NOT_FOUND');
+  assert.throws(() => Permissions.fromSnapshot(snapshot, { role: 'intern' }).redactJson('person', '{"a":'), (e) => e.code === 'INVALID_JSON');
+});

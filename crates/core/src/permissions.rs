@@ -381,3 +381,66 @@ impl Permissions {
         }
     }
 }
+
+/// How to treat one key of a record in a redaction plan.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(untagged)]
+pub enum PlanEntry {
+    /// Keep the value as it is (`1` in JSON).
+    Keep(u8),
+    /// Keep, and redact the value as records of this object.
+    Records(String),
+}
+
+impl Permissions {
+    /// The redaction rules as data, for callers that apply them to in-memory records
+    /// (the npm package does, to avoid serialising): for every object, the keys that stay
+    /// and the relations to follow. Keys not listed are removed, except `__typename`,
+    /// `pageInfo`, `totalCount` (kept) and `edges` (each `node` redacted as the same object).
+    pub fn redaction_plan(&self) -> indexmap::IndexMap<String, indexmap::IndexMap<String, PlanEntry>> {
+        let mut out = indexmap::IndexMap::new();
+        match &self.inner {
+            Inner::Snapshot { policy, subject, .. } => {
+                for (i, o) in policy.objects().iter().enumerate() {
+                    let oid = ObjectId(i as u32);
+                    let mut keys = indexmap::IndexMap::new();
+                    for fid in o.field_ids() {
+                        if !policy.can_field(subject, oid, fid, Op::Read) {
+                            continue;
+                        }
+                        let f = o.field(fid);
+                        match &f.relation {
+                            None => {
+                                keys.insert(f.name.to_string(), PlanEntry::Keep(1));
+                            }
+                            Some(rel) if policy.can_object(subject, rel.target, Op::Read) => {
+                                keys.insert(f.name.to_string(), PlanEntry::Records(policy.object(rel.target).name.to_string()));
+                                if let Some(jc) = &rel.join_column {
+                                    keys.insert(jc.to_string(), PlanEntry::Keep(1));
+                                }
+                            }
+                            Some(_) => {}
+                        }
+                    }
+                    out.insert(o.name.to_string(), keys);
+                }
+            }
+            Inner::View(view) => {
+                for (name, o) in &view.objects {
+                    let mut keys = indexmap::IndexMap::new();
+                    for (f, fv) in &o.fields {
+                        if fv.can_read {
+                            keys.insert(f.clone(), PlanEntry::Keep(1));
+                            let jc = format!("{f}Id");
+                            if !o.fields.contains_key(&jc) {
+                                keys.insert(jc, PlanEntry::Keep(1));
+                            }
+                        }
+                    }
+                    out.insert(name.clone(), keys);
+                }
+            }
+        }
+        out
+    }
+}

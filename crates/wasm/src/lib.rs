@@ -78,8 +78,14 @@ impl Permissions {
         self.inner.is_field_read_only(object, field, record_deleted).map_err(|e| err(&e))
     }
 
-    /// Records JSON in, redacted JSON out.
-    pub fn redact(&self, object: &str, records: &str) -> Result<String, JsValue> {
+    /// The redaction plan JSON (see `Permissions::redaction_plan` in rolegate-core).
+    pub fn plan(&self) -> String {
+        json(&self.inner.redaction_plan())
+    }
+
+    /// Records JSON in, redacted JSON out (streaming, no DOM).
+    #[wasm_bindgen(js_name = redactJson)]
+    pub fn redact_json(&self, object: &str, records: &str) -> Result<String, JsValue> {
         let mut out = Vec::with_capacity(records.len());
         self.inner.redact_json(object, records.as_bytes(), &mut out).map_err(|e| err(&e))?;
         String::from_utf8(out).map_err(|e| invalid("records", e.to_string()))

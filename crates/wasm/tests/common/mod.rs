@@ -50,7 +50,7 @@ fn errors_carry_code_and_path() {
 #[wasm_bindgen_test]
 fn redact_and_check_write() {
     let p = intern();
-    let out = p.redact("person", r#"[{"id":"1","address":{"addressCity":"x"},"jobTitle":"CEO"}]"#).unwrap();
+    let out = p.redact_json("person", r#"[{"id":"1","address":{"addressCity":"x"},"jobTitle":"CEO"}]"#).unwrap();
     assert_eq!(out, r#"[{"id":"1","jobTitle":"CEO"}]"#);
     let c: Value = serde_json::from_str(&p.check_write("person", "update", Some(r#"{"emails":{},"jobTitle":"x"}"#.into())).unwrap()).unwrap();
     assert_eq!(c["allowed"], false);

@@ -1,0 +1,34 @@
+// Module load + Permissions.fromSnapshot of the fixture, each in a fresh Node process
+// (median of 15), and the size of the shipped .wasm (raw and gzip -9).
+//
+//   node bench/js/load.mjs
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { createRequire } from 'node:module';
+
+const shared = process.env.ROLEGATE_SHARED ?? new URL('../../../shared/', import.meta.url).pathname;
+const fixture = `${shared}/fixtures/workspace.json`;
+const probe = `
+const text = require('node:fs').readFileSync(${JSON.stringify(fixture)}, 'utf8');
+const t0 = performance.now();
+import('rolegate').then(({ Permissions }) => {
+  const t1 = performance.now();
+  const p = Permissions.fromSnapshot(text, { role: 'intern' });
+  const t2 = performance.now();
+  if (p.canRead('person', 'address')) throw new Error('wrong answer');
+  process.stdout.write(JSON.stringify({ load: t1 - t0, fromSnapshot: t2 - t1 }));
+});`;
+const runs = Array.from({ length: 15 }, () => JSON.parse(execFileSync(process.execPath, ['-e', probe], { cwd: new URL('../..', import.meta.url).pathname }).toString()));
+const med = (xs) => xs.sort((a, b) => a - b)[xs.length >> 1];
+const load = med(runs.map((r) => r.load));
+const from = med(runs.map((r) => r.fromSnapshot));
+const total = med(runs.map((r) => r.load + r.fromSnapshot));
+console.log(`module load ${load.toFixed(2)} ms + fromSnapshot ${from.toFixed(2)} ms = ${total.toFixed(2)} ms (median of 15 fresh processes; budget 10 ms)`);
+
+const require = createRequire(import.meta.url);
+const wasm = readFileSync(require.resolve('rolegate/rolegate.wasm'));
+const gz = gzipSync(wasm, { level: 9 }).length;
+console.log(`rolegate .wasm: ${(wasm.length / 1024).toFixed(1)} KB raw, ${(gz / 1024).toFixed(1)} KB gzipped (budget 100 KB raw, 45 KB gzipped)`);
+const cedar = readFileSync(new URL('../../node_modules/@cedar-policy/cedar-wasm/nodejs/cedar_wasm_bg.wasm', import.meta.url));
+console.log(`for comparison, @cedar-policy/cedar-wasm: ${(cedar.length / 1024).toFixed(0)} KB raw, ${(gzipSync(cedar, { level: 9 }).length / 1024).toFixed(0)} KB gzipped`);
