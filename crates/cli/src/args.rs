@@ -69,6 +69,8 @@ rolegate effective --snapshot workspace.json --agent agent-sales --workflow wf-e
     /// Verify an envelope against public keys; exit 0 valid, 1 refused.
     #[command(after_help = "Example:\n  rolegate verify --envelope envelope.json --public-keys '{\"k1\":\"...\"}'")]
     Verify(VerifyArgs),
+    /// Mint tokens for local testing (Twenty-style API-key JWTs).
+    Token(TokenArgs),
     /// Apply any management operation given as contract JSON (`{"op": ...}`).
     #[command(after_help = "Example:\n  rolegate apply --snapshot workspace.json --operation '{\"op\":\"setDefaultRole\",\"roleId\":\"intern\"}'\n  \
 (--operation takes a file path, or - for standard input, or inline JSON)")]
@@ -634,4 +636,46 @@ pub struct VerifyArgs {
     /// Refuse revisions older than this one.
     #[arg(long = "min-revision")]
     pub min_revision: Option<u64>,
+}
+
+#[derive(Args)]
+pub struct TokenArgs {
+    #[command(subcommand)]
+    pub cmd: TokenCmd,
+}
+
+#[derive(Subcommand)]
+pub enum TokenCmd {
+    /// An API-key token signed like Twenty does (HS256, per-workspace secret from APP_SECRET).
+    #[command(name = "api-key", after_help = "Example:\n  TWENTY_APP_SECRET=dev-secret rolegate token api-key --snapshot ws.json --api-key 5f0c2a8e-1b7d-4c3a-9e6f-0a1b2c3d4e5f --ttl 1h")]
+    ApiKey(ApiKeyToken),
+}
+
+#[derive(Args)]
+pub struct ApiKeyToken {
+    /// The snapshot (for the workspace id and to check the key exists).
+    #[arg(long)]
+    pub snapshot: String,
+    #[arg(long = "api-key")]
+    pub api_key: String,
+    /// Lifetime: seconds, or with a unit (30m, 1h, 7d).
+    #[arg(long, default_value = "1h")]
+    pub ttl: String,
+    /// The environment variable holding Twenty's APP_SECRET.
+    #[arg(long = "secret-env", default_value = "TWENTY_APP_SECRET")]
+    pub secret_env: String,
+}
+
+/// `90`, `30s`, `15m`, `1h`, `7d` as seconds.
+pub fn parse_ttl(s: &str) -> Result<i64, Error> {
+    let (num, unit) = s.trim().split_at(s.trim().find(|c: char| !c.is_ascii_digit()).unwrap_or(s.trim().len()));
+    let n: i64 = num.parse().map_err(|_| bad("--ttl", format!("--ttl \"{s}\" is not like 90, 15m, 1h or 7d")))?;
+    let mult = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(bad("--ttl", format!("--ttl \"{s}\" has an unknown unit (s, m, h, d)"))),
+    };
+    Ok(n * mult)
 }

@@ -174,6 +174,22 @@ fn run(cli: Cli) -> Result<u8, Error> {
         Command::Keygen(a) => keys::keygen(&a, format),
         Command::Sign(a) => keys::sign(&a, format),
         Command::Verify(a) => keys::verify(&a, format),
+        Command::Token(t) => {
+            let TokenCmd::ApiKey(a) = t.cmd;
+            let s = load_snapshot(&a.snapshot)?;
+            if !s.api_keys.iter().any(|k| k.id == a.api_key) {
+                return Err(Error::one(codes::API_KEY_NOT_FOUND, "--api-key", format!("API key \"{}\" is not in {}", a.api_key, a.snapshot)));
+            }
+            let secret = std::env::var(&a.secret_env)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| Error::one(codes::INVALID_ARG, "--secret-env", format!("set {} to Twenty's APP_SECRET", a.secret_env)))?;
+            let now = now_secs(&None)?;
+            let ttl = args::parse_ttl(&a.ttl)?;
+            let token = rolegate_gateway::auth::mint_api_key_token(&secret, &s.workspace_id, &a.api_key, now, now + ttl, "API_KEY");
+            println!("{token}");
+            Ok(0)
+        }
         Command::Apply(a) => {
             let op = a.operation_value()?;
             manage(&a.snapshot, a.out.as_deref(), op, format)

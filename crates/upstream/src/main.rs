@@ -1,0 +1,254 @@
+//! A stand-in for a Twenty server (NOT Twenty): serves the sample workspace's records over
+//! Twenty's REST and GraphQL response shapes, deliberately returns every field whatever the
+//! caller (so the gateway's redaction is visible), and records every request it receives so
+//! tests can prove that denied requests never reached it.
+//!
+//!   rolegate-sample-upstream --port 8788 --snapshot workspace.json --data sample-data.json
+//!
+//! Test endpoints: `GET /__upstream/requests` (the recorded requests), `DELETE
+//! /__upstream/requests` (clear them), `GET /__upstream/health`.
+
+use apollo_parser::{cst, Parser};
+use rolegate_core::model::{RelationKind, Snapshot};
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use std::io::Read;
+
+struct Store {
+    snapshot: Snapshot,
+    data: HashMap<String, Vec<Value>>,
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+}
+
+impl Store {
+    fn singular_of_plural(&self, plural: &str) -> Option<String> {
+        self.snapshot.objects.iter().find(|o| o.name_plural == plural).map(|o| o.name_singular.clone())
+    }
+    fn records(&self, object: &str) -> Vec<Value> {
+        self.data.get(object).cloned().unwrap_or_default()
+    }
+    /// A record with its relations attached (depth 1): MANY_TO_ONE as an object, ONE_TO_MANY
+    /// as an array (REST) or a connection (GraphQL).
+    fn with_relations(&self, object: &str, rec: &Value, connections: bool) -> Value {
+        let mut out = rec.clone();
+        let Some(o) = self.snapshot.object(object) else { return out };
+        let id = rec.get("id").cloned().unwrap_or(Value::Null);
+        for f in &o.fields {
+            let Some(rel) = &f.relation else { continue };
+            let value = match rel.kind {
+                RelationKind::ManyToOne => {
+                    let jc = rel.join_column.clone().unwrap_or_default();
+                    let fk = rec.get(&jc).cloned().unwrap_or(Value::Null);
+                    self.records(&rel.target).into_iter().find(|r| r.get("id") == Some(&fk) && !fk.is_null()).unwrap_or(Value::Null)
+                }
+                RelationKind::OneToMany => {
+                    let inverse_jc = self
+                        .snapshot
+                        .object(&rel.target)
+                        .and_then(|t| t.field(&rel.inverse))
+                        .and_then(|f| f.relation.as_ref())
+                        .and_then(|r| r.join_column.clone())
+                        .unwrap_or_default();
+                    let items: Vec<Value> = self.records(&rel.target).into_iter().filter(|r| r.get(&inverse_jc) == Some(&id)).collect();
+                    if connections {
+                        connection(items)
+                    } else {
+                        Value::Array(items)
+                    }
+                }
+            };
+            out[f.name.as_str()] = value;
+        }
+        out
+    }
+}
+
+fn connection(items: Vec<Value>) -> Value {
+    let n = items.len();
+    let edges: Vec<Value> = items.into_iter().enumerate().map(|(i, node)| json!({"node": node, "cursor": format!("c{i}")})).collect();
+    json!({"edges": edges, "pageInfo": {"hasNextPage": false, "hasPreviousPage": false, "startCursor": "c0", "endCursor": format!("c{}", n.saturating_sub(1))}, "totalCount": n})
+}
+
+fn rest(store: &Store, method: &str, path: &str, query: &str, body: &Value) -> (u16, Value) {
+    let segs: Vec<&str> = path.trim_start_matches("/rest").split('/').filter(|s| !s.is_empty()).collect();
+    let depth1 = query.split('&').any(|p| p == "depth=1");
+    if segs.first() == Some(&"metadata") || segs.first() == Some(&"apiKeys") || segs.first() == Some(&"webhooks") {
+        let area = segs.last().copied().unwrap_or("metadata");
+        return (200, json!({"data": {area: []}, "totalCount": 0}));
+    }
+    let (batch, segs) = if segs.first() == Some(&"batch") { (true, &segs[1..]) } else { (false, &segs[..]) };
+    let Some(plural) = segs.first() else { return (404, json!({"statusCode": 404, "error": "NotFoundException", "messages": ["no object"]})) };
+    let Some(object) = store.singular_of_plural(plural) else {
+        return (400, json!({"statusCode": 400, "error": "BadRequestException", "messages": [format!("object '{plural}' not found")]}));
+    };
+    let (s, p) = (capitalize(&object), capitalize(plural));
+    let all = store.records(&object);
+    let expand = |r: &Value| if depth1 { store.with_relations(&object, r, false) } else { r.clone() };
+    match (method, segs.get(1).copied()) {
+        ("GET", None) => {
+            let items: Vec<Value> = all.iter().map(expand).collect();
+            let n = items.len();
+            (200, json!({"data": {*plural: items}, "totalCount": n, "pageInfo": {"hasNextPage": false, "startCursor": "c0", "endCursor": "c1"}}))
+        }
+        ("GET", Some("groupBy")) => (200, json!([{"groupByDimensionValues": ["all"], "totalCount": all.len()}])),
+        ("GET", Some(id)) => match all.iter().find(|r| r["id"] == id) {
+            Some(r) => (200, json!({"data": {object.as_str(): expand(r)}})),
+            None => (404, json!({"statusCode": 404, "error": "NotFoundException", "messages": ["Record not found"]})),
+        },
+        ("POST", None) if batch => {
+            let items: Vec<Value> = body.as_array().cloned().unwrap_or_default().into_iter().map(|b| merged(all.first(), &b)).collect();
+            (201, json!({"data": {format!("create{p}"): items}}))
+        }
+        ("POST", None) => (201, json!({"data": {format!("create{s}"): merged(all.first(), body)}})),
+        ("POST", Some("duplicates")) => (200, json!({"data": [{format!("{object}Duplicates"): all, "totalCount": 0}]})),
+        ("PATCH" | "PUT", Some("merge")) => (200, json!({"data": {format!("merge{p}"): all.first()}})),
+        ("PATCH" | "PUT", Some(_)) => (200, json!({"data": {format!("update{s}"): merged(all.first(), body)}})),
+        ("PATCH", None) => (200, json!({"data": {format!("update{p}"): all.iter().map(|r| merged(Some(r), body)).collect::<Vec<_>>()}})),
+        ("DELETE", Some(id)) => (200, json!({"data": {format!("delete{s}"): {"id": id}}})),
+        ("DELETE", None) => (200, json!({"data": {format!("delete{p}"): all.iter().map(|r| json!({"id": r["id"]})).collect::<Vec<_>>()}})),
+        _ => (200, json!({"data": {}})),
+    }
+}
+
+/// A full record (every field) with the body's values on top.
+fn merged(base: Option<&Value>, body: &Value) -> Value {
+    let mut out = base.cloned().unwrap_or_else(|| json!({}));
+    if let (Some(o), Some(b)) = (out.as_object_mut(), body.as_object()) {
+        for (k, v) in b {
+            o.insert(k.clone(), v.clone());
+        }
+    }
+    out
+}
+
+fn graphql_one(store: &Store, call: &Value) -> Value {
+    let query = call.get("query").and_then(Value::as_str).unwrap_or("");
+    let tree = Parser::new(query).parse();
+    let mut data = Map::new();
+    for def in tree.document().definitions() {
+        let cst::Definition::OperationDefinition(op) = def else { continue };
+        let Some(ss) = op.selection_set() else { continue };
+        for sel in ss.selections() {
+            let cst::Selection::Field(f) = sel else { continue };
+            let Some(name) = f.name().map(|n| n.text().to_string()) else { continue };
+            let key = f.alias().and_then(|a| a.name()).map(|n| n.text().to_string()).unwrap_or(name.clone());
+            data.insert(key, graphql_root(store, &name));
+        }
+    }
+    json!({"data": data})
+}
+
+fn graphql_root(store: &Store, name: &str) -> Value {
+    if name == "search" {
+        let mut items = Vec::new();
+        for (object, recs) in &store.data {
+            for r in recs {
+                let label = r.get("name").map(|n| n.get("firstName").and_then(Value::as_str).map(String::from).unwrap_or_else(|| n.as_str().unwrap_or("").to_string()))
+                    .or_else(|| r.get("title").and_then(Value::as_str).map(String::from)).unwrap_or_default();
+                items.push(json!({"recordId": r["id"], "objectNameSingular": object, "label": label, "imageUrl": null, "tsRank": 0.5, "tsRankCD": 0.5}));
+            }
+        }
+        return connection(items);
+    }
+    for o in &store.snapshot.objects {
+        let (s, p) = (o.name_singular.as_str(), o.name_plural.as_str());
+        let (cs, cp) = (capitalize(s), capitalize(p));
+        let all: Vec<Value> = store.records(s).iter().map(|r| store.with_relations(s, r, true)).collect();
+        if name == p {
+            return connection(all);
+        }
+        if name == format!("{s}Duplicates") {
+            return json!([connection(all)]);
+        }
+        if name == format!("{p}GroupBy") {
+            return json!([{"groupByDimensionValues": ["all"], "totalCount": all.len()}]);
+        }
+        let one = ["", "create", "update", "delete", "destroy", "restore"].iter().any(|v| name == format!("{v}{cs}") || (v.is_empty() && name == s));
+        if one {
+            return all.into_iter().next().unwrap_or(Value::Null);
+        }
+        let many = ["create", "update", "delete", "destroy", "restore"].iter().any(|v| name == format!("{v}{cp}"));
+        if many {
+            return Value::Array(all);
+        }
+        if name == format!("merge{cp}") {
+            return all.into_iter().next().unwrap_or(Value::Null);
+        }
+    }
+    Value::Null
+}
+
+fn main() {
+    let mut port = 8788u16;
+    let mut snapshot = String::from("../shared/fixtures/workspace.json");
+    let mut data = String::from("fixtures/sample-data.json");
+    let args: Vec<String> = std::env::args().collect();
+    let mut i = 1;
+    while i < args.len() {
+        let v = args.get(i + 1).cloned().unwrap_or_default();
+        match args[i].as_str() {
+            "--port" => port = v.parse().unwrap_or_else(|_| fail(&format!("--port {v} is not a port"))),
+            "--snapshot" => snapshot = v,
+            "--data" => data = v,
+            "--help" | "-h" => {
+                println!("rolegate-sample-upstream --port 8788 --snapshot FILE --data FILE\nA stand-in for a Twenty server, for tests and the local demo.");
+                return;
+            }
+            other => fail(&format!("unknown argument {other}")),
+        }
+        i += 2;
+    }
+    let snap_text = std::fs::read_to_string(&snapshot).unwrap_or_else(|e| fail(&format!("cannot read {snapshot}: {e}")));
+    let snapshot = Snapshot::from_json(&snap_text).unwrap_or_else(|e| fail(&format!("{snapshot}: {e}")));
+    let data_text = std::fs::read_to_string(&data).unwrap_or_else(|e| fail(&format!("cannot read {data}: {e}")));
+    let data_v: Value = serde_json::from_str(&data_text).unwrap_or_else(|e| fail(&format!("{data}: {e}")));
+    let data = data_v
+        .as_object()
+        .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_array()?.clone()))).collect())
+        .unwrap_or_default();
+    let store = Store { snapshot, data };
+    let server = tiny_http::Server::http(("127.0.0.1", port)).unwrap_or_else(|e| fail(&format!("cannot listen on 127.0.0.1:{port}: {e}")));
+    eprintln!("sample upstream (a stand-in for Twenty) listening on http://127.0.0.1:{port}");
+    let mut recorded: Vec<Value> = Vec::new();
+    for mut req in server.incoming_requests() {
+        let method = req.method().as_str().to_string();
+        let url = req.url().to_string();
+        let (path, query) = url.split_once('?').map(|(p, q)| (p.to_string(), q.to_string())).unwrap_or((url.clone(), String::new()));
+        let mut body_bytes = Vec::new();
+        let _ = req.as_reader().take(8 << 20).read_to_end(&mut body_bytes);
+        let headers: Map<String, Value> = req.headers().iter().map(|h| (h.field.as_str().as_str().to_ascii_lowercase(), Value::String(h.value.as_str().to_string()))).collect();
+        let (status, body) = if path == "/__upstream/requests" {
+            if method == "DELETE" {
+                recorded.clear();
+            }
+            (200, Value::Array(recorded.clone()))
+        } else if path == "/__upstream/health" {
+            (200, json!({"ok": true, "stand_in_for": "Twenty"}))
+        } else {
+            recorded.push(json!({"method": method, "path": path, "query": query, "headers": headers, "body": String::from_utf8_lossy(&body_bytes)}));
+            let body: Value = serde_json::from_slice(&body_bytes).unwrap_or(Value::Null);
+            if path == "/rest" || path.starts_with("/rest/") {
+                rest(&store, &method, &path, &query, &body)
+            } else if path == "/graphql" || path == "/metadata" {
+                match &body {
+                    Value::Array(calls) => (200, Value::Array(calls.iter().map(|c| graphql_one(&store, c)).collect())),
+                    _ => (200, graphql_one(&store, &body)),
+                }
+            } else {
+                (404, json!({"statusCode": 404, "error": "NotFoundException", "messages": [format!("Cannot {method} {path}")]}))
+            }
+        };
+        let text = serde_json::to_string(&body).unwrap_or_default();
+        let header = tiny_http::Header::from_bytes(&b"content-type"[..], &b"application/json; charset=utf-8"[..]).expect("static header");
+        let _ = req.respond(tiny_http::Response::from_string(text).with_status_code(status).with_header(header));
+    }
+}
+
+fn fail(msg: &str) -> ! {
+    eprintln!("error: {msg}");
+    std::process::exit(2)
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Builds the worker (worker/ -> build/) with worker-build, offline: the wasm-bindgen, wasm-opt
+# and esbuild it uses are the locally installed ones.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export WASM_BINDGEN_BIN="${WASM_BINDGEN_BIN:-$(command -v wasm-bindgen)}"
+export WASM_OPT_BIN="${WASM_OPT_BIN:-$PWD/node_modules/.bin/wasm-opt}"
+export ESBUILD_BIN="${ESBUILD_BIN:-$PWD/node_modules/.bin/esbuild}"
+worker-build --release worker --out-dir ../build >&2
+raw=$(wc -c < build/index_bg.wasm 2>/dev/null || echo 0)
+gz=$(gzip -9 -c build/index_bg.wasm 2>/dev/null | wc -c || echo 0)
+echo "worker: build/index_bg.wasm ${raw} bytes raw, ${gz} bytes gzipped" >&2

@@ -1,0 +1,261 @@
+// The edge worker end to end, under the real workerd runtime (Miniflare) with local KV and the
+// sample upstream: allow, deny, redact, 401, 503 fail-closed, snapshot revisions, the
+// permissions endpoint, panics, logs.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { Permissions, applyOperation } from 'rolegate';
+import { KEYS, WS, APP_SECRET, apiKeyToken, envelope, fixture, fixturePath, gateway, signingKey, sleep, startUpstream } from '../js/lib/worker.mjs';
+
+let upstream;
+let key;
+let mf;
+const logs = [];
+const fixtureText = readFileSync(fixturePath, 'utf8');
+
+function bindings(overrides = {}) {
+  return {
+    UPSTREAM_URL: upstream.url,
+    SNAPSHOT_PUBLIC_KEYS: key.publicKeys,
+    TWENTY_APP_SECRET: APP_SECRET,
+    SNAPSHOT_MAX_AGE_SECONDS: '1',
+    ROLEGATE_TEST_PANIC_PATH: '/rest/__panic',
+    ...overrides,
+  };
+}
+
+before(async () => {
+  upstream = await startUpstream();
+  key = signingKey('k1');
+  mf = gateway({ bindings: bindings(), logs });
+  const kv = await mf.getKVNamespace('SNAPSHOTS');
+  await kv.put(`workspace:${WS}`, envelope(key, fixtureText));
+});
+
+after(async () => {
+  await mf?.dispose();
+  upstream?.stop();
+});
+
+const call = (path, { key: k = KEYS.intern, method = 'GET', body, headers = {} } = {}) =>
+  mf.dispatchFetch(`http://gateway.local${path}`, {
+    method,
+    headers: { ...(k ? { authorization: `Bearer ${apiKeyToken(k)}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+
+async function upstreamCountDuring(fn) {
+  await upstream.clear();
+  const out = await fn();
+  return [out, (await upstream.requests()).length];
+}
+
+test('allowed and redacted REST responses', async () => {
+  const r = await call('/rest/people?depth=1');
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get('x-rolegate-decision'), 'redacted');
+  assert.equal(r.headers.get('x-rolegate-revision'), '12');
+  const body = await r.json();
+  const ada = body.data.people[0];
+  assert.equal(ada.name.firstName, 'Ada');
+  assert.equal(ada.address, undefined, 'address is hidden from the Intern');
+  assert.ok(ada.emails.primaryEmail);
+  assert.equal(ada.company.name, 'Analytical Engines Ltd');
+  assert.equal(ada.company.opportunities, undefined, 'nested relation into a hidden object');
+  assert.equal(ada.pointOfContactForOpportunities, undefined);
+  assert.equal(body.totalCount, 4);
+  const c = await call('/rest/companies');
+  assert.equal(c.status, 200);
+  assert.equal(c.headers.get('x-rolegate-decision'), 'allow');
+  const i = await call('/rest/people', { key: KEYS.integration });
+  assert.equal((await i.json()).data.people[0].emails, undefined, 'Integration cannot read emails');
+});
+
+test('denied REST and GraphQL requests never reach the upstream', async () => {
+  const [r, n] = await upstreamCountDuring(() => call('/rest/opportunities'));
+  assert.equal(r.status, 403);
+  assert.equal(r.headers.get('x-rolegate-decision'), 'deny');
+  assert.deepEqual(await r.json(), {
+    statusCode: 403, error: 'ForbiddenException', code: 'PERMISSION_DENIED',
+    messages: ['Entity performing the request does not have permission: no permission to read "opportunity"'],
+  });
+  assert.equal(n, 0);
+  const [w, n2] = await upstreamCountDuring(() => call('/rest/people', { method: 'POST', body: { emails: { primaryEmail: 'x@y' } } }));
+  assert.equal(w.status, 403);
+  assert.match((await w.json()).messages[0], /no permission to write field "emails" on "person"/);
+  assert.equal(n2, 0);
+  const [g, n3] = await upstreamCountDuring(() => call('/graphql', { method: 'POST', body: { query: '{ people { edges { node { id address { addressCity } } } } }' } }));
+  assert.equal(g.status, 200);
+  const gb = await g.json();
+  assert.deepEqual(gb.data, { people: null });
+  assert.equal(gb.errors[0].extensions.code, 'FORBIDDEN');
+  assert.equal(gb.errors[0].extensions.subCode, 'PERMISSION_DENIED');
+  assert.equal(n3, 0);
+});
+
+test('allowed GraphQL is projected on the selection', async () => {
+  const [g, n] = await upstreamCountDuring(() => call('/graphql', { method: 'POST', body: { query: '{ people { edges { node { id title: jobTitle } } } }' } }));
+  assert.equal(n, 1);
+  assert.equal(g.headers.get('x-rolegate-decision'), 'redacted', 'the upstream returned every field');
+  const node = (await g.json()).data.people.edges[0].node;
+  assert.deepEqual(Object.keys(node).sort(), ['id']);
+  // the sample upstream ignores aliases inside nodes; the projection keeps only selected keys
+});
+
+test('requests are forwarded with the caller credential, hop-by-hop headers removed', async () => {
+  await upstream.clear();
+  const token = apiKeyToken(KEYS.intern);
+  const r = await mf.dispatchFetch('http://gateway.local/rest/companies?limit=1', { headers: { authorization: `Bearer ${token}`, connection: 'keep-alive', 'x-rolegate-decision': 'allow', 'x-custom': 'kept' } });
+  assert.equal(r.status, 200);
+  const [seen] = await upstream.requests();
+  assert.equal(seen.path, '/rest/companies');
+  assert.equal(seen.query, 'limit=1');
+  assert.equal(seen.headers.authorization, `Bearer ${token}`);
+  assert.equal(seen.headers['x-custom'], 'kept');
+  assert.equal(seen.headers['x-rolegate-decision'], undefined);
+});
+
+test('401 for missing, forged, expired and revoked credentials', async () => {
+  const cases = {
+    missing: await call('/rest/people', { key: null }),
+    forged: await mf.dispatchFetch('http://gateway.local/rest/people', { headers: { authorization: `Bearer ${apiKeyToken(KEYS.intern, { secret: 'wrong' })}` } }),
+    expired: await mf.dispatchFetch('http://gateway.local/rest/people', { headers: { authorization: `Bearer ${apiKeyToken(KEYS.intern, { exp: Math.floor(Date.now() / 1000) - 10 })}` } }),
+    revoked: await call('/rest/people', { key: KEYS.revoked }),
+    unknown: await call('/rest/people', { key: '00000000-0000-4000-8000-000000000000' }),
+  };
+  for (const [name, r] of Object.entries(cases)) {
+    assert.equal(r.status, 401, name);
+    assert.equal(r.headers.get('www-authenticate'), 'Bearer', name);
+    assert.equal(r.headers.get('x-rolegate-decision'), 'deny', name);
+    assert.equal((await r.json()).error, 'UnauthorizedException', name);
+  }
+});
+
+test('503 fail closed: no snapshot, bad signature, unknown key id, corrupt JSON, missing configuration', async () => {
+  const other = '11111111-2222-4333-8444-555555555555';
+  const kv = await mf.getKVNamespace('SNAPSHOTS');
+  const tokenFor = (ws) => apiKeyToken(KEYS.intern, { ws });
+  const hit = (ws) => mf.dispatchFetch('http://gateway.local/rest/people', { headers: { authorization: `Bearer ${tokenFor(ws)}` } });
+  const otherSnapshot = JSON.stringify({ ...fixture, workspaceId: other });
+  const good = JSON.parse(envelope(key, otherSnapshot));
+  const cases = {
+    'no snapshot': null,
+    'bad signature': JSON.stringify({ ...good, payload: good.payload.replace('"Intern"', '"Intern2"') }),
+    'unknown key id': JSON.stringify({ ...good, keyId: 'k9' }),
+    'corrupt JSON': '{"format": "rolegate-envelope/v1", "keyId": ',
+    'wrong workspace': envelope(key, fixtureText),
+  };
+  for (const [name, value] of Object.entries(cases)) {
+    if (value === null) await kv.delete(`workspace:${other}`);
+    else await kv.put(`workspace:${other}`, value);
+    const [r, n] = await upstreamCountDuring(() => hit(other));
+    assert.equal(r.status, 503, name);
+    assert.equal((await r.json()).code, 'PERMISSIONS_UNAVAILABLE', name);
+    assert.equal(r.headers.get('x-rolegate-decision'), 'deny', name);
+    assert.equal(n, 0, `${name}: the upstream received nothing`);
+  }
+  for (const missing of ['SNAPSHOT_PUBLIC_KEYS', 'UPSTREAM_URL', 'TWENTY_APP_SECRET']) {
+    const b = bindings();
+    delete b[missing];
+    const broken = gateway({ bindings: b });
+    const kv2 = await broken.getKVNamespace('SNAPSHOTS');
+    await kv2.put(`workspace:${WS}`, envelope(key, fixtureText));
+    const [r, n] = await upstreamCountDuring(() => broken.dispatchFetch('http://gateway.local/rest/companies', { headers: { authorization: `Bearer ${apiKeyToken(KEYS.intern)}` } }));
+    assert.equal(r.status, 503, missing);
+    assert.match((await r.json()).messages[0], new RegExp(missing));
+    assert.equal(n, 0);
+    await broken.dispose();
+  }
+  const bad = gateway({ bindings: bindings({ SNAPSHOT_PUBLIC_KEYS: '{"k1":"not-a-key"}' }) });
+  assert.equal((await bad.dispatchFetch('http://gateway.local/rest/companies', { headers: { authorization: `Bearer ${apiKeyToken(KEYS.intern)}` } })).status, 503);
+  await bad.dispose();
+});
+
+test('a newer revision takes effect within the max age; an older one is ignored', async () => {
+  const kv = await mf.getKVNamespace('SNAPSHOTS');
+  const next = applyOperation(fixture, { op: 'upsertFieldPermissions', roleId: 'intern', rows: [{ object: 'person', field: 'address', canRead: null, canUpdate: null }] });
+  assert.equal(next.revision, 13);
+  await kv.put(`workspace:${WS}`, envelope(key, JSON.stringify(next)));
+  let r;
+  for (let i = 0; i < 40; i++) {
+    r = await call('/rest/people');
+    if (r.headers.get('x-rolegate-revision') === '13') break;
+    await sleep(100);
+  }
+  assert.equal(r.headers.get('x-rolegate-revision'), '13', 'revision 13 served within the max age');
+  assert.ok((await r.json()).data.people[0].address, 'the Intern now reads addresses');
+  await kv.put(`workspace:${WS}`, envelope(key, fixtureText)); // revision 12: older
+  await sleep(1300);
+  for (let i = 0; i < 3; i++) {
+    r = await call('/rest/people');
+    assert.equal(r.headers.get('x-rolegate-revision'), '13', 'an older revision is ignored');
+    await r.arrayBuffer();
+  }
+  assert.ok(logs.some((l) => l.event === 'snapshotRejected' && /STALE_REVISION/.test(l.reason)), 'the rejection is logged');
+  // while KV only holds an older revision, the cached one stays valid for at most the max age
+  await sleep(2200);
+  r = await call('/rest/people');
+  assert.equal(r.status, 503, 'after the max age without a valid snapshot, requests fail closed');
+  await r.arrayBuffer();
+  await kv.put(`workspace:${WS}`, envelope(key, fixtureText));
+  await sleep(50);
+  r = await call('/rest/companies');
+  assert.equal(r.status, 200);
+  await r.arrayBuffer();
+});
+
+test('the permissions endpoint serves the caller view, which the npm package accepts', async () => {
+  const r = await call('/rolegate/v1/permissions', { key: KEYS.integration });
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get('cache-control'), 'no-store');
+  const view = await r.json();
+  assert.equal(view.format, 'rolegate-view/v1');
+  assert.deepEqual(view.principal, { apiKey: KEYS.integration });
+  const p = Permissions.fromView(view);
+  assert.equal(p.canRead('person', 'emails'), false);
+  assert.equal(p.canRead('note'), false);
+  assert.equal(p.hasFlag('API_KEYS_AND_WEBHOOKS'), true);
+  const h = await mf.dispatchFetch(`http://gateway.local/rolegate/v1/health?workspace=${WS}`);
+  assert.equal(h.status, 200);
+  const hb = await h.json();
+  assert.equal(hb.status, 'ok');
+  assert.equal(typeof hb.revision, 'number');
+  assert.ok(!JSON.stringify(hb).includes(APP_SECRET));
+});
+
+test('a panic answers an error, never reaches the upstream, and the next request works', async () => {
+  const [r, n] = await upstreamCountDuring(() => call('/rest/__panic'));
+  assert.ok(r.status >= 500, `status ${r.status}`);
+  await r.arrayBuffer().catch(() => {});
+  assert.equal(n, 0);
+  const ok = await call('/rest/companies');
+  assert.equal(ok.status, 200);
+  await ok.arrayBuffer();
+});
+
+test('bodies over the limit get 413 without reaching the upstream', async () => {
+  const big = 'x'.repeat((1 << 20) + 10);
+  const [r, n] = await upstreamCountDuring(() => mf.dispatchFetch('http://gateway.local/rest/people', {
+    method: 'POST', headers: { authorization: `Bearer ${apiKeyToken(KEYS.intern)}`, 'content-type': 'application/json' }, body: JSON.stringify({ jobTitle: big }),
+  }));
+  assert.equal(r.status, 413);
+  assert.equal(n, 0);
+});
+
+test('one JSON log line per request with the decision record', async () => {
+  const before = logs.length;
+  const r = await call('/rest/opportunities');
+  await r.arrayBuffer();
+  await sleep(200);
+  const line = logs.slice(before).find((l) => l.event === 'request');
+  assert.ok(line, 'a request line was logged');
+  assert.equal(line.decision, 'deny');
+  assert.equal(line.principalKind, 'apiKey');
+  assert.equal(line.principalId, KEYS.intern);
+  assert.deepEqual(line.roles, ['intern']);
+  assert.equal(line.route, '/rest/opportunities');
+  assert.equal(line.status, 403);
+  assert.equal(typeof line.durationMs, 'number');
+  const all = JSON.stringify(logs);
+  assert.ok(!all.includes(APP_SECRET) && !all.includes('eyJ'), 'no secrets or tokens in logs');
+});

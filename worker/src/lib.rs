@@ -1,0 +1,339 @@
+//! The rolegate edge gateway on Cloudflare Workers: a thin adapter. It reads configuration,
+//! loads the caller's workspace snapshot from Workers KV (signed envelope, verified, compiled
+//! and cached per isolate by revision), asks `rolegate-gateway` for the decision, forwards
+//! allowed requests to the Twenty server, redacts the response, and logs one JSON line per
+//! request. Every decision is made in `rolegate-gateway`; nothing here decides.
+
+use rolegate_core::{Policy, Snapshot};
+use rolegate_gateway::auth::{extract_bearer, Token};
+use rolegate_gateway::envelope::{self, SnapshotKeys};
+use rolegate_gateway::respond;
+use rolegate_gateway::{Compiled, Config, DecisionRecord, Gateway, Outcome, Request as GwRequest, Response as GwResponse, TokenKeys};
+use serde_json::json;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use worker::*;
+
+/// Request bodies above this size are refused with 413 before they are read.
+const MAX_BODY_BYTES: usize = 1 << 20;
+const HOP_BY_HOP: &[&str] = &[
+    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "trailers",
+    "transfer-encoding", "upgrade", "host", "content-length",
+];
+
+/// Configuration, all from `[vars]` and secrets.
+struct Settings {
+    upstream: String,
+    snapshot_keys: SnapshotKeys,
+    token_keys: TokenKeys,
+    max_age_secs: f64,
+    test_panic_path: Option<String>,
+}
+
+fn binding(env: &Env, name: &str) -> Option<String> {
+    env.secret(name).ok().map(|s| s.to_string()).or_else(|| env.var(name).ok().map(|v| v.to_string())).filter(|s| !s.trim().is_empty())
+}
+
+fn settings(env: &Env) -> std::result::Result<Settings, String> {
+    let upstream = binding(env, "UPSTREAM_URL").ok_or("UPSTREAM_URL is not set")?;
+    let parsed = Url::parse(&upstream).map_err(|e| format!("UPSTREAM_URL is not a URL: {e}"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err("UPSTREAM_URL must be http(s)".into());
+    }
+    let snapshot_keys = SnapshotKeys::parse(&binding(env, "SNAPSHOT_PUBLIC_KEYS").ok_or("SNAPSHOT_PUBLIC_KEYS is not set")?)?;
+    let es256 = match binding(env, "TWENTY_JWT_PUBLIC_KEYS") {
+        Some(k) => TokenKeys::parse_es256_keys(&k)?,
+        None => Vec::new(),
+    };
+    let app_secret = binding(env, "TWENTY_APP_SECRET");
+    if app_secret.is_none() && es256.is_empty() {
+        return Err("neither TWENTY_APP_SECRET nor TWENTY_JWT_PUBLIC_KEYS is set".into());
+    }
+    let max_age_secs = match binding(env, "SNAPSHOT_MAX_AGE_SECONDS") {
+        None => 60.0,
+        Some(v) => match v.trim().parse::<u32>() {
+            Ok(n) if n >= 1 => n as f64,
+            _ => return Err(format!("SNAPSHOT_MAX_AGE_SECONDS \"{v}\" is not a whole number of seconds >= 1")),
+        },
+    };
+    env.kv("SNAPSHOTS").map_err(|_| "the KV binding SNAPSHOTS is missing".to_string())?;
+    Ok(Settings {
+        upstream: upstream.trim_end_matches('/').to_string(),
+        snapshot_keys,
+        token_keys: TokenKeys { app_secret, es256 },
+        max_age_secs,
+        test_panic_path: binding(env, "ROLEGATE_TEST_PANIC_PATH"),
+    })
+}
+
+/// A verified, compiled snapshot in this isolate.
+struct Entry {
+    compiled: Rc<Compiled>,
+    /// Usable until then (ms): a failed refresh keeps it for at most one more max age.
+    valid_until: f64,
+    /// Next KV read (ms).
+    next_check: f64,
+}
+
+thread_local! {
+    static CACHE: RefCell<HashMap<String, Entry>> = RefCell::new(HashMap::new());
+}
+
+fn now_ms() -> f64 {
+    Date::now().as_millis() as f64
+}
+
+fn log_line(v: serde_json::Value) {
+    console_log!("{}", v);
+}
+
+/// The compiled snapshot of `workspace`, from the isolate cache or KV. `Err` = fail closed.
+async fn snapshot(env: &Env, s: &Settings, workspace: &str) -> std::result::Result<Rc<Compiled>, String> {
+    let now = now_ms();
+    let cached = CACHE.with(|c| c.borrow().get(workspace).map(|e| (e.compiled.clone(), e.valid_until, e.next_check)));
+    if let Some((compiled, _, next_check)) = &cached {
+        if now < *next_check {
+            return Ok(compiled.clone());
+        }
+    }
+    let max_age_ms = s.max_age_secs * 1000.0;
+    let served = cached.as_ref().map(|(c, _, _)| c.revision());
+    let kv = env.kv("SNAPSHOTS").map_err(|e| format!("KV binding: {e}"))?;
+    let ttl = (s.max_age_secs as u64).max(30);
+    let read = kv.get(&format!("workspace:{workspace}")).cache_ttl(ttl).text().await;
+    let outcome: std::result::Result<Snapshot, String> = match read {
+        Err(e) => Err(format!("KV read failed: {e}")),
+        Ok(None) => Err(format!("no snapshot in KV for workspace {workspace}")),
+        Ok(Some(text)) => envelope::verify(text.as_bytes(), &s.snapshot_keys, Some(workspace), served).map_err(|e| format!("{}: {e}", e.code())),
+    };
+    match outcome {
+        Ok(snap) => {
+            let same = served == Some(snap.revision);
+            let compiled = match (&cached, same) {
+                (Some((c, _, _)), true) => c.clone(),
+                _ => Rc::new(Compiled::new(Policy::compile(snap).map_err(|e| format!("snapshot does not compile: {e}"))?)),
+            };
+            if !same {
+                log_line(json!({"event": "snapshot", "workspaceId": workspace, "revision": compiled.revision(), "previous": served}));
+            }
+            CACHE.with(|c| {
+                c.borrow_mut().insert(
+                    workspace.to_string(),
+                    Entry { compiled: compiled.clone(), valid_until: now + 2.0 * max_age_ms, next_check: now + max_age_ms },
+                )
+            });
+            Ok(compiled)
+        }
+        Err(why) => {
+            log_line(json!({"event": "snapshotRejected", "workspaceId": workspace, "reason": why, "servedRevision": served}));
+            match cached {
+                Some((compiled, valid_until, _)) if now < valid_until => {
+                    // Keep serving the verified snapshot for now; look again soon.
+                    let retry = now + (max_age_ms / 4.0).max(1000.0);
+                    CACHE.with(|c| {
+                        if let Some(e) = c.borrow_mut().get_mut(workspace) {
+                            e.next_check = retry.min(valid_until);
+                        }
+                    });
+                    Ok(compiled)
+                }
+                _ => {
+                    CACHE.with(|c| c.borrow_mut().remove(workspace));
+                    Err(why)
+                }
+            }
+        }
+    }
+}
+
+fn to_worker(r: GwResponse) -> Result<Response> {
+    let headers = Headers::new();
+    for (k, v) in &r.headers {
+        headers.append(k, v)?;
+    }
+    Ok(Response::from_bytes(r.body)?.with_status(r.status).with_headers(headers))
+}
+
+fn gateway_request(method: &str, url: &Url, headers: &Headers, body: Vec<u8>) -> GwRequest {
+    GwRequest {
+        method: method.to_string(),
+        path: url.path().to_string(),
+        query: url.query().unwrap_or("").to_string(),
+        headers: headers.entries().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect(),
+        body,
+    }
+}
+
+#[event(fetch)]
+async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    let started = now_ms();
+    let method = req.method().to_string();
+    let url = req.url()?;
+    let mut record = DecisionRecord { method: method.clone(), route: "(unrecognised)".into(), decision: "deny", ..Default::default() };
+    let (response, status) = match handle(&mut req, &env, &method, &url, &mut record).await {
+        Ok(r) => {
+            let s = r.status_code();
+            (r, s)
+        }
+        Err(e) => {
+            record.decision = "deny";
+            record.reason = Some(format!("gateway error: {e}"));
+            (to_worker(respond::unavailable("The gateway could not decide").with_decision("deny", record.revision))?, 503)
+        }
+    };
+    let mut line = serde_json::to_value(&record).unwrap_or_default();
+    line["status"] = json!(status);
+    line["durationMs"] = json!(now_ms() - started);
+    line["event"] = json!("request");
+    log_line(line);
+    Ok(response)
+}
+
+async fn handle(req: &mut Request, env: &Env, method: &str, url: &Url, record: &mut DecisionRecord) -> Result<Response> {
+    let settings = match settings(env) {
+        Ok(s) => s,
+        Err(why) => {
+            record.reason = Some(format!("configuration: {why}"));
+            return to_worker(respond::unavailable(&format!("Gateway misconfigured: {why}")).with_decision("deny", None));
+        }
+    };
+    if settings.test_panic_path.as_deref() == Some(url.path()) {
+        panic!("test panic requested by ROLEGATE_TEST_PANIC_PATH");
+    }
+    if url.path() == "/rolegate/v1/health" {
+        return health(env, &settings, url, record).await;
+    }
+    // Bodies are bounded before they are read.
+    let declared = req.headers().get("content-length")?.and_then(|v| v.trim().parse::<usize>().ok()).unwrap_or(0);
+    if declared > MAX_BODY_BYTES {
+        record.reason = Some("request body too large".into());
+        return to_worker(respond::too_large(MAX_BODY_BYTES).with_decision("deny", None));
+    }
+    let body = if matches!(method, "GET" | "HEAD") { Vec::new() } else { req.bytes().await.unwrap_or_default() };
+    if body.len() > MAX_BODY_BYTES {
+        record.reason = Some("request body too large".into());
+        return to_worker(respond::too_large(MAX_BODY_BYTES).with_decision("deny", None));
+    }
+    let gw_req = gateway_request(method, url, req.headers(), body);
+    // The token names the workspace whose snapshot decides (verified against it next).
+    let workspace = match extract_bearer(&gw_req).and_then(|raw| Token::parse(&raw)) {
+        Ok(t) => t.workspace_id().map(String::from),
+        Err(e) => {
+            record.reason = Some(format!("{}: {e}", e.code()));
+            return to_worker(respond::unauthorized(&e.to_string()).with_decision("deny", None));
+        }
+    };
+    let Some(workspace) = workspace.filter(|w| !w.is_empty() && w.len() <= 100) else {
+        record.reason = Some("MALFORMED_TOKEN: no workspace claim".into());
+        return to_worker(respond::unauthorized("Token invalid: no workspace claim").with_decision("deny", None));
+    };
+    let compiled = match snapshot(env, &settings, &workspace).await {
+        Ok(c) => c,
+        Err(why) => {
+            record.reason = Some(format!("permissions unavailable: {why}"));
+            return to_worker(respond::unavailable("Permissions are unavailable for this workspace").with_decision("deny", None));
+        }
+    };
+    let gateway = Gateway::new(Config { token_keys: settings.token_keys.clone(), max_body_bytes: MAX_BODY_BYTES, ..Config::default() });
+    match gateway.handle(&compiled, &gw_req, (now_ms() / 1000.0) as i64) {
+        Outcome::Respond { response, record: r } => {
+            *record = r;
+            to_worker(response)
+        }
+        Outcome::Forward { plan, subject, record: r, .. } => {
+            *record = r;
+            forward(&settings, &gateway, &compiled, &subject, &plan, gw_req, record).await
+        }
+    }
+}
+
+async fn forward(
+    s: &Settings,
+    gateway: &Gateway,
+    compiled: &Compiled,
+    subject: &rolegate_core::Subject,
+    plan: &rolegate_gateway::Plan,
+    req: GwRequest,
+    record: &mut DecisionRecord,
+) -> Result<Response> {
+    let rev = Some(compiled.revision());
+    let target = if req.query.is_empty() { format!("{}{}", s.upstream, req.path) } else { format!("{}{}?{}", s.upstream, req.path, req.query) };
+    let headers = Headers::new();
+    for (k, v) in &req.headers {
+        if HOP_BY_HOP.contains(&k.as_str()) || k.starts_with("cf-") || k.starts_with("x-rolegate-") {
+            continue;
+        }
+        headers.append(k, v)?;
+    }
+    let mut init = RequestInit::new();
+    init.with_method(Method::from(req.method.clone())).with_headers(headers).with_redirect(RequestRedirect::Manual);
+    if !req.body.is_empty() {
+        init.with_body(Some(js_sys::Uint8Array::from(req.body.as_slice()).into()));
+    }
+    let upstream = Request::new_with_init(&target, &init)?;
+    let mut resp = match Fetch::Request(upstream).send().await {
+        Ok(r) => r,
+        Err(e) => {
+            record.reason = Some(format!("upstream unreachable: {e}"));
+            let r = GwResponse {
+                status: 502,
+                headers: vec![("content-type".into(), "application/json; charset=utf-8".into())],
+                body: serde_json::to_vec(&json!({"statusCode": 502, "error": "BadGatewayException", "messages": ["The upstream Twenty server could not be reached"], "code": "UPSTREAM_UNREACHABLE"})).unwrap_or_default(),
+            };
+            return to_worker(r.with_decision("allow", rev));
+        }
+    };
+    let status = resp.status_code();
+    let content_type = resp.headers().get("content-type")?;
+    let body = resp.bytes().await?;
+    let out_headers = Headers::new();
+    for (k, v) in resp.headers().entries() {
+        let k = k.to_ascii_lowercase();
+        if HOP_BY_HOP.contains(&k.as_str()) || k == "content-encoding" || k.starts_with("x-rolegate-") {
+            continue;
+        }
+        out_headers.append(&k, &v)?;
+    }
+    let (body, decision) = match gateway.redact_response(compiled, subject, plan, status, content_type.as_deref(), &body) {
+        Ok(r) if r.changed => (r.body.unwrap_or(body), "redacted"),
+        Ok(r) => (r.body.unwrap_or(body), "allow"),
+        Err(why) => {
+            // Never pass on what could not be redacted.
+            record.reason = Some(format!("upstream response could not be redacted: {why}"));
+            record.decision = "deny";
+            let r = GwResponse {
+                status: 502,
+                headers: vec![("content-type".into(), "application/json; charset=utf-8".into())],
+                body: serde_json::to_vec(&json!({"statusCode": 502, "error": "BadGatewayException", "messages": ["The upstream response could not be checked"], "code": "UPSTREAM_INVALID"})).unwrap_or_default(),
+            };
+            return to_worker(r.with_decision("deny", rev));
+        }
+    };
+    record.decision = decision;
+    out_headers.set("x-rolegate-decision", decision)?;
+    out_headers.set("x-rolegate-revision", &compiled.revision().to_string())?;
+    Ok(Response::from_bytes(body)?.with_status(status).with_headers(out_headers))
+}
+
+async fn health(env: &Env, s: &Settings, url: &Url, record: &mut DecisionRecord) -> Result<Response> {
+    record.api = "rolegate";
+    record.route = "/rolegate/v1/health".into();
+    let ws = url.query_pairs().find(|(k, _)| k == "workspace").map(|(_, v)| v.to_string());
+    let Some(ws) = ws else {
+        let r = GwResponse { status: 400, headers: vec![("content-type".into(), "application/json".into())], body: br#"{"status":"error","message":"add ?workspace=<workspaceId>"}"#.to_vec() };
+        return to_worker(r.with_decision("deny", None));
+    };
+    match snapshot(env, s, &ws).await {
+        Ok(c) => {
+            record.decision = "allow";
+            let body = json!({"status": "ok", "workspaceId": ws, "revision": c.revision(), "maxAgeSeconds": s.max_age_secs});
+            let r = GwResponse { status: 200, headers: vec![("content-type".into(), "application/json".into())], body: body.to_string().into_bytes() };
+            to_worker(r.with_decision("allow", Some(c.revision())))
+        }
+        Err(why) => {
+            record.reason = Some(why);
+            to_worker(respond::unavailable("Permissions are unavailable for this workspace").with_decision("deny", None))
+        }
+    }
+}
