@@ -69,6 +69,9 @@ rolegate effective --snapshot workspace.json --agent agent-sales --workflow wf-e
     /// Verify an envelope against public keys; exit 0 valid, 1 refused.
     #[command(after_help = "Example:\n  rolegate verify --envelope envelope.json --public-keys '{\"k1\":\"...\"}'")]
     Verify(VerifyArgs),
+    /// Write a signed envelope to Workers KV (key `workspace:<workspaceId>`) through wrangler.
+    #[command(after_help = "Examples:\n  rolegate push --envelope envelope.json --local\n  rolegate push --envelope envelope.json --namespace-id 0f2c...   (a real namespace; wrangler must be logged in)")]
+    Push(PushArgs),
     /// Mint tokens for local testing (Twenty-style API-key JWTs).
     Token(TokenArgs),
     /// Apply any management operation given as contract JSON (`{"op": ...}`).
@@ -678,4 +681,29 @@ pub fn parse_ttl(s: &str) -> Result<i64, Error> {
         _ => return Err(bad("--ttl", format!("--ttl \"{s}\" has an unknown unit (s, m, h, d)"))),
     };
     Ok(n * mult)
+}
+
+#[derive(Args)]
+pub struct PushArgs {
+    /// The envelope from `rolegate sign` (verified before it is written).
+    #[arg(long)]
+    pub envelope: String,
+    /// Write to wrangler's local KV (what `wrangler dev --local` reads).
+    #[arg(long, conflicts_with = "namespace_id")]
+    pub local: bool,
+    /// Write to this real KV namespace.
+    #[arg(long = "namespace-id", required_unless_present = "local")]
+    pub namespace_id: Option<String>,
+    /// The KV binding name in wrangler.toml (for --local).
+    #[arg(long, default_value = "SNAPSHOTS")]
+    pub binding: String,
+    /// SNAPSHOT_PUBLIC_KEYS to check the envelope against before pushing (inline JSON or a file).
+    #[arg(long = "public-keys")]
+    pub public_keys: Option<String>,
+    /// The wrangler executable.
+    #[arg(long, default_value = "wrangler")]
+    pub wrangler: String,
+    /// Print the wrangler command instead of running it.
+    #[arg(long = "dry-run")]
+    pub dry_run: bool,
 }

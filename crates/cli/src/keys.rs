@@ -1,6 +1,6 @@
 //! `rolegate keygen | sign | verify`: Ed25519 keys and signed snapshot envelopes.
 
-use crate::args::{Format, KeygenArgs, SignArgs, VerifyArgs};
+use crate::args::{Format, KeygenArgs, PushArgs, SignArgs, VerifyArgs};
 use crate::{print_json, read_input};
 use rolegate_core::{codes, Error};
 use rolegate_gateway::envelope::{self, KeyFile, SnapshotKeys};
@@ -79,4 +79,43 @@ pub fn verify(a: &VerifyArgs, format: Format) -> Result<u8, Error> {
             Ok(1)
         }
     }
+}
+
+pub fn push(a: &PushArgs, format: Format) -> Result<u8, Error> {
+    let text = read_input(&a.envelope)?;
+    let env: envelope::Envelope =
+        serde_json::from_str(&text).map_err(|e| bad("--envelope", format!("{} is not an envelope: {e}", a.envelope)))?;
+    // The payload must be a valid snapshot; with public keys, the signature must verify too.
+    let snapshot = match &a.public_keys {
+        Some(k) => {
+            let keys_text = if k.trim_start().starts_with('{') { k.clone() } else { read_input(k)? };
+            let keys = SnapshotKeys::parse(&keys_text).map_err(|e| bad("--public-keys", e))?;
+            envelope::verify(text.as_bytes(), &keys, None, None).map_err(|e| Error::one(codes::INVALID_ARG, "--envelope", e.to_string()))?
+        }
+        None => rolegate_core::Snapshot::from_json(&env.payload)?,
+    };
+    let key = format!("workspace:{}", snapshot.workspace_id);
+    let mut args = vec!["kv".to_string(), "key".into(), "put".into(), key.clone(), "--path".into(), a.envelope.clone()];
+    if a.local {
+        args.extend(["--binding".into(), a.binding.clone(), "--local".into()]);
+    } else if let Some(ns) = &a.namespace_id {
+        args.extend(["--namespace-id".into(), ns.clone(), "--remote".into()]);
+    }
+    if a.dry_run {
+        println!("{} {}", a.wrangler, args.join(" "));
+        return Ok(0);
+    }
+    let status = std::process::Command::new(&a.wrangler)
+        .args(&args)
+        .env("WRANGLER_SEND_METRICS", "false")
+        .status()
+        .map_err(|e| bad("--wrangler", format!("cannot run {}: {e}", a.wrangler)))?;
+    if !status.success() {
+        return Err(Error::one(codes::INTERNAL, "", format!("wrangler failed ({status}) writing {key}")));
+    }
+    match format {
+        Format::Json => print_json(&json!({"ok": true, "key": key, "revision": snapshot.revision, "local": a.local})),
+        Format::Text => eprintln!("pushed revision {} of workspace {} to KV key {key}", snapshot.revision, snapshot.workspace_id),
+    }
+    Ok(0)
 }

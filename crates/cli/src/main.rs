@@ -174,6 +174,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
         Command::Keygen(a) => keys::keygen(&a, format),
         Command::Sign(a) => keys::sign(&a, format),
         Command::Verify(a) => keys::verify(&a, format),
+        Command::Push(a) => keys::push(&a, format),
         Command::Token(t) => {
             let TokenCmd::ApiKey(a) = t.cmd;
             let s = load_snapshot(&a.snapshot)?;

@@ -208,7 +208,15 @@ impl Gateway {
                     record.decision = "allow";
                     Outcome::Forward { plan: Plan::Rest(d.plan), principal, subject, record }
                 }
-                Err(RestDeny::Forbidden(Denied(why))) => deny(record, respond::rest_forbidden(Some(&why)), why),
+                Err(RestDeny::Forbidden(Denied(why))) => {
+                    // Name what was attempted, for the audit log, when the route is known.
+                    let soft = req.query_pairs().any(|(k, v)| k == "soft_delete" && v == "true");
+                    if let Ok(rest::Route::Records { object, op }) = rest::classify(&ctx, &req.method, &req.path, soft) {
+                        record.operations = vec![format!("rest:{}", op.name())];
+                        record.objects = vec![ctx.name(object).to_string()];
+                    }
+                    deny(record, respond::rest_forbidden(Some(&why)), why)
+                }
             },
             "graphql" | "metadata" => {
                 let endpoint = if record.api == "graphql" { Endpoint::Core } else { Endpoint::Metadata };

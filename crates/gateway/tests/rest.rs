@@ -231,3 +231,12 @@ fn decision_records_hold_no_values() {
     assert_eq!(record.objects, ["person"]);
     assert_eq!(record.revision, Some(12));
 }
+
+#[test]
+fn denials_name_the_attempted_operation() {
+    let Outcome::Respond { record, .. } = outcome(&req("GET", "/rest/opportunities", ZAPIER)) else { panic!() };
+    assert_eq!(record.decision, "deny");
+    assert_eq!(record.operations, ["rest:findMany"]);
+    assert_eq!(record.objects, ["opportunity"]);
+    assert_eq!(record.reason.as_deref(), Some("no permission to read \"opportunity\""));
+}
