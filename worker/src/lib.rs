@@ -26,7 +26,7 @@ const HOP_BY_HOP: &[&str] = &[
 struct Settings {
     upstream: String,
     snapshot_keys: SnapshotKeys,
-    token_keys: TokenKeys,
+    gateway: Gateway,
     max_age_secs: f64,
     test_panic_path: Option<String>,
 }
@@ -35,7 +35,26 @@ fn binding(env: &Env, name: &str) -> Option<String> {
     env.secret(name).ok().map(|s| s.to_string()).or_else(|| env.var(name).ok().map(|v| v.to_string())).filter(|s| !s.trim().is_empty())
 }
 
-fn settings(env: &Env) -> std::result::Result<Settings, String> {
+const CONFIG_KEYS: [&str; 6] =
+    ["UPSTREAM_URL", "SNAPSHOT_PUBLIC_KEYS", "TWENTY_JWT_PUBLIC_KEYS", "TWENTY_APP_SECRET", "SNAPSHOT_MAX_AGE_SECONDS", "ROLEGATE_TEST_PANIC_PATH"];
+
+thread_local! {
+    /// Parsed configuration, keyed by the raw binding values (parsing keys is not free).
+    static SETTINGS: RefCell<Option<(Vec<Option<String>>, Rc<Settings>)>> = const { RefCell::new(None) };
+}
+
+/// The configuration, parsed once per isolate and again only when a binding changes.
+fn settings(env: &Env) -> std::result::Result<Rc<Settings>, String> {
+    let raw: Vec<Option<String>> = CONFIG_KEYS.iter().map(|k| binding(env, k)).collect();
+    if let Some(s) = SETTINGS.with(|c| c.borrow().as_ref().filter(|(r, _)| *r == raw).map(|(_, s)| s.clone())) {
+        return Ok(s);
+    }
+    let s = Rc::new(parse_settings(env)?);
+    SETTINGS.with(|c| *c.borrow_mut() = Some((raw, s.clone())));
+    Ok(s)
+}
+
+fn parse_settings(env: &Env) -> std::result::Result<Settings, String> {
     let upstream = binding(env, "UPSTREAM_URL").ok_or("UPSTREAM_URL is not set")?;
     let parsed = Url::parse(&upstream).map_err(|e| format!("UPSTREAM_URL is not a URL: {e}"))?;
     if !matches!(parsed.scheme(), "http" | "https") {
@@ -61,7 +80,7 @@ fn settings(env: &Env) -> std::result::Result<Settings, String> {
     Ok(Settings {
         upstream: upstream.trim_end_matches('/').to_string(),
         snapshot_keys,
-        token_keys: TokenKeys { app_secret, es256 },
+        gateway: Gateway::new(Config { token_keys: TokenKeys { app_secret, es256 }, max_body_bytes: MAX_BODY_BYTES, ..Config::default() }),
         max_age_secs,
         test_panic_path: binding(env, "ROLEGATE_TEST_PANIC_PATH"),
     })
@@ -235,7 +254,7 @@ async fn handle(req: &mut Request, env: &Env, method: &str, url: &Url, record: &
             return to_worker(respond::unavailable("Permissions are unavailable for this workspace").with_decision("deny", None));
         }
     };
-    let gateway = Gateway::new(Config { token_keys: settings.token_keys.clone(), max_body_bytes: MAX_BODY_BYTES, ..Config::default() });
+    let gateway = &settings.gateway;
     match gateway.handle(&compiled, &gw_req, (now_ms() / 1000.0) as i64) {
         Outcome::Respond { response, record: r } => {
             *record = r;
@@ -243,7 +262,7 @@ async fn handle(req: &mut Request, env: &Env, method: &str, url: &Url, record: &
         }
         Outcome::Forward { plan, subject, record: r, .. } => {
             *record = r;
-            forward(&settings, &gateway, &compiled, &subject, &plan, gw_req, record).await
+            forward(&settings, gateway, &compiled, &subject, &plan, gw_req, record).await
         }
     }
 }

@@ -210,10 +210,24 @@ fn main() {
         .as_object()
         .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_array()?.clone()))).collect())
         .unwrap_or_default();
-    let store = Store { snapshot, data };
-    let server = tiny_http::Server::http(("127.0.0.1", port)).unwrap_or_else(|e| fail(&format!("cannot listen on 127.0.0.1:{port}: {e}")));
+    let store = std::sync::Arc::new(Store { snapshot, data });
+    let server = std::sync::Arc::new(
+        tiny_http::Server::http(("127.0.0.1", port)).unwrap_or_else(|e| fail(&format!("cannot listen on 127.0.0.1:{port}: {e}"))),
+    );
     eprintln!("sample upstream (a stand-in for Twenty) listening on http://127.0.0.1:{port}");
-    let mut recorded: Vec<Value> = Vec::new();
+    let recorded = std::sync::Arc::new(std::sync::Mutex::new(Vec::<Value>::new()));
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let (server, store, recorded) = (server.clone(), store.clone(), recorded.clone());
+            std::thread::spawn(move || serve(&server, &store, &recorded))
+        })
+        .collect();
+    for t in threads {
+        let _ = t.join();
+    }
+}
+
+fn serve(server: &tiny_http::Server, store: &Store, recorded: &std::sync::Mutex<Vec<Value>>) {
     for mut req in server.incoming_requests() {
         let method = req.method().as_str().to_string();
         let url = req.url().to_string();
@@ -222,21 +236,22 @@ fn main() {
         let _ = req.as_reader().take(8 << 20).read_to_end(&mut body_bytes);
         let headers: Map<String, Value> = req.headers().iter().map(|h| (h.field.as_str().as_str().to_ascii_lowercase(), Value::String(h.value.as_str().to_string()))).collect();
         let (status, body) = if path == "/__upstream/requests" {
+            let mut rec = recorded.lock().unwrap_or_else(|e| e.into_inner());
             if method == "DELETE" {
-                recorded.clear();
+                rec.clear();
             }
-            (200, Value::Array(recorded.clone()))
+            (200, Value::Array(rec.clone()))
         } else if path == "/__upstream/health" {
             (200, json!({"ok": true, "stand_in_for": "Twenty"}))
         } else {
-            recorded.push(json!({"method": method, "path": path, "query": query, "headers": headers, "body": String::from_utf8_lossy(&body_bytes)}));
+            recorded.lock().unwrap_or_else(|e| e.into_inner()).push(json!({"method": method, "path": path, "query": query, "headers": headers, "body": String::from_utf8_lossy(&body_bytes)}));
             let body: Value = serde_json::from_slice(&body_bytes).unwrap_or(Value::Null);
             if path == "/rest" || path.starts_with("/rest/") {
-                rest(&store, &method, &path, &query, &body)
+                rest(store, &method, &path, &query, &body)
             } else if path == "/graphql" || path == "/metadata" {
                 match &body {
-                    Value::Array(calls) => (200, Value::Array(calls.iter().map(|c| graphql_one(&store, c)).collect())),
-                    _ => (200, graphql_one(&store, &body)),
+                    Value::Array(calls) => (200, Value::Array(calls.iter().map(|c| graphql_one(store, c)).collect())),
+                    _ => (200, graphql_one(store, &body)),
                 }
             } else {
                 (404, json!({"statusCode": 404, "error": "NotFoundException", "messages": [format!("Cannot {method} {path}")]}))
@@ -244,7 +259,10 @@ fn main() {
         };
         let text = serde_json::to_string(&body).unwrap_or_default();
         let header = tiny_http::Header::from_bytes(&b"content-type"[..], &b"application/json; charset=utf-8"[..]).expect("static header");
-        let _ = req.respond(tiny_http::Response::from_string(text).with_status_code(status).with_header(header));
+        // One connection per request: tiny_http writes responses in pieces without TCP_NODELAY,
+        // which stalls keep-alive clients for ~40 ms (Nagle + delayed ACK).
+        let close = tiny_http::Header::from_bytes(&b"connection"[..], &b"close"[..]).expect("static header");
+        let _ = req.respond(tiny_http::Response::from_string(text).with_status_code(status).with_header(header).with_header(close));
     }
 }
 

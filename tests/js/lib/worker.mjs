@@ -21,7 +21,7 @@ export const KEYS = {
   noRole: 'b7a1c9d2-3e4f-4a5b-9c6d-7e8f9a0b1c2d',
   revoked: 'c3d4e5f6-a7b8-4c9d-8e0f-1a2b3c4d5e60',
 };
-const bin = (name) => join(root, 'target/debug', name);
+const bin = (name) => join(root, process.env.ROLEGATE_BIN_DIR ?? 'target/debug', name);
 
 const b64 = (b) => Buffer.from(b).toString('base64url');
 
