@@ -27,6 +27,8 @@ struct Settings {
     upstream: String,
     snapshot_keys: SnapshotKeys,
     gateway: Gateway,
+    /// The gateway's own Twenty API key, used upstream for agent requests.
+    agent_api_key: Option<String>,
     max_age_secs: f64,
     test_panic_path: Option<String>,
 }
@@ -35,8 +37,10 @@ fn binding(env: &Env, name: &str) -> Option<String> {
     env.secret(name).ok().map(|s| s.to_string()).or_else(|| env.var(name).ok().map(|v| v.to_string())).filter(|s| !s.trim().is_empty())
 }
 
-const CONFIG_KEYS: [&str; 6] =
-    ["UPSTREAM_URL", "SNAPSHOT_PUBLIC_KEYS", "TWENTY_JWT_PUBLIC_KEYS", "TWENTY_APP_SECRET", "SNAPSHOT_MAX_AGE_SECONDS", "ROLEGATE_TEST_PANIC_PATH"];
+const CONFIG_KEYS: [&str; 8] = [
+    "UPSTREAM_URL", "SNAPSHOT_PUBLIC_KEYS", "TWENTY_JWT_PUBLIC_KEYS", "TWENTY_APP_SECRET", "SNAPSHOT_MAX_AGE_SECONDS",
+    "ROLEGATE_TEST_PANIC_PATH", "AGENT_TOKEN_SECRET", "UPSTREAM_AGENT_API_KEY",
+];
 
 thread_local! {
     /// Parsed configuration, keyed by the raw binding values (parsing keys is not free).
@@ -69,6 +73,12 @@ fn parse_settings(env: &Env) -> std::result::Result<Settings, String> {
     if app_secret.is_none() && es256.is_empty() {
         return Err("neither TWENTY_APP_SECRET nor TWENTY_JWT_PUBLIC_KEYS is set".into());
     }
+    // Agents: both or neither (an agent request is forwarded with the gateway's own key).
+    let agent_secret = binding(env, "AGENT_TOKEN_SECRET");
+    let agent_api_key = binding(env, "UPSTREAM_AGENT_API_KEY");
+    if agent_secret.is_some() != agent_api_key.is_some() {
+        return Err("AGENT_TOKEN_SECRET and UPSTREAM_AGENT_API_KEY go together".into());
+    }
     let max_age_secs = match binding(env, "SNAPSHOT_MAX_AGE_SECONDS") {
         None => 60.0,
         Some(v) => match v.trim().parse::<u32>() {
@@ -80,7 +90,8 @@ fn parse_settings(env: &Env) -> std::result::Result<Settings, String> {
     Ok(Settings {
         upstream: upstream.trim_end_matches('/').to_string(),
         snapshot_keys,
-        gateway: Gateway::new(Config { token_keys: TokenKeys { app_secret, es256 }, max_body_bytes: MAX_BODY_BYTES, ..Config::default() }),
+        gateway: Gateway::new(Config { token_keys: TokenKeys { app_secret, es256, agent_secret }, max_body_bytes: MAX_BODY_BYTES, ..Config::default() }),
+        agent_api_key,
         max_age_secs,
         test_panic_path: binding(env, "ROLEGATE_TEST_PANIC_PATH"),
     })
@@ -260,8 +271,17 @@ async fn handle(req: &mut Request, env: &Env, method: &str, url: &Url, record: &
             *record = r;
             to_worker(response)
         }
-        Outcome::Forward { plan, subject, record: r, .. } => {
+        Outcome::Forward { plan, subject, record: r, principal } => {
             *record = r;
+            let mut gw_req = gw_req;
+            if matches!(principal, rolegate_core::Principal::Agent(_) | rolegate_core::Principal::AgentInWorkflow { .. } | rolegate_core::Principal::AgentOnBehalfOf { .. }) {
+                // The agent token stays here; upstream sees the gateway's own key, after enforcement.
+                let Some(k) = &settings.agent_api_key else {
+                    return to_worker(respond::unavailable("Agent requests are not configured").with_decision("deny", Some(compiled.revision())));
+                };
+                gw_req.headers.retain(|(h, _)| h != "authorization");
+                gw_req.headers.push(("authorization".into(), format!("Bearer {k}")));
+            }
             forward(&settings, gateway, &compiled, &subject, &plan, gw_req, record).await
         }
     }

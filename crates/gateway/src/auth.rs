@@ -27,6 +27,8 @@ pub enum AuthError {
     UnknownApiKey,
     ApiKeyRevoked,
     ApiKeyExpired,
+    /// An agent token naming an agent, workflow or member that is not in the snapshot.
+    UnknownAgent,
     /// The gateway has no key material to verify this kind of token.
     NotConfigured(&'static str),
 }
@@ -47,6 +49,7 @@ impl AuthError {
             AuthError::UnknownApiKey => "UNKNOWN_API_KEY",
             AuthError::ApiKeyRevoked => "API_KEY_REVOKED",
             AuthError::ApiKeyExpired => "API_KEY_EXPIRED",
+            AuthError::UnknownAgent => "UNKNOWN_AGENT",
             AuthError::NotConfigured(_) => "NOT_CONFIGURED",
         }
     }
@@ -67,6 +70,7 @@ impl fmt::Display for AuthError {
             AuthError::UnknownApiKey => write!(f, "This API Key does not exist"),
             AuthError::ApiKeyRevoked => write!(f, "This API Key is revoked"),
             AuthError::ApiKeyExpired => write!(f, "This API Key is expired"),
+            AuthError::UnknownAgent => write!(f, "The agent, workflow or member of this agent token does not exist"),
             AuthError::NotConfigured(what) => write!(f, "Token cannot be verified: {what} is not configured"),
         }
     }
@@ -79,6 +83,8 @@ pub struct TokenKeys {
     pub app_secret: Option<String>,
     /// ES256 public keys by `kid`.
     pub es256: Vec<(String, p256::ecdsa::VerifyingKey)>,
+    /// `AGENT_TOKEN_SECRET`: the HS256 key of rolegate's own agent tokens.
+    pub agent_secret: Option<String>,
 }
 
 impl fmt::Debug for TokenKeys {
@@ -86,6 +92,7 @@ impl fmt::Debug for TokenKeys {
         f.debug_struct("TokenKeys")
             .field("app_secret", &self.app_secret.as_ref().map(|_| "<redacted>"))
             .field("es256_kids", &self.es256.iter().map(|(k, _)| k).collect::<Vec<_>>())
+            .field("agent_secret", &self.agent_secret.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }
@@ -272,6 +279,52 @@ pub fn mint_api_key_token(app_secret: &str, workspace_id: &str, api_key_id: &str
     let payload = b64::encode(claims.to_string().as_bytes());
     let input = format!("{header}.{payload}");
     let secret = twenty_workspace_secret(app_secret, workspace_id, secret_type);
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
+    mac.update(input.as_bytes());
+    format!("{input}.{}", b64::encode(&mac.finalize().into_bytes()))
+}
+
+/// Verifies one of rolegate's agent tokens (HS256 with `AGENT_TOKEN_SECRET`, `type: "AGENT"`)
+/// and returns the agent principal: alone, in a workflow, or on behalf of a member.
+pub fn verify_agent(token: &Token, keys: &TokenKeys, policy: &Policy, now: i64) -> Result<Principal, AuthError> {
+    if token.token_type() != Some("AGENT") {
+        return Err(AuthError::UnsupportedTokenType(token.token_type().unwrap_or("").to_string()));
+    }
+    let secret = keys.agent_secret.as_deref().ok_or(AuthError::NotConfigured("AGENT_TOKEN_SECRET"))?;
+    if token.alg != "HS256" {
+        return Err(AuthError::UnsupportedAlgorithm(token.alg.clone()));
+    }
+    if !token.verify_hs256(secret.as_bytes()) {
+        return Err(AuthError::BadSignature);
+    }
+    token.check_exp(now)?;
+    if token.claim_str("workspaceId") != Some(policy.workspace_id()) {
+        return Err(AuthError::WrongWorkspace);
+    }
+    let agent = token.claim_str("agentId").ok_or_else(|| AuthError::Malformed("no agentId claim".into()))?.to_string();
+    let principal = match (token.claim_str("workflowId"), token.claim_str("onBehalfOf")) {
+        (None, None) => Principal::Agent(agent),
+        (Some(w), None) => Principal::AgentInWorkflow { agent, workflow: w.to_string() },
+        (None, Some(m)) => Principal::AgentOnBehalfOf { agent, member: m.to_string() },
+        (Some(_), Some(_)) => return Err(AuthError::Malformed("an agent token names a workflow or a member, not both".into())),
+    };
+    policy.resolve(&principal, now).map_err(|_| AuthError::UnknownAgent)?;
+    Ok(principal)
+}
+
+/// Mints an agent token (`rolegate token agent`, tests).
+#[allow(clippy::too_many_arguments)]
+pub fn mint_agent_token(secret: &str, workspace_id: &str, agent: &str, workflow: Option<&str>, on_behalf_of: Option<&str>, iat: i64, exp: i64, jti: &str) -> String {
+    let header = b64::encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+    let mut claims = serde_json::json!({"type": "AGENT", "workspaceId": workspace_id, "agentId": agent, "iat": iat, "exp": exp, "jti": jti});
+    if let Some(w) = workflow {
+        claims["workflowId"] = w.into();
+    }
+    if let Some(m) = on_behalf_of {
+        claims["onBehalfOf"] = m.into();
+    }
+    let payload = b64::encode(claims.to_string().as_bytes());
+    let input = format!("{header}.{payload}");
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
     mac.update(input.as_bytes());
     format!("{input}.{}", b64::encode(&mac.finalize().into_bytes()))

@@ -21,6 +21,7 @@ pub mod envelope;
 pub mod fields;
 pub mod graphql;
 pub mod json;
+pub mod mcp;
 pub mod request;
 pub mod respond;
 pub mod rest;
@@ -73,6 +74,7 @@ impl Default for Config {
 #[derive(Debug, Clone)]
 pub enum Plan {
     Rest(RestPlan),
+    Mcp(mcp::McpPlan),
     Graphql { calls: Vec<(GqlCall, Vec<OpPlan>)>, batched: bool },
     Passthrough,
 }
@@ -87,6 +89,16 @@ pub struct DecisionRecord {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub principal_id: Option<String>,
     pub roles: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workflow_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_behalf_of: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mcp_methods: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<String>,
     pub api: &'static str,
     pub method: String,
     pub route: String,
@@ -111,6 +123,18 @@ impl DecisionRecord {
             Principal::AgentInWorkflow { agent, .. } | Principal::AgentOnBehalfOf { agent, .. } => Some(agent.clone()),
         };
         self.roles = policy.subject_roles(s).into_iter().map(String::from).collect();
+        match p {
+            Principal::Agent(a) => self.agent_id = Some(a.clone()),
+            Principal::AgentInWorkflow { agent, workflow } => {
+                self.agent_id = Some(agent.clone());
+                self.workflow_id = Some(workflow.clone());
+            }
+            Principal::AgentOnBehalfOf { agent, member } => {
+                self.agent_id = Some(agent.clone());
+                self.on_behalf_of = Some(member.clone());
+            }
+            _ => {}
+        }
     }
 }
 
@@ -122,6 +146,8 @@ fn classify_api(path: &str) -> (&'static str, String) {
     } else if path == "/rest" || path.starts_with("/rest/") {
         let segs: Vec<&str> = path.trim_start_matches("/rest").split('/').filter(|s| !s.is_empty()).collect();
         ("rest", rest::route_template(&segs))
+    } else if path == "/mcp" {
+        ("mcp", path.to_string())
     } else if path.starts_with("/rolegate/") {
         ("rolegate", path.to_string())
     } else {
@@ -157,11 +183,19 @@ impl Gateway {
         Gateway { config }
     }
 
-    /// Authenticates an API-key request against the snapshot.
+    /// Authenticates an API-key or agent request against the snapshot.
     pub fn authenticate(&self, compiled: &Compiled, req: &Request, now: i64) -> Result<(Principal, Subject), AuthError> {
         let raw = auth::extract_bearer(req)?;
         let token = auth::Token::parse(&raw)?;
-        let principal = auth::verify_api_key(&token, &self.config.token_keys, &compiled.policy, now)?;
+        let principal = if token.token_type() == Some("AGENT") {
+            // Agent tokens travel in the Authorization header only (never in URLs or logs).
+            if req.first_header("authorization").is_none() {
+                return Err(AuthError::Malformed("agent tokens must be sent in the Authorization header".into()));
+            }
+            auth::verify_agent(&token, &self.config.token_keys, &compiled.policy, now)?
+        } else {
+            auth::verify_api_key(&token, &self.config.token_keys, &compiled.policy, now)?
+        };
         let subject = compiled.policy.resolve(&principal, now).map_err(|_| AuthError::UnknownApiKey)?;
         Ok((principal, subject))
     }
@@ -218,6 +252,7 @@ impl Gateway {
                     deny(record, respond::rest_forbidden(Some(&why)), why)
                 }
             },
+            "mcp" => self.decide_mcp(&ctx, req, principal, subject, record, rev),
             "graphql" | "metadata" => {
                 let endpoint = if record.api == "graphql" { Endpoint::Core } else { Endpoint::Metadata };
                 self.decide_graphql(compiled, &ctx, endpoint, req, principal, subject, record)
@@ -237,6 +272,62 @@ impl Gateway {
             _ => {
                 let why = format!("{} {} is not a route the gateway allows", req.method, record.route);
                 deny(record, respond::rest_forbidden(Some(&why)), why)
+            }
+        }
+    }
+
+    fn decide_mcp(&self, ctx: &Ctx, req: &Request, principal: Principal, subject: Subject, mut record: DecisionRecord, rev: Option<u64>) -> Outcome {
+        let rpc_error = |mut record: DecisionRecord, body: Value, why: String| {
+            record.decision = "deny";
+            record.reason = Some(why);
+            let r = Response {
+                status: 200,
+                headers: vec![("content-type".into(), "application/json; charset=utf-8".into())],
+                body: serde_json::to_vec(&body).unwrap_or_default(),
+            };
+            Outcome::Respond { response: r.with_decision("deny", rev), record }
+        };
+        if req.method != "POST" {
+            let why = format!("MCP over {} is not accepted (POST JSON-RPC only)", req.method);
+            return rpc_error(record, mcp::denial(&Value::Null, &why), why);
+        }
+        let body = match rest::check_method_override(req).and_then(|()| rest::json_body(req)) {
+            Ok(Some(b)) => b,
+            Ok(None) => return rpc_error(record, mcp::denial(&Value::Null, "empty MCP request"), "empty MCP request".into()),
+            Err(Denied(why)) => return rpc_error(record, mcp::denial(&Value::Null, &why), why),
+        };
+        // What was attempted, for the audit log, even when it is denied.
+        let messages: Vec<&Value> = match &body {
+            Value::Array(items) => items.iter().collect(),
+            v => vec![v],
+        };
+        for m in &messages {
+            if let Some(method) = m.get("method").and_then(Value::as_str) {
+                record.mcp_methods.push(method.to_string());
+                if method == "tools/call" {
+                    if let Some(t) = m.get("params").and_then(|p| p.get("name")).and_then(Value::as_str) {
+                        record.tools.push(t.to_string());
+                    }
+                }
+            }
+        }
+        match mcp::decide(ctx, &body) {
+            Ok(plan) => {
+                record.operations = plan.methods.iter().map(|m| format!("mcp:{m}")).collect();
+                record.objects = plan.objects.clone();
+                record.decision = "allow";
+                Outcome::Forward { plan: Plan::Mcp(plan), principal, subject, record }
+            }
+            Err((id, Denied(why))) => {
+                let body = if body.is_array() && !messages.is_empty() {
+                    Value::Array(messages.iter().map(|m| {
+                        let mid = m.get("id").cloned().unwrap_or(Value::Null);
+                        if mid == id { mcp::denial(&mid, &why) } else { mcp::denial(&mid, "batch rejected: another message was denied") }
+                    }).collect())
+                } else {
+                    mcp::denial(&id, &why)
+                };
+                rpc_error(record, body, why)
             }
         }
     }
@@ -340,6 +431,11 @@ impl Gateway {
                 ct == "application/json" || ct.ends_with("+json") || ct == "application/graphql-response+json"
             }
         };
+        if let Plan::Mcp(_) = plan {
+            if !is_json {
+                return Err("MCP responses must be JSON (event streams cannot be checked)".into());
+            }
+        }
         if !is_json || body.iter().all(|b| b.is_ascii_whitespace()) {
             return unchanged;
         }
@@ -347,6 +443,11 @@ impl Gateway {
         let ctx = Ctx::new(policy, subject);
         match plan {
             Plan::Passthrough | Plan::Rest(RestPlan::Passthrough) => unchanged,
+            Plan::Mcp(p) => {
+                let mut v: Value = serde_json::from_slice(body).map_err(|e| format!("upstream JSON: {e}"))?;
+                let removed = mcp::redact(&ctx, p, &mut v);
+                Ok(Redacted { body: Some(serde_json::to_vec(&v).unwrap_or_default()), changed: removed > 0 })
+            }
             Plan::Rest(RestPlan::Records(object)) => {
                 let mut out = Vec::with_capacity(body.len());
                 let stats = rolegate_core::redact::redact_rest_json(policy, subject, *object, body, &mut out).map_err(|e| e.to_string())?;

@@ -1,0 +1,336 @@
+//! MCP (`POST /mcp`, JSON-RPC 2.0, single and batched): Twenty's per-object data tools for AI
+//! clients. Protocol methods pass, `tools/list` is filtered to the tools the principal may use
+//! (with their input schemas pruned to readable / updatable fields), `tools/call` is decided
+//! from the tool's object and operation and its arguments, and results are redacted, JSON inside
+//! text content included. Unknown methods and tools are denied.
+
+use crate::fields::{Ctx, Denied};
+use rolegate_core::write::{check_write, WriteOp};
+use rolegate_core::{Flag, ObjectId, Op};
+use serde_json::{json, Map, Value};
+
+/// What a tool does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tool {
+    Find(ObjectId),
+    FindOne(ObjectId),
+    Create(ObjectId),
+    Update(ObjectId),
+    SoftDelete(ObjectId),
+    /// A tool gated by a tool permission flag.
+    Flagged(Flag),
+}
+
+const FLAG_TOOLS: &[(&str, &str)] = &[
+    ("send_email", "SEND_EMAIL_TOOL"),
+    ("http_request", "HTTP_REQUEST_TOOL"),
+    ("code_interpreter", "CODE_INTERPRETER_TOOL"),
+    ("create_calendar_event", "CREATE_CALENDAR_EVENT_TOOL"),
+];
+
+/// Maps a tool name to its object and operation (Twenty's naming), or a flag.
+pub fn tool(ctx: &Ctx, name: &str) -> Option<Tool> {
+    if let Some((_, flag)) = FLAG_TOOLS.iter().find(|(n, _)| *n == name) {
+        return Flag::parse(flag).map(Tool::Flagged);
+    }
+    let p = ctx.policy;
+    if let Some(rest) = name.strip_prefix("find_one_") {
+        return p.object_id(rest).map(Tool::FindOne);
+    }
+    if let Some(rest) = name.strip_prefix("find_") {
+        return p.object_id_by_plural(rest).map(Tool::Find);
+    }
+    if let Some(rest) = name.strip_prefix("create_") {
+        return p.object_id(rest).map(Tool::Create);
+    }
+    if let Some(rest) = name.strip_prefix("update_") {
+        return p.object_id(rest).map(Tool::Update);
+    }
+    if let Some(rest) = name.strip_prefix("soft_delete_") {
+        return p.object_id(rest).map(Tool::SoftDelete);
+    }
+    None
+}
+
+fn allowed(ctx: &Ctx, t: Tool) -> bool {
+    match t {
+        Tool::Find(o) | Tool::FindOne(o) => ctx.can(o, Op::Read),
+        Tool::Create(o) | Tool::Update(o) => ctx.can(o, Op::Read) && ctx.can(o, Op::Update),
+        Tool::SoftDelete(o) => ctx.can(o, Op::SoftDelete),
+        Tool::Flagged(f) => ctx.policy.has_flag(ctx.subject, f),
+    }
+}
+
+/// How to treat the response to one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    Passthrough,
+    ToolsList,
+    Records(ObjectId),
+}
+
+#[derive(Debug, Clone)]
+pub struct McpPlan {
+    /// Response handling by JSON-RPC id (notifications have none).
+    pub replies: Vec<(Value, Reply)>,
+    pub methods: Vec<String>,
+    pub tools: Vec<String>,
+    pub objects: Vec<String>,
+}
+
+const PROTOCOL: &[&str] = &["initialize", "ping", "notifications/initialized", "notifications/cancelled", "tools/list"];
+
+/// Decides an MCP request body. On denial: the JSON-RPC id and why.
+pub fn decide(ctx: &Ctx, body: &Value) -> Result<McpPlan, (Value, Denied)> {
+    let messages: Vec<&Value> = match body {
+        Value::Array(items) if !items.is_empty() && items.len() <= 20 => items.iter().collect(),
+        Value::Array(_) => return Err((Value::Null, Denied("a JSON-RPC batch holds 1 to 20 messages".into()))),
+        v => vec![v],
+    };
+    let mut plan = McpPlan { replies: Vec::new(), methods: Vec::new(), tools: Vec::new(), objects: Vec::new() };
+    for m in messages {
+        let id = m.get("id").cloned().unwrap_or(Value::Null);
+        let fail = |why: String| Err((id.clone(), Denied(why)));
+        let Some(obj) = m.as_object() else { return fail("a JSON-RPC message is an object".into()) };
+        if obj.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
+            return fail("not a JSON-RPC 2.0 message".into());
+        }
+        for k in obj.keys() {
+            if !["jsonrpc", "id", "method", "params"].contains(&k.as_str()) {
+                return fail(format!("unknown key \"{k}\" in a JSON-RPC request"));
+            }
+        }
+        let Some(method) = obj.get("method").and_then(Value::as_str) else { return fail("a JSON-RPC request needs a method".into()) };
+        plan.methods.push(method.to_string());
+        if PROTOCOL.contains(&method) {
+            plan.replies.push((id, if method == "tools/list" { Reply::ToolsList } else { Reply::Passthrough }));
+            continue;
+        }
+        if method != "tools/call" {
+            return fail(format!("MCP method \"{method}\" is not allowed by the gateway"));
+        }
+        let params = obj.get("params").and_then(Value::as_object).cloned().unwrap_or_default();
+        let Some(name) = params.get("name").and_then(Value::as_str) else { return fail("tools/call needs params.name".into()) };
+        plan.tools.push(name.to_string());
+        let Some(t) = tool(ctx, name) else { return fail(format!("tool \"{name}\" is not allowed by the gateway")) };
+        let args = match params.get("arguments") {
+            None | Some(Value::Null) => Map::new(),
+            Some(Value::Object(a)) => a.clone(),
+            Some(_) => return fail("tool arguments must be an object".into()),
+        };
+        if let Err(d) = check_call(ctx, t, &args) {
+            return Err((id, d));
+        }
+        let reply = match t {
+            Tool::Flagged(_) => Reply::Passthrough,
+            Tool::Find(o) | Tool::FindOne(o) | Tool::Create(o) | Tool::Update(o) | Tool::SoftDelete(o) => {
+                let n = ctx.name(o).to_string();
+                if !plan.objects.contains(&n) {
+                    plan.objects.push(n);
+                }
+                Reply::Records(o)
+            }
+        };
+        plan.replies.push((id, reply));
+    }
+    Ok(plan)
+}
+
+const QUERY_ARGS: &[&str] = &["limit", "offset", "after", "before", "first", "last", "id"];
+
+fn check_call(ctx: &Ctx, t: Tool, args: &Map<String, Value>) -> Result<(), Denied> {
+    match t {
+        Tool::Flagged(f) => {
+            if ctx.policy.has_flag(ctx.subject, f) {
+                Ok(())
+            } else {
+                Err(Denied(format!("this tool needs the {} permission", f.key())))
+            }
+        }
+        Tool::Find(o) | Tool::FindOne(o) => {
+            ctx.require(o, Op::Read)?;
+            for (k, v) in args {
+                match k.as_str() {
+                    "filter" => ctx.check_filter(o, v)?,
+                    "orderBy" => ctx.check_keyed(o, v, 0)?,
+                    q if QUERY_ARGS.contains(&q) => {}
+                    // any other argument is a field to match on
+                    field => {
+                        ctx.readable(o, field)?;
+                    }
+                }
+            }
+            Ok(())
+        }
+        Tool::Create(o) | Tool::Update(o) => {
+            ctx.require(o, Op::Update)?;
+            let (op, record) = match (t, args.get("data")) {
+                (Tool::Create(_), Some(d)) => (WriteOp::Create, d.clone()),
+                (Tool::Create(_), None) => (WriteOp::Create, Value::Object(args.clone())),
+                (_, Some(d)) => (WriteOp::Update, d.clone()),
+                (_, None) => {
+                    let mut a = args.clone();
+                    a.remove("id");
+                    (WriteOp::Update, Value::Object(a))
+                }
+            };
+            let check = check_write(ctx.policy, ctx.subject, o, op, Some(&record));
+            match check.violations.first() {
+                Some(v) => Err(Denied(v.message.clone())),
+                None => Ok(()),
+            }
+        }
+        Tool::SoftDelete(o) => {
+            ctx.require(o, Op::SoftDelete)?;
+            for k in args.keys() {
+                if k != "id" {
+                    return Err(Denied(format!("unknown argument \"{k}\" for a soft delete")));
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A JSON-RPC error for a denial, with Twenty's permission message.
+pub fn denial(id: &Value, why: &str) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "error": {
+        "code": -32001,
+        "message": format!("{}: {why}", crate::respond::PERMISSION_MESSAGE),
+        "data": {"code": "PERMISSION_DENIED"}
+    }})
+}
+
+/// Redacts MCP responses in place; returns how many things were removed.
+pub fn redact(ctx: &Ctx, plan: &McpPlan, body: &mut Value) -> usize {
+    let mut removed = 0;
+    match body {
+        Value::Array(items) => items.iter_mut().for_each(|m| removed += redact_one(ctx, plan, m)),
+        m => removed += redact_one(ctx, plan, m),
+    }
+    removed
+}
+
+fn redact_one(ctx: &Ctx, plan: &McpPlan, m: &mut Value) -> usize {
+    let id = m.get("id").cloned().unwrap_or(Value::Null);
+    let reply = plan.replies.iter().find(|(i, _)| *i == id).map(|(_, r)| r.clone());
+    let Some(result) = m.get_mut("result") else { return 0 };
+    match reply {
+        Some(Reply::Passthrough) => 0,
+        Some(Reply::ToolsList) => filter_tools(ctx, result),
+        Some(Reply::Records(o)) => redact_tool_result(ctx, o, result),
+        // a response we did not ask for: nothing of it passes
+        None => {
+            *result = Value::Null;
+            1
+        }
+    }
+}
+
+fn filter_tools(ctx: &Ctx, result: &mut Value) -> usize {
+    let Some(tools) = result.get_mut("tools").and_then(Value::as_array_mut) else { return 0 };
+    let before = tools.len();
+    tools.retain(|t| t.get("name").and_then(Value::as_str).and_then(|n| tool(ctx, n)).is_some_and(|t| allowed(ctx, t)));
+    let mut removed = before - tools.len();
+    for t in tools.iter_mut() {
+        let Some(kind) = t.get("name").and_then(Value::as_str).and_then(|n| tool(ctx, n)) else { continue };
+        if let Some(schema) = t.get_mut("inputSchema") {
+            removed += prune_schema(ctx, kind, schema, 0);
+        }
+    }
+    removed
+}
+
+/// Removes schema properties naming fields the principal may not read (find tools) or update
+/// (create/update tools); nested `filter` and `data` schemas are pruned too.
+fn prune_schema(ctx: &Ctx, kind: Tool, schema: &mut Value, depth: usize) -> usize {
+    let (object, op) = match kind {
+        Tool::Find(o) | Tool::FindOne(o) => (o, Op::Read),
+        Tool::Create(o) | Tool::Update(o) => (o, Op::Update),
+        _ => return 0,
+    };
+    if depth > 4 {
+        return 0;
+    }
+    let mut removed = Vec::new();
+    let mut count = 0;
+    if let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+        let names: Vec<String> = props.keys().cloned().collect();
+        for name in names {
+            if ["filter", "data"].contains(&name.as_str()) {
+                if let Some(inner) = props.get_mut(&name) {
+                    count += prune_schema(ctx, kind, inner, depth + 1);
+                }
+                continue;
+            }
+            if QUERY_ARGS.contains(&name.as_str()) || name == "orderBy" {
+                continue;
+            }
+            let ok = match ctx.resolve(object, &name) {
+                Some(_) if op == Op::Read => ctx.readable(object, &name).is_ok(),
+                Some(crate::fields::Resolved::Field(f) | crate::fields::Resolved::Relation(f, ..) | crate::fields::Resolved::JoinColumn(f, _)) => {
+                    ctx.policy.can_field(ctx.subject, object, f, Op::Update)
+                }
+                None => false,
+            };
+            if !ok {
+                props.remove(&name);
+                removed.push(name);
+                count += 1;
+            }
+        }
+    }
+    if let Some(req) = schema.get_mut("required").and_then(Value::as_array_mut) {
+        req.retain(|r| r.as_str().is_none_or(|n| !removed.iter().any(|x| x == n)));
+    }
+    count
+}
+
+fn redact_tool_result(ctx: &Ctx, object: ObjectId, result: &mut Value) -> usize {
+    let mut removed = 0;
+    if let Some(sc) = result.get_mut("structuredContent") {
+        removed += redact_records(ctx, object, sc);
+    }
+    if let Some(items) = result.get_mut("content").and_then(Value::as_array_mut) {
+        let before = items.len();
+        items.retain_mut(|item| {
+            if item.get("type").and_then(Value::as_str) != Some("text") {
+                return false; // images, resources: nothing the gateway can check passes
+            }
+            let Some(text) = item.get("text").and_then(Value::as_str) else { return false };
+            match serde_json::from_str::<Value>(text) {
+                Ok(mut v) => {
+                    removed += redact_records(ctx, object, &mut v);
+                    item["text"] = Value::String(v.to_string());
+                    true
+                }
+                // prose could quote anything: it does not pass
+                Err(_) => false,
+            }
+        });
+        removed += before - items.len();
+    }
+    removed
+}
+
+/// Records, arrays of records, or an envelope with records under any key (`records`, `data`,
+/// the plural name...).
+fn redact_records(ctx: &Ctx, object: ObjectId, v: &mut Value) -> usize {
+    let policy = ctx.policy;
+    let looks_like_record = |m: &Map<String, Value>| m.contains_key("id") || m.keys().any(|k| ctx.resolve(object, k).is_some());
+    match v {
+        Value::Object(m) if !looks_like_record(m) => {
+            let mut n = 0;
+            for (k, val) in m.iter_mut() {
+                if val.is_array() || val.is_object() {
+                    n += rolegate_core::redact::redact_value(policy, ctx.subject, object, val).removed;
+                } else if !["totalCount", "count", "message", "success", "hasNextPage"].contains(&k.as_str()) {
+                    *val = Value::Null;
+                    n += 1;
+                }
+            }
+            n
+        }
+        _ => rolegate_core::redact::redact_value(policy, ctx.subject, object, v).removed,
+    }
+}
