@@ -72,7 +72,10 @@ rolegate effective --snapshot workspace.json --agent agent-sales --workflow wf-e
     /// Write a signed envelope to Workers KV (key `workspace:<workspaceId>`) through wrangler.
     #[command(after_help = "Examples:\n  rolegate push --envelope envelope.json --local\n  rolegate push --envelope envelope.json --namespace-id 0f2c...   (a real namespace; wrangler must be logged in)")]
     Push(PushArgs),
-    /// Mint tokens for local testing (Twenty-style API-key JWTs).
+    /// Summarise decision log lines (from `wrangler tail --format json` or `wrangler dev` output) per principal.
+    #[command(after_help = "Examples:\n  wrangler tail --format json | rolegate audit -\n  rolegate audit gateway.log --decision deny --format json")]
+    Audit(AuditArgs),
+    /// Mint tokens: Twenty-style API-key tokens, and rolegate agent tokens.
     Token(TokenArgs),
     /// Apply any management operation given as contract JSON (`{"op": ...}`).
     #[command(after_help = "Example:\n  rolegate apply --snapshot workspace.json --operation '{\"op\":\"setDefaultRole\",\"roleId\":\"intern\"}'\n  \
@@ -652,6 +655,25 @@ pub enum TokenCmd {
     /// An API-key token signed like Twenty does (HS256, per-workspace secret from APP_SECRET).
     #[command(name = "api-key", after_help = "Example:\n  TWENTY_APP_SECRET=dev-secret rolegate token api-key --snapshot ws.json --api-key 5f0c2a8e-1b7d-4c3a-9e6f-0a1b2c3d4e5f --ttl 1h")]
     ApiKey(ApiKeyToken),
+    /// A short-lived agent token (HS256 with AGENT_TOKEN_SECRET), alone, in a workflow, or on behalf of a member.
+    #[command(after_help = "Example:\n  AGENT_TOKEN_SECRET=... rolegate token agent --snapshot ws.json --agent agent-research --workflow wf-research --ttl 15m")]
+    Agent(AgentToken),
+}
+
+#[derive(Args)]
+pub struct AgentToken {
+    #[arg(long)]
+    pub snapshot: String,
+    #[arg(long)]
+    pub agent: String,
+    #[arg(long, conflicts_with = "on_behalf_of")]
+    pub workflow: Option<String>,
+    #[arg(long = "on-behalf-of")]
+    pub on_behalf_of: Option<String>,
+    #[arg(long, default_value = "15m")]
+    pub ttl: String,
+    #[arg(long = "secret-env", default_value = "AGENT_TOKEN_SECRET")]
+    pub secret_env: String,
 }
 
 #[derive(Args)]
@@ -706,4 +728,19 @@ pub struct PushArgs {
     /// Print the wrangler command instead of running it.
     #[arg(long = "dry-run")]
     pub dry_run: bool,
+}
+
+#[derive(Args)]
+pub struct AuditArgs {
+    /// Log file, or - for standard input.
+    pub file: String,
+    /// Only this principal (API key id, agent id, member or role id).
+    #[arg(long)]
+    pub principal: Option<String>,
+    /// Only requests touching this object.
+    #[arg(long)]
+    pub object: Option<String>,
+    /// Only allow, deny or redacted.
+    #[arg(long)]
+    pub decision: Option<String>,
 }

@@ -4,6 +4,7 @@
 //! Exit codes: 0 ok / allowed, 1 denied or failing tests, 2 invalid input.
 
 mod args;
+mod audit;
 mod keys;
 
 use args::*;
@@ -175,8 +176,29 @@ fn run(cli: Cli) -> Result<u8, Error> {
         Command::Sign(a) => keys::sign(&a, format),
         Command::Verify(a) => keys::verify(&a, format),
         Command::Push(a) => keys::push(&a, format),
-        Command::Token(t) => {
-            let TokenCmd::ApiKey(a) = t.cmd;
+        Command::Audit(a) => audit::run(&a, format),
+        Command::Token(TokenArgs { cmd: TokenCmd::Agent(a) }) => {
+            let s = load_snapshot(&a.snapshot)?;
+            let principal = match (&a.workflow, &a.on_behalf_of) {
+                (Some(w), _) => Principal::AgentInWorkflow { agent: a.agent.clone(), workflow: w.clone() },
+                (_, Some(m)) => Principal::AgentOnBehalfOf { agent: a.agent.clone(), member: m.clone() },
+                _ => Principal::Agent(a.agent.clone()),
+            };
+            Policy::compile(s.clone())?.resolve(&principal, 0)?;
+            let secret = std::env::var(&a.secret_env)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| Error::one(codes::INVALID_ARG, "--secret-env", format!("set {} to the gateway's AGENT_TOKEN_SECRET", a.secret_env)))?;
+            let now = now_secs(&None)?;
+            let ttl = args::parse_ttl(&a.ttl)?;
+            let mut jti = [0u8; 12];
+            getrandom::getrandom(&mut jti).map_err(|e| Error::one(codes::INTERNAL, "", format!("no randomness: {e}")))?;
+            let jti: String = jti.iter().map(|b| format!("{b:02x}")).collect();
+            let token = rolegate_gateway::auth::mint_agent_token(&secret, &s.workspace_id, &a.agent, a.workflow.as_deref(), a.on_behalf_of.as_deref(), now, now + ttl, &jti);
+            println!("{token}");
+            Ok(0)
+        }
+        Command::Token(TokenArgs { cmd: TokenCmd::ApiKey(a) }) => {
             let s = load_snapshot(&a.snapshot)?;
             if !s.api_keys.iter().any(|k| k.id == a.api_key) {
                 return Err(Error::one(codes::API_KEY_NOT_FOUND, "--api-key", format!("API key \"{}\" is not in {}", a.api_key, a.snapshot)));

@@ -182,6 +182,49 @@ fn graphql_root(store: &Store, name: &str) -> Value {
     Value::Null
 }
 
+/// A minimal MCP server over the sample data: every tool of every object, every field.
+fn mcp_one(store: &Store, m: &Value) -> Option<Value> {
+    let id = m.get("id")?.clone();
+    let method = m.get("method").and_then(Value::as_str).unwrap_or("");
+    let result = match method {
+        "initialize" => json!({"protocolVersion": "2025-06-18", "capabilities": {"tools": {}}, "serverInfo": {"name": "sample-upstream (a stand-in for Twenty)", "version": "0"}}),
+        "ping" => json!({}),
+        "tools/list" => {
+            let mut tools = Vec::new();
+            for o in &store.snapshot.objects {
+                let props: Map<String, Value> = o.fields.iter().map(|f| (f.name.clone(), json!({"description": f.field_type}))).collect();
+                let (s, p) = (&o.name_singular, &o.name_plural);
+                tools.push(json!({"name": format!("find_{p}"), "inputSchema": {"type": "object", "properties": {"filter": {"type": "object", "properties": props.clone()}, "limit": {"type": "number"}}}}));
+                tools.push(json!({"name": format!("find_one_{s}"), "inputSchema": {"type": "object", "properties": {"id": {"type": "string"}}}}));
+                for verb in ["create", "update"] {
+                    tools.push(json!({"name": format!("{verb}_{s}"), "inputSchema": {"type": "object", "properties": props.clone()}}));
+                }
+                tools.push(json!({"name": format!("soft_delete_{s}"), "inputSchema": {"type": "object", "properties": {"id": {"type": "string"}}}}));
+            }
+            for t in ["send_email", "http_request"] {
+                tools.push(json!({"name": t, "inputSchema": {"type": "object"}}));
+            }
+            json!({"tools": tools})
+        }
+        "tools/call" => {
+            let name = m.get("params").and_then(|p| p.get("name")).and_then(Value::as_str).unwrap_or("");
+            let object = store.snapshot.objects.iter().find(|o| {
+                name == format!("find_{}", o.name_plural) || ["find_one", "create", "update", "soft_delete"].iter().any(|v| name == format!("{v}_{}", o.name_singular))
+            });
+            match object {
+                Some(o) => {
+                    let all: Vec<Value> = store.records(&o.name_singular).iter().map(|r| store.with_relations(&o.name_singular, r, false)).collect();
+                    let payload = if name.starts_with("find_") && !name.starts_with("find_one_") { Value::Array(all) } else { all.into_iter().next().unwrap_or(Value::Null) };
+                    json!({"content": [{"type": "text", "text": payload.to_string()}], "structuredContent": {"records": payload}})
+                }
+                None => json!({"content": [{"type": "text", "text": "{\"ok\": true}"}]}),
+            }
+        }
+        other => return Some(json!({"jsonrpc": "2.0", "id": id, "error": {"code": -32601, "message": format!("unknown method {other}")}})),
+    };
+    Some(json!({"jsonrpc": "2.0", "id": id, "result": result}))
+}
+
 fn main() {
     let mut port = 8788u16;
     let mut snapshot = String::from("../shared/fixtures/workspace.json");
@@ -248,6 +291,14 @@ fn serve(server: &tiny_http::Server, store: &Store, recorded: &std::sync::Mutex<
             let body: Value = serde_json::from_slice(&body_bytes).unwrap_or(Value::Null);
             if path == "/rest" || path.starts_with("/rest/") {
                 rest(store, &method, &path, &query, &body)
+            } else if path == "/mcp" {
+                match &body {
+                    Value::Array(ms) => (200, Value::Array(ms.iter().filter_map(|m| mcp_one(store, m)).collect())),
+                    m => match mcp_one(store, m) {
+                        Some(r) => (200, r),
+                        None => (202, Value::Null),
+                    },
+                }
             } else if path == "/graphql" || path == "/metadata" {
                 match &body {
                     Value::Array(calls) => (200, Value::Array(calls.iter().map(|c| graphql_one(store, c)).collect())),

@@ -110,3 +110,13 @@ export function gateway({ bindings, logs = [] }) {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A rolegate agent token (HS256 with AGENT_TOKEN_SECRET). */
+export function agentToken(secret, agentId, { workflow, onBehalfOf, ws = WS, exp = Math.floor(Date.now() / 1000) + 900 } = {}) {
+  const header = b64(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
+  const claims = { type: 'AGENT', workspaceId: ws, agentId, iat: Math.floor(Date.now() / 1000), exp, jti: Math.random().toString(36).slice(2) };
+  if (workflow) claims.workflowId = workflow;
+  if (onBehalfOf) claims.onBehalfOf = onBehalfOf;
+  const payload = b64(JSON.stringify(claims));
+  return `${header}.${payload}.${createHmac('sha256', secret).update(`${header}.${payload}`).digest('base64url')}`;
+}
