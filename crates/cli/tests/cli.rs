@@ -248,3 +248,32 @@ fn keygen_sign_verify() {
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("missing required key"), "{}", stderr(&o));
 }
+
+#[test]
+fn agent_and_api_key_tokens() {
+    let f = fixture();
+    let run = |args: &[&str], env: (&str, &str)| Command::new(env!("CARGO_BIN_EXE_rolegate")).args(args).env(env.0, env.1).output().unwrap();
+    let o = run(&["token", "agent", "--snapshot", &f, "--agent", "agent-sales", "--workflow", "wf-enrich", "--ttl", "15m"], ("AGENT_TOKEN_SECRET", "s3cret"));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let token = stdout(&o).trim().to_string();
+    let parts: Vec<&str> = token.split('.').collect();
+    assert_eq!(parts.len(), 3);
+    use base64::Engine;
+    let claims: Value = serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+    assert_eq!(claims["type"], "AGENT");
+    assert_eq!(claims["agentId"], "agent-sales");
+    assert_eq!(claims["workflowId"], "wf-enrich");
+    let ttl = claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap();
+    assert_eq!(ttl, 900);
+    let o = run(&["token", "agent", "--snapshot", &f, "--agent", "agent-ghost"], ("AGENT_TOKEN_SECRET", "s3cret"));
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("UNKNOWN_PRINCIPAL"), "{}", stderr(&o));
+    let o = run(&["token", "agent", "--snapshot", &f, "--agent", "agent-sales"], ("UNRELATED", "x"));
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("AGENT_TOKEN_SECRET"));
+    let o = run(&["token", "api-key", "--snapshot", &f, "--api-key", "5f0c2a8e-1b7d-4c3a-9e6f-0a1b2c3d4e5f", "--ttl", "2h"], ("TWENTY_APP_SECRET", "app"));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o).trim().split('.').count(), 3);
+    let o = run(&["token", "api-key", "--snapshot", &f, "--api-key", "nope", "--ttl", "2x"], ("TWENTY_APP_SECRET", "app"));
+    assert_eq!(code(&o), 2);
+}
