@@ -42,9 +42,12 @@ const CONFIG_KEYS: [&str; 8] = [
     "ROLEGATE_TEST_PANIC_PATH", "AGENT_TOKEN_SECRET", "UPSTREAM_AGENT_API_KEY",
 ];
 
+/// Parsed configuration with the raw binding values it came from.
+type CachedSettings = (Vec<Option<String>>, Rc<Settings>);
+
 thread_local! {
     /// Parsed configuration, keyed by the raw binding values (parsing keys is not free).
-    static SETTINGS: RefCell<Option<(Vec<Option<String>>, Rc<Settings>)>> = const { RefCell::new(None) };
+    static SETTINGS: RefCell<Option<CachedSettings>> = const { RefCell::new(None) };
 }
 
 /// The configuration, parsed once per isolate and again only when a binding changes.

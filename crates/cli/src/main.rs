@@ -149,28 +149,13 @@ fn run(cli: Cli) -> Result<u8, Error> {
             }
             Ok(if failed > 0 { 1 } else { 0 })
         }
-        Command::Role(r) => {
-            let (snapshot, out, op) = r.operation()?;
-            manage(&snapshot, out.as_deref(), op, format)
-        }
-        Command::Rule(r) => {
-            let (snapshot, out, op) = r.operation()?;
-            manage(&snapshot, out.as_deref(), op, format)
-        }
-        Command::Assign(r) => {
-            let (snapshot, out, op) = r.operation()?;
-            manage(&snapshot, out.as_deref(), op, format)
-        }
-        Command::Member(r) => {
-            let (snapshot, out, op) = r.operation()?;
-            manage(&snapshot, out.as_deref(), op, format)
-        }
+        Command::Role(r) => manage_op(r.operation()?, format),
+        Command::Rule(r) => manage_op(r.operation()?, format),
+        Command::Assign(r) => manage_op(r.operation()?, format),
+        Command::Member(r) => manage_op(r.operation()?, format),
         Command::ApiKey(r) => {
-            let now = match &r.cmd {
-                ApiKeyCmd::Revoke(a) => now_secs(&a.at)?,
-            };
-            let (snapshot, out, op) = r.operation(now)?;
-            manage(&snapshot, out.as_deref(), op, format)
+            let ApiKeyCmd::Revoke(a) = &r.cmd;
+            manage_op(r.operation(now_secs(&a.at)?)?, format)
         }
         Command::Keygen(a) => keys::keygen(&a, format),
         Command::Sign(a) => keys::sign(&a, format),
@@ -218,6 +203,10 @@ fn run(cli: Cli) -> Result<u8, Error> {
             manage(&a.snapshot, a.out.as_deref(), op, format)
         }
     }
+}
+
+fn manage_op((snapshot, out, op): (String, Option<String>, Value), format: Format) -> Result<u8, Error> {
+    manage(&snapshot, out.as_deref(), op, format)
 }
 
 /// Applies an operation and writes the new snapshot to `out` (or stdout).

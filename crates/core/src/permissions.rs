@@ -354,7 +354,7 @@ mod tests {
         assert!(p.is_field_read_only("person", "jobTitle", true).unwrap());
         assert!(p.is_field_read_only("company", "name", false).unwrap());
         // one-to-many into a target the Intern cannot update
-        assert!(p.is_field_read_only("person", "taskTargets", false).unwrap() == !p.can("taskTarget", None, Op::Update).unwrap());
+        assert_eq!(p.is_field_read_only("person", "taskTargets", false).unwrap(), !p.can("taskTarget", None, Op::Update).unwrap());
         assert!(Permissions::from_snapshot(fixture(), Principal::Member("m-zed".into()), 0).is_err());
         let mut v = p.view();
         v.format = "rolegate-view/v9".into();

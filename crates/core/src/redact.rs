@@ -264,6 +264,27 @@ impl<'de> Visitor<'de> for RecordsSeed<'_, '_, '_> {
     }
 }
 
+/// Visitor methods for the scalar cases a seed treats like `null` (its `visit_unit`).
+macro_rules! scalars_as_unit {
+    () => {
+        fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<(), E> {
+            self.visit_unit()
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> std::result::Result<(), E> {
+            self.visit_unit()
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> std::result::Result<(), E> {
+            self.visit_unit()
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<(), E> {
+            self.visit_unit()
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> std::result::Result<(), E> {
+            self.visit_unit()
+        }
+    };
+}
+
 /// `edges` of a connection: an array of `{node, cursor}`.
 struct EdgesSeed<'c, 'p, 'o> {
     ctx: &'c Ctx<'p>,
@@ -315,21 +336,7 @@ impl<'de> Visitor<'de> for EdgesSeed<'_, '_, '_> {
         self.stats.removed += 1;
         Ok(())
     }
-    fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<(), E> {
-        self.visit_unit()
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> std::result::Result<(), E> {
-        self.visit_unit()
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> std::result::Result<(), E> {
-        self.visit_unit()
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<(), E> {
-        self.visit_unit()
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> std::result::Result<(), E> {
-        self.visit_unit()
-    }
+    scalars_as_unit!();
 }
 
 struct EdgeSeed<'c, 'p, 'o> {
@@ -383,21 +390,7 @@ impl<'de> Visitor<'de> for EdgeSeed<'_, '_, '_> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
         self.visit_unit()
     }
-    fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<(), E> {
-        self.visit_unit()
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> std::result::Result<(), E> {
-        self.visit_unit()
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> std::result::Result<(), E> {
-        self.visit_unit()
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<(), E> {
-        self.visit_unit()
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> std::result::Result<(), E> {
-        self.visit_unit()
-    }
+    scalars_as_unit!();
 }
 
 /// A map key, borrowed from the input when it has no escapes.
@@ -501,16 +494,16 @@ impl<'de> Visitor<'de> for EnvelopeSeed<'_, '_, '_> {
     fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<(), E> {
         Err(E::custom("a REST response envelope must be an object"))
     }
-    fn visit_i64<E: de::Error>(self, _: i64) -> std::result::Result<(), E> {
-        Err(E::custom("a REST response envelope must be an object"))
+    fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<(), E> {
+        self.visit_bool(v != 0)
     }
-    fn visit_u64<E: de::Error>(self, _: u64) -> std::result::Result<(), E> {
-        Err(E::custom("a REST response envelope must be an object"))
+    fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<(), E> {
+        self.visit_bool(v != 0)
     }
     fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<(), E> {
-        Err(E::custom("a REST response envelope must be an object"))
+        self.visit_bool(false)
     }
     fn visit_str<E: de::Error>(self, _: &str) -> std::result::Result<(), E> {
-        Err(E::custom("a REST response envelope must be an object"))
+        self.visit_bool(false)
     }
 }

@@ -617,12 +617,23 @@ impl Walker<'_> {
     }
 
     fn connection(&mut self, object: ObjectId, ss: Option<&cst::SelectionSet>) -> Result<Sel, Denied> {
+        self.connection_with(object, ss, &[])
+    }
+
+    /// Group-by results: connections whose groups also carry their dimension values.
+    fn group_by(&mut self, object: ObjectId, ss: Option<&cst::SelectionSet>) -> Result<Sel, Denied> {
+        self.connection_with(object, ss, &["groupByDimensionValues"])
+    }
+
+    /// `edges`, `pageInfo`, `totalCount`, aggregates (checked), and `extra` kept whole.
+    fn connection_with(&mut self, object: ObjectId, ss: Option<&cst::SelectionSet>, extra: &[&str]) -> Result<Sel, Denied> {
         let Some(ss) = ss else { return Err(Denied("a selection is required on a connection".into())) };
         let mut out = Sel::default();
         for (key, f) in self.flatten(ss, 0)? {
             let name = name_of(f.name()).unwrap_or_default();
             let node = match name.as_str() {
                 "__typename" | "pageInfo" | "totalCount" => Node::Leaf,
+                n if extra.contains(&n) => Node::Leaf,
                 "edges" => Node::Object(self.edges(object, f.selection_set().as_ref())?),
                 other => {
                     self.ctx.check_aggregate(object, other)?;
@@ -643,24 +654,6 @@ impl Walker<'_> {
                 "__typename" | "cursor" => Node::Leaf,
                 "node" => Node::Object(self.record(object, f.selection_set().as_ref())?),
                 other => return Err(Denied(format!("unknown edge field \"{other}\""))),
-            };
-            out.add(key, node)?;
-        }
-        Ok(out)
-    }
-
-    fn group_by(&mut self, object: ObjectId, ss: Option<&cst::SelectionSet>) -> Result<Sel, Denied> {
-        let Some(ss) = ss else { return Err(Denied("a selection is required on groupBy".into())) };
-        let mut out = Sel::default();
-        for (key, f) in self.flatten(ss, 0)? {
-            let name = name_of(f.name()).unwrap_or_default();
-            let node = match name.as_str() {
-                "__typename" | "groupByDimensionValues" | "totalCount" | "pageInfo" => Node::Leaf,
-                "edges" => Node::Object(self.edges(object, f.selection_set().as_ref())?),
-                other => {
-                    self.ctx.check_aggregate(object, other)?;
-                    Node::Leaf
-                }
             };
             out.add(key, node)?;
         }
