@@ -97,10 +97,10 @@ fn naive_field(role: &Role, o: &ObjectMeta, field: &str, op: Op) -> bool {
         role.field_permissions.iter().find(|r| r.object == o.name_singular && r.field == field)
     };
     let label = o.label_identifier_field.as_deref() == Some(field);
-    let can_read = naive_object(role, o, Op::Read) && (label || rule.map_or(true, |r| r.can_read != Some(false)));
+    let can_read = naive_object(role, o, Op::Read) && (label || rule.is_none_or(|r| r.can_read != Some(false)));
     match op {
         Op::Read => can_read,
-        _ => naive_object(role, o, Op::Update) && rule.map_or(true, |r| r.can_update != Some(false)) && can_read,
+        _ => naive_object(role, o, Op::Update) && rule.is_none_or(|r| r.can_update != Some(false)) && can_read,
     }
 }
 
