@@ -170,16 +170,12 @@ fn run(cli: Cli) -> Result<u8, Error> {
                 _ => Principal::Agent(a.agent.clone()),
             };
             Policy::compile(s.clone())?.resolve(&principal, 0)?;
-            let secret = std::env::var(&a.secret_env)
-                .ok()
-                .filter(|v| !v.is_empty())
-                .ok_or_else(|| Error::one(codes::INVALID_ARG, "--secret-env", format!("set {} to the gateway's AGENT_TOKEN_SECRET", a.secret_env)))?;
-            let now = now_secs(&None)?;
-            let ttl = args::parse_ttl(&a.ttl)?;
+            let secret = secret_from_env(&a.secret_env, "the gateway's AGENT_TOKEN_SECRET")?;
+            let (now, exp) = lifetime(&a.ttl)?;
             let mut jti = [0u8; 12];
             getrandom::getrandom(&mut jti).map_err(|e| Error::one(codes::INTERNAL, "", format!("no randomness: {e}")))?;
             let jti: String = jti.iter().map(|b| format!("{b:02x}")).collect();
-            let token = rolegate_gateway::auth::mint_agent_token(&secret, &s.workspace_id, &a.agent, a.workflow.as_deref(), a.on_behalf_of.as_deref(), now, now + ttl, &jti);
+            let token = rolegate_gateway::auth::mint_agent_token(&secret, &s.workspace_id, &a.agent, a.workflow.as_deref(), a.on_behalf_of.as_deref(), now, exp, &jti);
             println!("{token}");
             Ok(0)
         }
@@ -188,13 +184,9 @@ fn run(cli: Cli) -> Result<u8, Error> {
             if !s.api_keys.iter().any(|k| k.id == a.api_key) {
                 return Err(Error::one(codes::API_KEY_NOT_FOUND, "--api-key", format!("API key \"{}\" is not in {}", a.api_key, a.snapshot)));
             }
-            let secret = std::env::var(&a.secret_env)
-                .ok()
-                .filter(|v| !v.is_empty())
-                .ok_or_else(|| Error::one(codes::INVALID_ARG, "--secret-env", format!("set {} to Twenty's APP_SECRET", a.secret_env)))?;
-            let now = now_secs(&None)?;
-            let ttl = args::parse_ttl(&a.ttl)?;
-            let token = rolegate_gateway::auth::mint_api_key_token(&secret, &s.workspace_id, &a.api_key, now, now + ttl, "API_KEY");
+            let secret = secret_from_env(&a.secret_env, "Twenty's APP_SECRET")?;
+            let (now, exp) = lifetime(&a.ttl)?;
+            let token = rolegate_gateway::auth::mint_api_key_token(&secret, &s.workspace_id, &a.api_key, now, exp, "API_KEY");
             println!("{token}");
             Ok(0)
         }
@@ -203,6 +195,20 @@ fn run(cli: Cli) -> Result<u8, Error> {
             manage(&a.snapshot, a.out.as_deref(), op, format)
         }
     }
+}
+
+/// A signing secret from the environment variable `name` (never from the command line).
+fn secret_from_env(name: &str, what: &str) -> Result<String, Error> {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| Error::one(codes::INVALID_ARG, "--secret-env", format!("set {name} to {what}")))
+}
+
+/// `(now, now + ttl)` in Unix seconds.
+fn lifetime(ttl: &str) -> Result<(i64, i64), Error> {
+    let now = now_secs(&None)?;
+    Ok((now, now + args::parse_ttl(ttl)?))
 }
 
 fn manage_op((snapshot, out, op): (String, Option<String>, Value), format: Format) -> Result<u8, Error> {

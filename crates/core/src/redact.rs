@@ -155,6 +155,32 @@ pub fn redact_json(policy: &Policy, s: &Subject, object: ObjectId, input: &[u8],
     Ok(stats)
 }
 
+/// Writes a JSON array whose elements are written by `$seed` seeds (same context, output and
+/// stats). The separator is written before knowing whether another element follows, and taken
+/// back when the sequence ends.
+macro_rules! write_array {
+    ($self:ident, $seq:ident, $seed:ident) => {{
+        $self.out.push(b'[');
+        let mut first = true;
+        loop {
+            let mark = $self.out.len();
+            if !first {
+                $self.out.push(b',');
+            }
+            let seed = $seed { ctx: $self.ctx, object: $self.object, out: &mut *$self.out, stats: &mut *$self.stats };
+            match $seq.next_element_seed(seed)? {
+                Some(()) => first = false,
+                None => {
+                    $self.out.truncate(mark);
+                    break;
+                }
+            }
+        }
+        $self.out.push(b']');
+        Ok(())
+    }};
+}
+
 struct Ctx<'p> {
     policy: &'p Policy,
     s: &'p Subject,
@@ -213,26 +239,7 @@ impl<'de> Visitor<'de> for RecordsSeed<'_, '_, '_> {
         write_scalar(self.out, v)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
-        self.out.push(b'[');
-        let mut first = true;
-        loop {
-            // The separator is written before knowing whether another element follows,
-            // and taken back when the sequence ends.
-            let mark = self.out.len();
-            if !first {
-                self.out.push(b',');
-            }
-            let seed = RecordsSeed { ctx: self.ctx, object: self.object, out: &mut *self.out, stats: &mut *self.stats };
-            match seq.next_element_seed(seed)? {
-                Some(()) => first = false,
-                None => {
-                    self.out.truncate(mark);
-                    break;
-                }
-            }
-        }
-        self.out.push(b']');
-        Ok(())
+        write_array!(self, seq, RecordsSeed)
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
         let Ctx { policy, s } = *self.ctx;
@@ -306,24 +313,7 @@ impl<'de> Visitor<'de> for EdgesSeed<'_, '_, '_> {
         f.write_str("connection edges")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
-        self.out.push(b'[');
-        let mut first = true;
-        loop {
-            let mark = self.out.len();
-            if !first {
-                self.out.push(b',');
-            }
-            let seed = EdgeSeed { ctx: self.ctx, object: self.object, out: &mut *self.out, stats: &mut *self.stats };
-            match seq.next_element_seed(seed)? {
-                Some(()) => first = false,
-                None => {
-                    self.out.truncate(mark);
-                    break;
-                }
-            }
-        }
-        self.out.push(b']');
-        Ok(())
+        write_array!(self, seq, EdgeSeed)
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
