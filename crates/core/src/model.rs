@@ -219,17 +219,133 @@ impl ObjectMeta {
     }
 }
 
-/// Parses an RFC 3339 timestamp into Unix seconds.
+/// Parses an RFC 3339 timestamp into Unix seconds (fractions of a second are dropped).
+///
+/// Accepts exactly what the `time` crate's `Rfc3339` parser accepted before it was replaced by
+/// this function (to keep the npm package's WebAssembly small): `YYYY-MM-DD`, any one byte as
+/// the separator, `HH:MM:SS`, an optional `.` and one or more digits, then `Z`/`z` or
+/// `±HH:MM` (offset hours ≤ 23, minutes ≤ 59). Dates and times must exist; a leap second
+/// (`:60`) only where it can be one (23:59:60 UTC on the last day of a month), read as :59.
 pub fn parse_timestamp(s: &str) -> Option<i64> {
-    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-        .ok()
-        .map(|t| t.unix_timestamp())
+    let b = s.as_bytes();
+    let num = |from: usize, len: usize| -> Option<i64> {
+        let digits = b.get(from..from + len)?;
+        digits.iter().try_fold(0i64, |n, d| d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0')))
+    };
+    let lit = |at: usize, c: u8| b.get(at) == Some(&c);
+    let year = num(0, 4)?;
+    if !lit(4, b'-') {
+        return None;
+    }
+    let month = num(5, 2)?;
+    if !lit(7, b'-') {
+        return None;
+    }
+    let day = num(8, 2)?;
+    b.get(10)?; // the separator: any byte
+    let hour = num(11, 2)?;
+    if !lit(13, b':') {
+        return None;
+    }
+    let minute = num(14, 2)?;
+    if !lit(16, b':') {
+        return None;
+    }
+    let second = num(17, 2)?;
+    let mut i = 19;
+    if lit(i, b'.') {
+        i += 1;
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+    }
+    let offset = match b.get(i)? {
+        b'Z' | b'z' => {
+            i += 1;
+            0
+        }
+        sign @ (b'+' | b'-') => {
+            let (h, m) = (num(i + 1, 2)?, num(i + 4, 2)?);
+            if !lit(i + 3, b':') || h > 23 || m > 59 {
+                return None;
+            }
+            i += 6;
+            let o = h * 3600 + m * 60;
+            if *sign == b'-' {
+                -o
+            } else {
+                o
+            }
+        }
+        _ => return None,
+    };
+    if i != b.len() || !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        return None;
+    }
+    if hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    let local = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second.min(59);
+    let utc = local - offset;
+    if second == 60 {
+        // read as 23:59:59.999999999, which must be the last second of a month in UTC
+        let (y, m, d) = civil_from_days(utc.div_euclid(86_400));
+        if utc.rem_euclid(86_400) != 86_399 || d != days_in_month(y, m) {
+            return None;
+        }
+    }
+    Some(utc)
 }
 
-/// Formats Unix seconds as an RFC 3339 timestamp (`2026-01-01T00:00:00Z`).
+/// Formats Unix seconds as an RFC 3339 timestamp (`2026-01-01T00:00:00Z`); outside years
+/// 0000–9999 the plain number of seconds.
 pub fn format_timestamp(secs: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(secs)
-        .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_else(|| secs.to_string())
+    const MIN: i64 = -62_167_219_200; // 0000-01-01T00:00:00Z
+    const MAX: i64 = 253_402_300_799; // 9999-12-31T23:59:59Z
+    if !(MIN..=MAX).contains(&secs) {
+        return secs.to_string();
+    }
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    let t = secs.rem_euclid(86_400);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", t / 3600, t / 60 % 60, t % 60)
+}
+
+fn is_leap(y: i64) -> bool {
+    y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if is_leap(y) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The inverse of [`days_from_civil`].
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
