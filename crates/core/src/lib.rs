@@ -12,7 +12,10 @@
 //! * [`redact`] and [`write`]: record redaction and write checks for the browser package and
 //!   the gateway.
 //! * [`testing`]: policy tests (contract §4), shared by the CLI and the other runtimes.
+//! * Admin tooling: [`twenty`] (import from Twenty's metadata API), [`diff`] (gains and
+//!   losses per role and principal between two snapshots), [`who_can`].
 
+pub mod diff;
 pub mod error;
 pub mod explain;
 pub mod flags;
@@ -24,8 +27,10 @@ pub mod principal;
 pub mod redact;
 mod shape;
 pub mod testing;
+pub mod twenty;
 pub mod validate;
 pub mod view;
+pub mod who_can;
 pub mod write;
 
 pub use error::{codes, Error, Issue, Result};

@@ -1,0 +1,358 @@
+//! `diff`: what every role and every principal gains and loses between two snapshots, per
+//! object, field and flag, computed from the effective views (contract §3) of both sides.
+//!
+//! Roles are matched by id, members, API keys and agents by id. A side where a role or
+//! principal does not exist counts as "may do nothing", so a new API key is all gains and a
+//! removed role all losses. A change of an object-level permission is reported once for the
+//! object, with the fields that do not follow it listed as exceptions; field changes under an
+//! unchanged object permission are reported one by one.
+
+use crate::flags::Flag;
+use crate::policy::Policy;
+use crate::principal::{Principal, Status};
+use crate::view::{effective_view, View};
+use crate::Op;
+use serde::Serialize;
+
+/// What kind of subject a [`SubjectDiff`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Kind {
+    Role,
+    Member,
+    ApiKey,
+    Agent,
+}
+
+impl Kind {
+    /// How a subject is named in plain words: roles by their label alone.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Kind::Role => "",
+            Kind::Member => "Workspace member ",
+            Kind::ApiKey => "API key ",
+            Kind::Agent => "Agent ",
+        }
+    }
+}
+
+/// One permission gained or lost.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Change {
+    /// `read`, `update`, `softDelete`, `destroy`, or `flag`.
+    pub op: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flag: Option<String>,
+    /// For an object-level change: the fields that did not change with it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub except: Vec<String>,
+}
+
+impl Change {
+    /// `read person.address`, `update opportunity (except amount)`, `flag EXPORT_CSV`.
+    pub fn words(&self) -> String {
+        match (&self.flag, &self.object, &self.field) {
+            (Some(f), _, _) => format!("flag {f}"),
+            (_, Some(o), Some(f)) => format!("{} {o}.{f}", self.op),
+            (_, Some(o), None) if self.except.is_empty() => format!("{} {o}", self.op),
+            (_, Some(o), None) => format!("{} {o} (except {})", self.op, self.except.join(", ")),
+            _ => self.op.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubjectDiff {
+    pub kind: Kind,
+    pub id: String,
+    pub name: String,
+    /// Facts that explain the changes: added, removed, role changed, revoked, ...
+    pub notes: Vec<String>,
+    pub gains: Vec<Change>,
+    pub losses: Vec<Change>,
+}
+
+impl SubjectDiff {
+    /// `Intern`, `API key Zapier`, ...
+    pub fn title(&self) -> String {
+        format!("{}{}", self.kind.prefix(), self.name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Diff {
+    pub workspace_id: String,
+    pub old_revision: u64,
+    pub new_revision: u64,
+    /// Workspace-wide changes: schema, default and Admin role, options.
+    pub workspace: Vec<String>,
+    /// Every role and principal with a change (in the new snapshot's order, removed ones last).
+    pub subjects: Vec<SubjectDiff>,
+    pub gains: usize,
+    pub losses: usize,
+    /// True when anything was gained: a deploy gate fails on it.
+    pub widens: bool,
+}
+
+/// Who is compared: kind, id, name, principal, role label (for notes).
+struct Who {
+    kind: Kind,
+    id: String,
+    name: String,
+    principal: Principal,
+    role: Option<String>,
+}
+
+fn role_label(p: &Policy, id: &Option<String>) -> Option<String> {
+    id.as_ref().map(|r| p.snapshot().role(r).map(|x| x.label.clone()).unwrap_or_else(|| r.clone()))
+}
+
+fn subjects(p: &Policy) -> Vec<Who> {
+    let s = p.snapshot();
+    let mut out = Vec::new();
+    for r in &s.roles {
+        out.push(Who { kind: Kind::Role, id: r.id.clone(), name: r.label.clone(), principal: Principal::Role(r.id.clone()), role: None });
+    }
+    for m in &s.members {
+        out.push(Who { kind: Kind::Member, id: m.id.clone(), name: m.name.clone(), principal: Principal::Member(m.id.clone()), role: role_label(p, &m.role_id) });
+    }
+    for k in &s.api_keys {
+        out.push(Who { kind: Kind::ApiKey, id: k.id.clone(), name: k.name.clone(), principal: Principal::ApiKey(k.id.clone()), role: role_label(p, &k.role_id) });
+    }
+    for a in &s.agents {
+        out.push(Who { kind: Kind::Agent, id: a.id.clone(), name: a.name.clone(), principal: Principal::Agent(a.id.clone()), role: role_label(p, &a.role_id) });
+    }
+    out
+}
+
+fn view_of(p: &Policy, w: &Who, now: i64) -> Option<View> {
+    let subject = p.resolve(&w.principal, now).ok()?;
+    Some(effective_view(p, &w.principal, &subject))
+}
+
+fn status_word(s: Status) -> &'static str {
+    match s {
+        Status::Active => "active",
+        Status::Revoked => "revoked",
+        Status::Expired => "expired",
+        Status::NoRole => "without a role",
+    }
+}
+
+const OPS: [Op; 4] = [Op::Read, Op::Update, Op::SoftDelete, Op::Destroy];
+
+fn object_names<'a>(old: Option<&'a View>, new: Option<&'a View>) -> Vec<&'a str> {
+    let mut names: Vec<&str> = new.map(|v| v.objects.keys().map(String::as_str).collect()).unwrap_or_default();
+    if let Some(o) = old {
+        for k in o.objects.keys() {
+            if !names.contains(&k.as_str()) {
+                names.push(k);
+            }
+        }
+    }
+    names
+}
+
+fn obj_op(v: Option<&View>, object: &str, op: Op) -> bool {
+    v.and_then(|v| v.objects.get(object)).is_some_and(|o| o.get(op))
+}
+
+fn field_op(v: Option<&View>, object: &str, field: &str, op: Op) -> bool {
+    v.and_then(|v| v.objects.get(object)).and_then(|o| o.fields.get(field)).is_some_and(|f| match op {
+        Op::Read => f.can_read,
+        _ => f.can_update,
+    })
+}
+
+fn field_names<'a>(old: Option<&'a View>, new: Option<&'a View>, object: &str) -> Vec<&'a str> {
+    let mut names: Vec<&str> = new.and_then(|v| v.objects.get(object)).map(|o| o.fields.keys().map(String::as_str).collect()).unwrap_or_default();
+    if let Some(o) = old.and_then(|v| v.objects.get(object)) {
+        for k in o.fields.keys() {
+            if !names.contains(&k.as_str()) {
+                names.push(k);
+            }
+        }
+    }
+    names
+}
+
+/// Gains and losses between two views of one subject (`None`: the subject does not exist).
+pub fn compare_views(old: Option<&View>, new: Option<&View>) -> (Vec<Change>, Vec<Change>) {
+    let (mut gains, mut losses) = (Vec::new(), Vec::new());
+    let change = |op: Op, object: &str, field: Option<&str>, except: Vec<String>| Change {
+        op: op.as_str(),
+        object: Some(object.to_string()),
+        field: field.map(String::from),
+        flag: None,
+        except,
+    };
+    for object in object_names(old, new) {
+        for op in OPS {
+            let (o, n) = (obj_op(old, object, op), obj_op(new, object, op));
+            let has_fields = matches!(op, Op::Read | Op::Update);
+            if o != n {
+                // The object-level change; fields that did not follow it are exceptions.
+                let except = if has_fields {
+                    field_names(old, new, object)
+                        .into_iter()
+                        .filter(|f| field_op(old, object, f, op) == field_op(new, object, f, op))
+                        .map(String::from)
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                if n { &mut gains } else { &mut losses }.push(change(op, object, None, except));
+            } else if has_fields && (o || n) {
+                for f in field_names(old, new, object) {
+                    let (fo, fnew) = (field_op(old, object, f, op), field_op(new, object, f, op));
+                    if fo != fnew {
+                        if fnew { &mut gains } else { &mut losses }.push(change(op, object, Some(f), Vec::new()));
+                    }
+                }
+            }
+        }
+    }
+    for flag in Flag::all() {
+        let key = flag.key();
+        let get = |v: Option<&View>| v.and_then(|v| v.permission_flags.get(key).copied()).unwrap_or(false);
+        let (o, n) = (get(old), get(new));
+        if o != n {
+            let c = Change { op: "flag", object: None, field: None, flag: Some(key.to_string()), except: Vec::new() };
+            if n { &mut gains } else { &mut losses }.push(c);
+        }
+    }
+    (gains, losses)
+}
+
+fn schema_changes(old: &Policy, new: &Policy) -> Vec<String> {
+    let (o, n) = (old.snapshot(), new.snapshot());
+    let mut out = Vec::new();
+    for obj in &n.objects {
+        match o.object(&obj.name_singular) {
+            None => out.push(format!("object {} added", obj.name_singular)),
+            Some(prev) => {
+                for f in &obj.fields {
+                    match prev.field(&f.name) {
+                        None => out.push(format!("field {}.{} added", obj.name_singular, f.name)),
+                        Some(pf) if pf.field_type != f.field_type => {
+                            out.push(format!("field {}.{} changed type {} → {}", obj.name_singular, f.name, pf.field_type, f.field_type))
+                        }
+                        _ => {}
+                    }
+                }
+                for f in &prev.fields {
+                    if obj.field(&f.name).is_none() {
+                        out.push(format!("field {}.{} removed", obj.name_singular, f.name));
+                    }
+                }
+            }
+        }
+    }
+    for obj in &o.objects {
+        if n.object(&obj.name_singular).is_none() {
+            out.push(format!("object {} removed", obj.name_singular));
+        }
+    }
+    let label = |p: &Policy, id: &str| p.snapshot().role(id).map(|r| r.label.clone()).unwrap_or_else(|| id.to_string());
+    if o.default_role_id != n.default_role_id {
+        out.push(format!("default role {} → {}", label(old, &o.default_role_id), label(new, &n.default_role_id)));
+    }
+    if o.admin_role_id != n.admin_role_id {
+        out.push(format!("Admin role {} → {}", label(old, &o.admin_role_id), label(new, &n.admin_role_id)));
+    }
+    if o.options != n.options {
+        out.push(format!("options.apiKeysWithoutRole {:?} → {:?}", o.options.api_keys_without_role, n.options.api_keys_without_role));
+    }
+    out
+}
+
+/// Compares two snapshots (normally two revisions of one workspace), at time `now` (for API
+/// key expiry).
+pub fn diff(old: &Policy, new: &Policy, now: i64) -> Diff {
+    let (old_who, new_who) = (subjects(old), subjects(new));
+    let mut out = Vec::new();
+    let find = |list: &[Who], kind: Kind, id: &str| list.iter().position(|w| w.kind == kind && w.id == id);
+    let mut seen = vec![false; old_who.len()];
+    let push = |o: Option<&Who>, n: Option<&Who>, out: &mut Vec<SubjectDiff>| {
+        let w = n.or(o).expect("one side exists");
+        let (ov, nv) = (o.and_then(|o| view_of(old, o, now)), n.and_then(|n| view_of(new, n, now)));
+        let mut notes = Vec::new();
+        match (o, n) {
+            (None, Some(_)) => notes.push("added".to_string()),
+            (Some(_), None) => notes.push("removed".to_string()),
+            (Some(a), Some(b)) => {
+                if a.role != b.role && w.kind != Kind::Role {
+                    let r = |x: &Option<String>| x.clone().unwrap_or_else(|| "no role".into());
+                    notes.push(format!("role {} → {}", r(&a.role), r(&b.role)));
+                }
+                if a.name != b.name {
+                    notes.push(format!("renamed from {}", a.name));
+                }
+            }
+            (None, None) => {}
+        }
+        if let (Some(a), Some(b)) = (&ov, &nv) {
+            if a.status != b.status {
+                notes.push(format!("now {} (was {})", status_word(b.status), status_word(a.status)));
+            }
+        }
+        let (gains, losses) = compare_views(ov.as_ref(), nv.as_ref());
+        if !gains.is_empty() || !losses.is_empty() || !notes.is_empty() {
+            out.push(SubjectDiff { kind: w.kind, id: w.id.clone(), name: w.name.clone(), notes, gains, losses });
+        }
+    };
+    for n in &new_who {
+        let o = find(&old_who, n.kind, &n.id);
+        if let Some(i) = o {
+            seen[i] = true;
+        }
+        push(o.map(|i| &old_who[i]), Some(n), &mut out);
+    }
+    for (i, o) in old_who.iter().enumerate() {
+        if !seen[i] {
+            push(Some(o), None, &mut out);
+        }
+    }
+    let gains = out.iter().map(|s| s.gains.len()).sum();
+    let losses = out.iter().map(|s| s.losses.len()).sum();
+    Diff {
+        workspace_id: new.workspace_id().to_string(),
+        old_revision: old.revision(),
+        new_revision: new.revision(),
+        workspace: schema_changes(old, new),
+        subjects: out,
+        gains,
+        losses,
+        widens: gains > 0,
+    }
+}
+
+impl Diff {
+    /// Plain words, one line per change: `Intern gains: read person.address`.
+    pub fn lines(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for w in &self.workspace {
+            out.push(format!("Workspace: {w}"));
+        }
+        for s in &self.subjects {
+            let t = s.title();
+            for n in &s.notes {
+                out.push(format!("{t}: {n}"));
+            }
+            for c in &s.gains {
+                out.push(format!("{t} gains: {}", c.words()));
+            }
+            for c in &s.losses {
+                out.push(format!("{t} loses: {}", c.words()));
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,747 @@
+//! Import from Twenty: the JSON answers of Twenty's metadata API (objects with fields and
+//! relations; roles with object/field permissions, permission flags and role targets; API
+//! keys; workspace members) converted into a valid `rolegate/v1` snapshot.
+//!
+//! Twenty's ids are mapped to object and field names; role, member, API key and agent ids are
+//! kept. Anything that cannot be mapped is an error naming the file, the JSON path and the
+//! offending value, never silently dropped. Keys Twenty adds over time are ignored; keys the
+//! mapping needs are required. What was deliberately left out (implicit fields, rules that
+//! change nothing) is listed in [`Imported::notes`].
+
+use crate::error::{codes, Error, Issue};
+use crate::flags::Flag;
+use crate::model::{Snapshot, IMPLICIT_FIELDS};
+use crate::validate::FIELD_TYPES;
+use serde_json::{json, Map, Value};
+use std::collections::{HashMap, HashSet};
+
+/// The GraphQL documents whose answers [`import`] reads, in the order `rolegate sync` sends
+/// them: `(file name, endpoint path, document)`.
+pub const QUERIES: [(&str, &str, &str); 4] = [
+    ("objects.json", "/metadata", OBJECTS_QUERY),
+    ("roles.json", "/metadata", ROLES_QUERY),
+    ("api-keys.json", "/metadata", API_KEYS_QUERY),
+    ("members.json", "/graphql", MEMBERS_QUERY),
+];
+
+pub const OBJECTS_QUERY: &str = "query RolegateObjects {
+  objects(paging: { first: 1000 }) {
+    edges { node {
+      id nameSingular namePlural isSystem isActive isCustom labelIdentifierFieldMetadataId
+      fieldsList {
+        id name type isActive isSystem settings
+        relation {
+          type
+          targetObjectMetadata { id nameSingular }
+          targetFieldMetadata { id name }
+        }
+      }
+    } }
+    pageInfo { hasNextPage endCursor }
+  }
+}";
+
+pub const ROLES_QUERY: &str = "query RolegateRoles {
+  getRoles {
+    id label isEditable
+    canUpdateAllSettings canAccessAllTools
+    canReadAllObjectRecords canUpdateAllObjectRecords canSoftDeleteAllObjectRecords canDestroyAllObjectRecords
+    canBeAssignedToUsers canBeAssignedToAgents canBeAssignedToApiKeys
+    workspaceMembers { id name { firstName lastName } userEmail }
+    agents { id name label }
+    apiKeys { id name expiresAt revokedAt }
+    permissionFlags { flag }
+    objectPermissions { objectMetadataId canReadObjectRecords canUpdateObjectRecords canSoftDeleteObjectRecords canDestroyObjectRecords }
+    fieldPermissions { objectMetadataId fieldMetadataId canReadFieldValue canUpdateFieldValue }
+    rowLevelPermissionPredicates { id objectMetadataId }
+  }
+  currentWorkspace { id displayName defaultRole { id label } }
+}";
+
+pub const API_KEYS_QUERY: &str = "query RolegateApiKeys {
+  apiKeys { id name expiresAt revokedAt role { id label } }
+}";
+
+pub const MEMBERS_QUERY: &str = "query RolegateMembers {
+  workspaceMembers(first: 1000) {
+    edges { node { id name { firstName lastName } userEmail } }
+    pageInfo { hasNextPage endCursor }
+  }
+}";
+
+/// The parsed answers, one per file. `api_keys` and `members` are optional.
+pub struct Answers<'a> {
+    pub objects: &'a Value,
+    pub roles: &'a Value,
+    pub api_keys: Option<&'a Value>,
+    pub members: Option<&'a Value>,
+}
+
+/// Choices the answers do not carry (or that override them).
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Overrides `currentWorkspace.id`.
+    pub workspace_id: Option<String>,
+    /// Id or label; overrides `currentWorkspace.defaultRole`.
+    pub default_role: Option<String>,
+    /// Id or label; by default the non-editable role labelled "Admin".
+    pub admin_role: Option<String>,
+    /// The snapshot's revision.
+    pub revision: u64,
+    /// `options.apiKeysWithoutRole` (`defaultRole` or `deny`); by default the previous
+    /// snapshot's, else `defaultRole`.
+    pub api_keys_without_role: Option<String>,
+    /// A previous snapshot of the same workspace: its `options` and `workflows` are kept.
+    pub previous: Option<Snapshot>,
+}
+
+/// The result: a validated snapshot and what was deliberately left out.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    pub snapshot: Snapshot,
+    pub notes: Vec<String>,
+}
+
+/// A position in one input file, for error messages.
+#[derive(Clone)]
+struct At<'a> {
+    file: &'a str,
+    path: String,
+}
+
+impl<'a> At<'a> {
+    fn key(&self, k: &str) -> At<'a> {
+        At { file: self.file, path: if self.path.is_empty() { k.to_string() } else { format!("{}.{k}", self.path) } }
+    }
+    fn idx(&self, i: usize) -> At<'a> {
+        At { file: self.file, path: format!("{}[{i}]", self.path) }
+    }
+    fn err(&self, code: &'static str, msg: impl std::fmt::Display) -> Issue {
+        Issue::new(code, format!("{}:{}", self.file, self.path), format!("{}: {msg}", self.file))
+    }
+}
+
+type R<T> = std::result::Result<T, Issue>;
+
+fn get<'v>(v: &'v Value, at: &At, k: &str) -> R<&'v Value> {
+    match v.get(k) {
+        Some(x) if !x.is_null() => Ok(x),
+        _ => Err(at.key(k).err(codes::INVALID_ARG, format!("\"{}\" is missing (is it in the query?)", at.key(k).path))),
+    }
+}
+fn get_str<'v>(v: &'v Value, at: &At, k: &str) -> R<&'v str> {
+    get(v, at, k)?.as_str().ok_or_else(|| at.key(k).err(codes::INVALID_ARG, format!("\"{}\" must be a string", at.key(k).path)))
+}
+fn opt_str<'v>(v: &'v Value, at: &At, k: &str) -> R<Option<&'v str>> {
+    match v.get(k) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(at.key(k).err(codes::INVALID_ARG, format!("\"{}\" must be a string or null", at.key(k).path))),
+    }
+}
+fn get_bool(v: &Value, at: &At, k: &str) -> R<bool> {
+    get(v, at, k)?.as_bool().ok_or_else(|| at.key(k).err(codes::INVALID_ARG, format!("\"{}\" must be true or false", at.key(k).path)))
+}
+fn opt_bool(v: &Value, at: &At, k: &str) -> R<Option<bool>> {
+    match v.get(k) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(_) => Err(at.key(k).err(codes::INVALID_ARG, format!("\"{}\" must be true, false or null", at.key(k).path))),
+    }
+}
+fn get_arr<'v>(v: &'v Value, at: &At, k: &str) -> R<&'v Vec<Value>> {
+    get(v, at, k)?.as_array().ok_or_else(|| at.key(k).err(codes::INVALID_ARG, format!("\"{}\" must be a list", at.key(k).path)))
+}
+fn opt_arr<'v>(v: &'v Value, at: &At, k: &str) -> R<&'v [Value]> {
+    match v.get(k) {
+        None | Some(Value::Null) => Ok(&[]),
+        Some(Value::Array(a)) => Ok(a),
+        Some(_) => Err(at.key(k).err(codes::INVALID_ARG, format!("\"{}\" must be a list", at.key(k).path))),
+    }
+}
+
+/// The `data` of a GraphQL answer (or the document itself when it is already `data`);
+/// GraphQL errors are reported, never ignored.
+fn data<'v>(v: &'v Value, file: &'v str) -> R<(&'v Value, At<'v>)> {
+    let at = At { file, path: String::new() };
+    if let Some(errs) = v.get("errors").and_then(Value::as_array).filter(|e| !e.is_empty()) {
+        let msgs: Vec<String> = errs
+            .iter()
+            .map(|e| e.get("message").and_then(Value::as_str).unwrap_or("(no message)").to_string())
+            .collect();
+        return Err(at.key("errors").err(codes::INVALID_ARG, format!("Twenty answered with errors: {}", msgs.join("; "))));
+    }
+    if !v.is_object() {
+        return Err(at.err(codes::INVALID_ARG, "expected a JSON object (a GraphQL answer)"));
+    }
+    match v.get("data") {
+        Some(d) if d.is_object() => Ok((d, at.key("data"))),
+        Some(_) => Err(at.key("data").err(codes::INVALID_ARG, "\"data\" must be an object")),
+        None => Ok((v, at)),
+    }
+}
+
+/// The nodes of a connection (`{edges: [{node}]}`) or a plain list, refusing partial pages.
+fn nodes<'v>(v: &'v Value, at: &At<'v>) -> R<Vec<(&'v Value, At<'v>)>> {
+    if let Some(a) = v.as_array() {
+        return Ok(a.iter().enumerate().map(|(i, n)| (n, at.idx(i))).collect());
+    }
+    let edges = get_arr(v, at, "edges")?;
+    if v.get("pageInfo").and_then(|p| p.get("hasNextPage")).and_then(Value::as_bool) == Some(true) {
+        return Err(at.key("pageInfo").key("hasNextPage").err(
+            codes::INVALID_ARG,
+            "this is one page of several (hasNextPage is true); raise the page size (paging/first) so every item is in one answer",
+        ));
+    }
+    let eat = at.key("edges");
+    edges
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let a = eat.idx(i);
+            Ok((get(e, &a, "node")?, a.key("node")))
+        })
+        .collect()
+}
+
+struct FieldInfo {
+    name: String,
+    object: String,
+}
+
+struct ObjectsOut {
+    objects: Vec<Value>,
+    object_by_id: HashMap<String, String>,
+    field_by_id: HashMap<String, FieldInfo>,
+}
+
+fn import_objects(answer: &Value, notes: &mut Vec<String>, issues: &mut Vec<Issue>) -> R<ObjectsOut> {
+    let (d, at) = data(answer, "objects.json")?;
+    let list = nodes(get(d, &at, "objects")?, &at.key("objects"))?;
+    // First pass: ids of objects and fields, so relations and rules can be named.
+    let mut object_by_id = HashMap::new();
+    let mut field_by_id = HashMap::new();
+    for (o, oat) in &list {
+        let id = get_str(o, oat, "id")?;
+        let name = get_str(o, oat, "nameSingular")?;
+        if object_by_id.insert(id.to_string(), name.to_string()).is_some() {
+            issues.push(oat.key("id").err(codes::INVALID_ARG, format!("object id \"{id}\" appears twice")));
+        }
+        for (f, fat) in fields_of(o, oat)? {
+            let fid = get_str(f, &fat, "id")?;
+            let fname = get_str(f, &fat, "name")?;
+            field_by_id.insert(fid.to_string(), FieldInfo { name: fname.to_string(), object: name.to_string() });
+        }
+    }
+    let mut objects = Vec::with_capacity(list.len());
+    for (o, oat) in &list {
+        let name = get_str(o, oat, "nameSingular")?;
+        let mut fields = Vec::new();
+        let mut implicit_seen = 0;
+        // MANY_TO_ONE join columns, to leave out legacy "<relation>Id" UUID fields.
+        let mut join_columns = HashSet::new();
+        let fl = fields_of(o, oat)?;
+        for (f, fat) in &fl {
+            if get_str(f, fat, "type")? == "RELATION" {
+                if let Some(jc) = f.get("settings").and_then(|s| s.get("joinColumnName")).and_then(Value::as_str) {
+                    join_columns.insert(jc.to_string());
+                }
+            }
+        }
+        for (f, fat) in &fl {
+            let fname = get_str(f, fat, "name")?;
+            let ftype = get_str(f, fat, "type")?;
+            if IMPLICIT_FIELDS.contains(&fname) {
+                implicit_seen += 1;
+                continue;
+            }
+            if ftype == "UUID" && join_columns.contains(fname) {
+                notes.push(format!("{name}.{fname}: the join column of a relation, not a field of its own (left out)"));
+                continue;
+            }
+            match field(f, fat, name, fname, ftype, &object_by_id) {
+                Ok(v) => fields.push(v),
+                Err(e) => issues.push(e),
+            }
+        }
+        if implicit_seen > 0 && implicit_seen < IMPLICIT_FIELDS.len() {
+            notes.push(format!("{name}: only {implicit_seen} of the implicit fields id, createdAt, updatedAt, deletedAt are listed (rolegate adds all four)"));
+        }
+        let mut obj = Map::new();
+        obj.insert("nameSingular".into(), json!(name));
+        obj.insert("namePlural".into(), json!(get_str(o, oat, "namePlural")?));
+        obj.insert("isSystem".into(), json!(opt_bool(o, oat, "isSystem")?.unwrap_or(false)));
+        if let Some(lid) = opt_str(o, oat, "labelIdentifierFieldMetadataId")? {
+            match field_by_id.get(lid) {
+                Some(fi) if fi.object == name && !IMPLICIT_FIELDS.contains(&fi.name.as_str()) => {
+                    obj.insert("labelIdentifierField".into(), json!(fi.name));
+                }
+                Some(fi) if fi.object == name => {
+                    notes.push(format!("{name}: its label identifier is the implicit field \"{}\" (not recorded)", fi.name))
+                }
+                _ => issues.push(oat.key("labelIdentifierFieldMetadataId").err(
+                    codes::FIELD_METADATA_NOT_FOUND,
+                    format!("the label identifier field \"{lid}\" of \"{name}\" is not one of its fields"),
+                )),
+            }
+        }
+        obj.insert("fields".into(), Value::Array(fields));
+        if opt_bool(o, oat, "isActive")? == Some(false) {
+            notes.push(format!("{name}: inactive in Twenty, kept (its rules stay enforceable)"));
+        }
+        objects.push(Value::Object(obj));
+    }
+    Ok(ObjectsOut { objects, object_by_id, field_by_id })
+}
+
+fn fields_of<'v>(o: &'v Value, oat: &At<'v>) -> R<Vec<(&'v Value, At<'v>)>> {
+    if let Some(list) = o.get("fieldsList").filter(|v| !v.is_null()) {
+        let at = oat.key("fieldsList");
+        let a = list.as_array().ok_or_else(|| at.err(codes::INVALID_ARG, "\"fieldsList\" must be a list"))?;
+        return Ok(a.iter().enumerate().map(|(i, f)| (f, at.idx(i))).collect());
+    }
+    match o.get("fields").filter(|v| !v.is_null()) {
+        Some(f) => nodes(f, &oat.key("fields")),
+        None => Err(oat.key("fieldsList").err(codes::INVALID_ARG, "the object has neither \"fieldsList\" nor \"fields\"")),
+    }
+}
+
+fn field(f: &Value, fat: &At, object: &str, name: &str, ftype: &str, object_by_id: &HashMap<String, String>) -> R<Value> {
+    if ftype == "MORPH_RELATION" {
+        return Err(fat.key("type").err(
+            codes::INVALID_ARG,
+            format!("\"{object}.{name}\" is a MORPH_RELATION (polymorphic) field, which rolegate/v1 cannot express yet"),
+        ));
+    }
+    if !FIELD_TYPES.contains(&ftype) {
+        return Err(fat.key("type").err(codes::INVALID_ARG, format!("\"{object}.{name}\" has the field type \"{ftype}\", unknown to rolegate/v1")));
+    }
+    if ftype != "RELATION" {
+        return Ok(json!({"name": name, "type": ftype}));
+    }
+    // Newer servers: `relation {type targetObjectMetadata targetFieldMetadata}`;
+    // older ones: `relationDefinition {direction ...}`.
+    let (rel, rat, kind) = match (f.get("relation").filter(|v| !v.is_null()), f.get("relationDefinition").filter(|v| !v.is_null())) {
+        (Some(r), _) => (r, fat.key("relation"), get_str(r, &fat.key("relation"), "type")?),
+        (None, Some(r)) => (r, fat.key("relationDefinition"), get_str(r, &fat.key("relationDefinition"), "direction")?),
+        (None, None) => {
+            return Err(fat.key("relation").err(codes::INVALID_ARG, format!("RELATION field \"{object}.{name}\" has no \"relation\" (is it in the query?)")))
+        }
+    };
+    if kind != "MANY_TO_ONE" && kind != "ONE_TO_MANY" {
+        return Err(rat.err(codes::INVALID_ARG, format!("relation \"{object}.{name}\" is {kind}; rolegate/v1 knows MANY_TO_ONE and ONE_TO_MANY")));
+    }
+    let target = get(rel, &rat, "targetObjectMetadata")?;
+    let tat = rat.key("targetObjectMetadata");
+    let target_name = match (target.get("id").and_then(Value::as_str), target.get("nameSingular").and_then(Value::as_str)) {
+        (Some(id), named) => match object_by_id.get(id) {
+            Some(n) if named.is_none_or(|x| x == n) => n.clone(),
+            Some(n) => return Err(tat.err(codes::INVALID_ARG, format!("relation \"{object}.{name}\": target id \"{id}\" is \"{n}\" in objects.json, not \"{}\"", named.unwrap_or("")))),
+            None => return Err(tat.key("id").err(codes::OBJECT_METADATA_NOT_FOUND, format!("relation \"{object}.{name}\" targets object \"{id}\", which is not in objects.json"))),
+        },
+        (None, Some(n)) if object_by_id.values().any(|x| x == n) => n.to_string(),
+        (None, Some(n)) => return Err(tat.key("nameSingular").err(codes::OBJECT_METADATA_NOT_FOUND, format!("relation \"{object}.{name}\" targets \"{n}\", which is not in objects.json"))),
+        (None, None) => return Err(tat.err(codes::INVALID_ARG, "the target object needs an id or a nameSingular")),
+    };
+    let inverse = get_str(get(rel, &rat, "targetFieldMetadata")?, &rat.key("targetFieldMetadata"), "name")?;
+    let mut r = json!({"kind": kind, "target": target_name, "inverse": inverse});
+    if kind == "MANY_TO_ONE" {
+        let jc = f.get("settings").and_then(|s| s.get("joinColumnName")).and_then(Value::as_str).map(String::from).unwrap_or_else(|| format!("{name}Id"));
+        r["joinColumn"] = json!(jc);
+    }
+    Ok(json!({"name": name, "type": "RELATION", "relation": r}))
+}
+
+fn full_name(n: &Value, at: &At) -> R<Option<String>> {
+    let Some(name) = n.get("name").filter(|v| !v.is_null()) else { return Ok(None) };
+    let first = opt_str(name, &at.key("name"), "firstName")?.unwrap_or("");
+    let last = opt_str(name, &at.key("name"), "lastName")?.unwrap_or("");
+    let full = format!("{first} {last}").trim().to_string();
+    Ok(if full.is_empty() { None } else { Some(full) })
+}
+
+fn member_name(n: &Value, at: &At, id: &str) -> R<String> {
+    Ok(match full_name(n, at)? {
+        Some(s) => s,
+        None => opt_str(n, at, "userEmail")?.map(String::from).unwrap_or_else(|| id.to_string()),
+    })
+}
+
+/// Picks a role by id or label.
+fn pick_role<'r>(roles: &'r [Value], wanted: &str) -> Option<&'r str> {
+    roles
+        .iter()
+        .find(|r| r["id"] == wanted)
+        .or_else(|| roles.iter().find(|r| r["label"] == wanted))
+        .and_then(|r| r["id"].as_str())
+}
+
+/// Converts Twenty's answers into a validated snapshot.
+pub fn import(answers: &Answers, opts: &Options) -> Result<Imported, Error> {
+    let mut notes = Vec::new();
+    let mut issues = Vec::new();
+    let one = |i: Issue| Error::from_issues(vec![i]);
+    let objs = import_objects(answers.objects, &mut notes, &mut issues).map_err(one)?;
+
+    let (d, at) = data(answers.roles, "roles.json").map_err(one)?;
+    let role_list = get_arr(d, &at, "getRoles").map_err(one)?;
+    let rat = at.key("getRoles");
+    let mut roles = Vec::with_capacity(role_list.len());
+    let mut members: Vec<Value> = Vec::new();
+    let mut member_role: HashMap<String, (String, usize)> = HashMap::new();
+    let mut keys: Vec<Value> = Vec::new();
+    let mut key_index: HashMap<String, usize> = HashMap::new();
+    let mut agents: Vec<Value> = Vec::new();
+    let mut agent_role: HashMap<String, String> = HashMap::new();
+    for (i, r) in role_list.iter().enumerate() {
+        let a = rat.idx(i);
+        match role(r, &a, &objs, &mut notes) {
+            Ok(v) => roles.push(v),
+            Err(mut e) => {
+                issues.append(&mut e);
+                continue;
+            }
+        }
+        let rid = roles.last().and_then(|v| v["id"].as_str()).unwrap_or_default().to_string();
+        let label = roles.last().and_then(|v| v["label"].as_str()).unwrap_or_default().to_string();
+        let mut targets = || -> R<()> {
+            for (j, m) in opt_arr(r, &a, "workspaceMembers")?.iter().enumerate() {
+                let mat = a.key("workspaceMembers").idx(j);
+                let id = get_str(m, &mat, "id")?;
+                if let Some((other, _)) = member_role.get(id) {
+                    return Err(mat.err(codes::INVALID_ARG, format!("workspace member \"{id}\" holds two roles (\"{other}\" and \"{label}\"); Twenty allows one")));
+                }
+                member_role.insert(id.to_string(), (label.clone(), members.len()));
+                members.push(json!({"id": id, "name": member_name(m, &mat, id)?, "roleId": rid}));
+            }
+            for (j, ag) in opt_arr(r, &a, "agents")?.iter().enumerate() {
+                let gat = a.key("agents").idx(j);
+                let id = get_str(ag, &gat, "id")?;
+                if let Some(other) = agent_role.insert(id.to_string(), label.clone()) {
+                    return Err(gat.err(codes::INVALID_ARG, format!("agent \"{id}\" holds two roles (\"{other}\" and \"{label}\"); Twenty allows one")));
+                }
+                let name = opt_str(ag, &gat, "label")?.or(opt_str(ag, &gat, "name")?).unwrap_or(id);
+                agents.push(json!({"id": id, "name": name, "roleId": rid}));
+            }
+            for (j, k) in opt_arr(r, &a, "apiKeys")?.iter().enumerate() {
+                let kat = a.key("apiKeys").idx(j);
+                let id = get_str(k, &kat, "id")?;
+                if key_index.contains_key(id) {
+                    return Err(kat.err(codes::INVALID_ARG, format!("API key \"{id}\" holds two roles; Twenty allows one")));
+                }
+                key_index.insert(id.to_string(), keys.len());
+                keys.push(json!({
+                    "id": id, "name": get_str(k, &kat, "name")?, "roleId": rid,
+                    "expiresAt": opt_str(k, &kat, "expiresAt")?, "revokedAt": opt_str(k, &kat, "revokedAt")?,
+                }));
+            }
+            Ok(())
+        };
+        if let Err(e) = targets() {
+            issues.push(e);
+        }
+    }
+
+    if let Some(ans) = answers.api_keys {
+        if let Err(e) = merge_api_keys(ans, &roles, &mut keys, &mut key_index) {
+            issues.push(e);
+        }
+    }
+    if let Some(ans) = answers.members {
+        match merge_members(ans, &member_role, &mut members) {
+            Ok(mut n) => notes.append(&mut n),
+            Err(e) => issues.push(e),
+        }
+    }
+
+    let ws = d.get("currentWorkspace").filter(|v| !v.is_null());
+    let wat = at.key("currentWorkspace");
+    let workspace_id = match (&opts.workspace_id, ws.and_then(|w| w.get("id")).and_then(Value::as_str)) {
+        (Some(w), _) => Some(w.clone()),
+        (None, Some(w)) => Some(w.to_string()),
+        (None, None) => {
+            issues.push(wat.key("id").err(codes::INVALID_ARG, "the workspace id is unknown: add currentWorkspace { id } to the roles query or pass --workspace-id"));
+            None
+        }
+    };
+    let default_role = match (&opts.default_role, ws.and_then(|w| w.get("defaultRole")).and_then(|r| r.get("id")).and_then(Value::as_str)) {
+        (Some(w), _) => match pick_role(&roles, w) {
+            Some(id) => Some(id.to_string()),
+            None => {
+                issues.push(Issue::new(codes::DEFAULT_ROLE_NOT_FOUND, "--default-role", format!("--default-role \"{w}\" is neither the id nor the label of a role in roles.json")));
+                None
+            }
+        },
+        (None, Some(id)) if roles.iter().any(|r| r["id"] == id) => Some(id.to_string()),
+        (None, Some(id)) => {
+            issues.push(wat.key("defaultRole").key("id").err(codes::DEFAULT_ROLE_NOT_FOUND, format!("the workspace's default role \"{id}\" is not in getRoles")));
+            None
+        }
+        (None, None) => {
+            issues.push(wat.key("defaultRole").err(codes::DEFAULT_ROLE_NOT_FOUND, "the default role is unknown: add currentWorkspace { defaultRole { id } } to the roles query or pass --default-role"));
+            None
+        }
+    };
+    let admin_role = match &opts.admin_role {
+        Some(w) => match pick_role(&roles, w) {
+            Some(id) => Some(id.to_string()),
+            None => {
+                issues.push(Issue::new(codes::ADMIN_ROLE_NOT_FOUND, "--admin-role", format!("--admin-role \"{w}\" is neither the id nor the label of a role in roles.json")));
+                None
+            }
+        },
+        None => {
+            let admins: Vec<&str> = roles.iter().filter(|r| r["label"] == "Admin" && r["isEditable"] == false).filter_map(|r| r["id"].as_str()).collect();
+            match admins.as_slice() {
+                [one] => Some(one.to_string()),
+                _ => {
+                    issues.push(rat.err(
+                        codes::ADMIN_ROLE_NOT_FOUND,
+                        format!("cannot tell which role is Twenty's Admin ({} non-editable roles labelled \"Admin\"); pass --admin-role", admins.len()),
+                    ));
+                    None
+                }
+            }
+        }
+    };
+    if !issues.is_empty() {
+        return Err(Error::from_issues(issues));
+    }
+
+    let prev = opts.previous.as_ref();
+    let api_keys_without_role = opts
+        .api_keys_without_role
+        .clone()
+        .or_else(|| prev.map(|p| if p.options.api_keys_without_role == crate::model::ApiKeysWithoutRole::Deny { "deny".into() } else { "defaultRole".into() }))
+        .unwrap_or_else(|| "defaultRole".into());
+    let workflows: Vec<Value> = prev
+        .map(|p| p.workflows.iter().map(|w| json!({"id": w.id, "name": w.name, "roleId": w.role_id})).collect())
+        .unwrap_or_default();
+    if let Some(p) = prev {
+        if Some(&p.workspace_id) != workspace_id.as_ref() {
+            return Err(Error::one(
+                codes::INVALID_ARG,
+                "--previous",
+                format!("the previous snapshot is of workspace \"{}\", not \"{}\"", p.workspace_id, workspace_id.unwrap_or_default()),
+            ));
+        }
+        if !p.workflows.is_empty() {
+            notes.push(format!("{} workflow(s) kept from the previous snapshot (Twenty's metadata API does not list workflow roles)", p.workflows.len()));
+        }
+    }
+    let snap = json!({
+        "format": crate::model::FORMAT,
+        "workspaceId": workspace_id,
+        "revision": opts.revision,
+        "adminRoleId": admin_role,
+        "defaultRoleId": default_role,
+        "options": {"apiKeysWithoutRole": api_keys_without_role},
+        "objects": objs.objects,
+        "roles": roles,
+        "members": members,
+        "apiKeys": keys,
+        "agents": agents,
+        "workflows": workflows,
+    });
+    let snapshot = Snapshot::from_value(&snap).map_err(|mut e| {
+        for i in &mut e.issues {
+            i.message = format!("the imported snapshot is not valid: {}", i.message);
+        }
+        e
+    })?;
+    Ok(Imported { snapshot, notes })
+}
+
+fn role(r: &Value, a: &At, objs: &ObjectsOut, notes: &mut Vec<String>) -> std::result::Result<Value, Vec<Issue>> {
+    let one = |i: Issue| vec![i];
+    let id = get_str(r, a, "id").map_err(one)?;
+    let label = get_str(r, a, "label").map_err(one)?;
+    let mut out = Map::new();
+    out.insert("id".into(), json!(id));
+    out.insert("label".into(), json!(label));
+    let mut issues = Vec::new();
+    for k in [
+        "canUpdateAllSettings",
+        "canAccessAllTools",
+        "canReadAllObjectRecords",
+        "canUpdateAllObjectRecords",
+        "canSoftDeleteAllObjectRecords",
+        "canDestroyAllObjectRecords",
+    ] {
+        match get_bool(r, a, k) {
+            Ok(b) => {
+                out.insert(k.into(), json!(b));
+            }
+            Err(e) => issues.push(e),
+        }
+    }
+    // Optional in Twenty's older servers; the same defaults as Twenty's and the contract's.
+    for k in ["isEditable", "canBeAssignedToUsers", "canBeAssignedToAgents", "canBeAssignedToApiKeys"] {
+        match opt_bool(r, a, k) {
+            Ok(b) => {
+                out.insert(k.into(), json!(b.unwrap_or(true)));
+            }
+            Err(e) => issues.push(e),
+        }
+    }
+    let mut flags = Vec::new();
+    for (j, f) in opt_arr(r, a, "permissionFlags").map_err(one)?.iter().enumerate() {
+        let fat = a.key("permissionFlags").idx(j);
+        match get_str(f, &fat, "flag") {
+            Ok(k) if Flag::parse(k).is_some() => flags.push(json!(k)),
+            Ok(k) => issues.push(fat.key("flag").err(codes::INVALID_SETTING, format!("role \"{label}\" has the permission flag \"{k}\", unknown to rolegate/v1"))),
+            Err(e) => issues.push(e),
+        }
+    }
+    out.insert("permissionFlags".into(), Value::Array(flags));
+    let mut ops = Vec::new();
+    for (j, p) in opt_arr(r, a, "objectPermissions").map_err(one)?.iter().enumerate() {
+        let pat = a.key("objectPermissions").idx(j);
+        let res = (|| -> R<()> {
+            let oid = get_str(p, &pat, "objectMetadataId")?;
+            let object = objs.object_by_id.get(oid).ok_or_else(|| {
+                pat.key("objectMetadataId").err(codes::OBJECT_METADATA_NOT_FOUND, format!("role \"{label}\" has an object rule on \"{oid}\", which is not in objects.json"))
+            })?;
+            let mut row = Map::new();
+            row.insert("object".into(), json!(object));
+            for (from, to) in [
+                ("canReadObjectRecords", "canRead"),
+                ("canUpdateObjectRecords", "canUpdate"),
+                ("canSoftDeleteObjectRecords", "canSoftDelete"),
+                ("canDestroyObjectRecords", "canDestroy"),
+            ] {
+                if let Some(b) = opt_bool(p, &pat, from)? {
+                    row.insert(to.into(), json!(b));
+                }
+            }
+            if row.len() == 1 {
+                notes.push(format!("role \"{label}\": the object rule on \"{object}\" sets nothing (left out)"));
+            } else {
+                ops.push(Value::Object(row));
+            }
+            Ok(())
+        })();
+        if let Err(e) = res {
+            issues.push(e);
+        }
+    }
+    out.insert("objectPermissions".into(), Value::Array(ops));
+    let mut fps = Vec::new();
+    for (j, p) in opt_arr(r, a, "fieldPermissions").map_err(one)?.iter().enumerate() {
+        let pat = a.key("fieldPermissions").idx(j);
+        let res = (|| -> R<()> {
+            let oid = get_str(p, &pat, "objectMetadataId")?;
+            let fid = get_str(p, &pat, "fieldMetadataId")?;
+            let object = objs.object_by_id.get(oid).ok_or_else(|| {
+                pat.key("objectMetadataId").err(codes::OBJECT_METADATA_NOT_FOUND, format!("role \"{label}\" has a field rule on object \"{oid}\", which is not in objects.json"))
+            })?;
+            let field = match objs.field_by_id.get(fid) {
+                Some(fi) if &fi.object == object => &fi.name,
+                Some(fi) => {
+                    return Err(pat.key("fieldMetadataId").err(
+                        codes::FIELD_METADATA_NOT_FOUND,
+                        format!("role \"{label}\" has a field rule on \"{object}\" for field \"{fid}\", which is \"{}.{}\"", fi.object, fi.name),
+                    ))
+                }
+                None => {
+                    return Err(pat.key("fieldMetadataId").err(
+                        codes::FIELD_METADATA_NOT_FOUND,
+                        format!("role \"{label}\" has a field rule on \"{object}\" for field \"{fid}\", which is not in objects.json"),
+                    ))
+                }
+            };
+            let mut row = Map::new();
+            row.insert("object".into(), json!(object));
+            row.insert("field".into(), json!(field));
+            for (from, to) in [("canReadFieldValue", "canRead"), ("canUpdateFieldValue", "canUpdate")] {
+                if let Some(b) = opt_bool(p, &pat, from)? {
+                    row.insert(to.into(), json!(b));
+                }
+            }
+            if row.len() == 2 {
+                notes.push(format!("role \"{label}\": the field rule on \"{object}.{field}\" sets nothing (left out)"));
+            } else {
+                fps.push(Value::Object(row));
+            }
+            Ok(())
+        })();
+        if let Err(e) = res {
+            issues.push(e);
+        }
+    }
+    out.insert("fieldPermissions".into(), Value::Array(fps));
+    for k in ["rowLevelPermissionPredicates", "rowLevelPermissionPredicateGroups"] {
+        match opt_arr(r, a, k) {
+            Ok([]) => {}
+            Ok(list) => issues.push(a.key(k).err(
+                codes::INVALID_ARG,
+                format!("role \"{label}\" has {} row-level permission rule(s); rolegate/v1 cannot express them, and leaving them out would grant more than Twenty does", list.len()),
+            )),
+            Err(e) => issues.push(e),
+        }
+    }
+    if issues.is_empty() {
+        Ok(Value::Object(out))
+    } else {
+        Err(issues)
+    }
+}
+
+fn merge_api_keys(ans: &Value, roles: &[Value], keys: &mut Vec<Value>, key_index: &mut HashMap<String, usize>) -> R<()> {
+    let (d, at) = data(ans, "api-keys.json")?;
+    let list = nodes(get(d, &at, "apiKeys")?, &at.key("apiKeys"))?;
+    for (k, kat) in list {
+        let id = get_str(k, &kat, "id")?;
+        let role_id = match k.get("role").filter(|v| !v.is_null()) {
+            Some(r) => Some(get_str(r, &kat.key("role"), "id")?),
+            None => opt_str(k, &kat, "roleId")?,
+        };
+        if let Some(rid) = role_id {
+            if !roles.iter().any(|r| r["id"] == rid) {
+                return Err(kat.key("role").err(codes::ROLE_NOT_FOUND, format!("API key \"{id}\" holds role \"{rid}\", which is not in roles.json")));
+            }
+        }
+        match key_index.get(id) {
+            Some(&i) => {
+                let known = keys[i]["roleId"].as_str().unwrap_or_default().to_string();
+                if role_id.is_some_and(|r| r != known) {
+                    return Err(kat.key("role").err(
+                        codes::INVALID_ARG,
+                        format!("API key \"{id}\" holds role \"{}\" here but \"{known}\" in roles.json (answers from different moments?)", role_id.unwrap_or_default()),
+                    ));
+                }
+                for f in ["expiresAt", "revokedAt"] {
+                    if let Some(v) = opt_str(k, &kat, f)? {
+                        keys[i][f] = json!(v);
+                    }
+                }
+            }
+            None => {
+                key_index.insert(id.to_string(), keys.len());
+                keys.push(json!({
+                    "id": id, "name": get_str(k, &kat, "name")?, "roleId": role_id,
+                    "expiresAt": opt_str(k, &kat, "expiresAt")?, "revokedAt": opt_str(k, &kat, "revokedAt")?,
+                }));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn merge_members(ans: &Value, member_role: &HashMap<String, (String, usize)>, members: &mut Vec<Value>) -> R<Vec<String>> {
+    let (d, at) = data(ans, "members.json")?;
+    let list = nodes(get(d, &at, "workspaceMembers")?, &at.key("workspaceMembers"))?;
+    let mut notes = Vec::new();
+    for (m, mat) in list {
+        let id = get_str(m, &mat, "id")?;
+        let name = member_name(m, &mat, id)?;
+        match member_role.get(id) {
+            Some((_, i)) => members[*i]["name"] = json!(name),
+            None => {
+                notes.push(format!("workspace member \"{name}\" ({id}) holds no role in roles.json: imported without one (no access)"));
+                members.push(json!({"id": id, "name": name, "roleId": null}));
+            }
+        }
+    }
+    Ok(notes)
+}
