@@ -77,6 +77,22 @@ rolegate effective --snapshot workspace.json --agent agent-sales --workflow wf-e
     Audit(AuditArgs),
     /// Mint tokens: Twenty-style API-key tokens, and rolegate agent tokens.
     Token(TokenArgs),
+    /// Import a workspace's roles from Twenty's metadata API answers into a rolegate/v1 snapshot.
+    #[command(after_help = "Examples:\n  rolegate import twenty --queries            (the GraphQL queries and curl commands that make the files)\n  \
+rolegate import twenty --objects objects.json --roles roles.json --api-keys api-keys.json --members members.json --out snapshot.json")]
+    Import(ImportArgs),
+    /// Fetch a workspace live from a Twenty server's metadata API, then validate, and optionally sign and push it.
+    #[command(after_help = "Examples:\n  TWENTY_API_KEY=... rolegate sync --url https://crm.example.com --api-key-env TWENTY_API_KEY --previous snapshot.json --out snapshot.json\n  \
+TWENTY_API_KEY=... rolegate sync --url https://crm.example.com --api-key-env TWENTY_API_KEY --out snapshot.json --sign-key prod-1.json --push --namespace-id 0f2c...")]
+    Sync(SyncArgs),
+    /// What every role and principal gains and loses from OLD to NEW. Exit 1 when anything widens.
+    #[command(after_help = "Examples:\n  rolegate diff live.json proposed.json\n  rolegate diff live.json proposed.json --format json\n  \
+(exit code 1 when any role or principal gains a permission: use it to gate a deploy)")]
+    Diff(DiffArgs),
+    /// Every role, member, API key and agent able to do one thing, with the deciding level.
+    #[command(name = "who-can", after_help = "Examples:\n  rolegate who-can --snapshot workspace.json --object person --field address --op read\n  \
+rolegate who-can --snapshot workspace.json --object opportunity --op destroy\n  rolegate who-can --snapshot workspace.json --flag EXPORT_CSV")]
+    WhoCan(WhoCanArgs),
     /// Apply any management operation given as contract JSON (`{"op": ...}`).
     #[command(after_help = "Example:\n  rolegate apply --snapshot workspace.json --operation '{\"op\":\"setDefaultRole\",\"roleId\":\"intern\"}'\n  \
 (--operation takes a file path, or - for standard input, or inline JSON)")]
@@ -743,4 +759,140 @@ pub struct AuditArgs {
     /// Only allow, deny or redacted.
     #[arg(long)]
     pub decision: Option<String>,
+}
+
+#[derive(Args)]
+pub struct ImportArgs {
+    #[command(subcommand)]
+    pub cmd: ImportCmd,
+}
+
+#[derive(Subcommand)]
+pub enum ImportCmd {
+    /// From the JSON answers of Twenty's metadata API (see --queries).
+    Twenty(ImportTwenty),
+}
+
+/// Choices the answers of Twenty do not carry.
+#[derive(Args, Clone)]
+pub struct MappingArgs {
+    /// The workspace id (default: currentWorkspace.id in the roles answer).
+    #[arg(long = "workspace-id")]
+    pub workspace_id: Option<String>,
+    /// The default role, by id or label (default: currentWorkspace.defaultRole).
+    #[arg(long = "default-role")]
+    pub default_role: Option<String>,
+    /// The Admin role, by id or label (default: the non-editable role labelled Admin).
+    #[arg(long = "admin-role")]
+    pub admin_role: Option<String>,
+    /// A previous snapshot of the workspace: the new revision is its revision + 1, its
+    /// options and workflows are kept, and the changes are shown.
+    #[arg(long)]
+    pub previous: Option<String>,
+    /// The revision (default: previous + 1, else the current Unix time, so a later import
+    /// always supersedes an earlier one at the edge).
+    #[arg(long, conflicts_with = "previous")]
+    pub revision: Option<u64>,
+    /// options.apiKeysWithoutRole: defaultRole (the documented behaviour) or deny (what
+    /// recent Twenty servers do). Default: the previous snapshot's, else defaultRole.
+    #[arg(long = "api-keys-without-role", value_parser = ["defaultRole", "deny"])]
+    pub api_keys_without_role: Option<String>,
+}
+
+#[derive(Args)]
+pub struct ImportTwenty {
+    /// Print the GraphQL queries (and curl commands) whose answers this command reads, and exit.
+    #[arg(long, exclusive = true)]
+    pub queries: bool,
+    /// The answer to the objects query (objects with fieldsList and relations).
+    #[arg(long, required_unless_present = "queries")]
+    pub objects: Option<String>,
+    /// The answer to the roles query (getRoles with rules and role targets, currentWorkspace).
+    #[arg(long, required_unless_present = "queries")]
+    pub roles: Option<String>,
+    /// The answer to the apiKeys query (keys without a role, expiry).
+    #[arg(long = "api-keys")]
+    pub api_keys: Option<String>,
+    /// The answer to the workspaceMembers query (on /graphql).
+    #[arg(long)]
+    pub members: Option<String>,
+    #[command(flatten)]
+    pub mapping: MappingArgs,
+    /// Where to write the snapshot (default: standard output).
+    #[arg(long)]
+    pub out: Option<String>,
+}
+
+#[derive(Args)]
+pub struct SyncArgs {
+    /// The Twenty server (https://crm.example.com); /metadata and /graphql are appended.
+    #[arg(long)]
+    pub url: String,
+    /// The environment variable holding a Twenty API key (never given on the command line).
+    /// Its role needs the Roles, Data model and API keys settings permissions.
+    #[arg(long = "api-key-env", default_value = "TWENTY_API_KEY")]
+    pub api_key_env: String,
+    #[command(flatten)]
+    pub mapping: MappingArgs,
+    /// Where to write the snapshot (default: standard output).
+    #[arg(long)]
+    pub out: Option<String>,
+    /// Also keep Twenty's raw answers in this folder (objects.json, roles.json, ...), for
+    /// `rolegate import twenty` and for the record.
+    #[arg(long = "save-answers")]
+    pub save_answers: Option<String>,
+    /// Sign the snapshot with this key file (from `rolegate keygen`).
+    #[arg(long = "sign-key")]
+    pub sign_key: Option<String>,
+    /// Where to write the signed envelope (default: next to --out, as <out>.envelope.json).
+    #[arg(long = "envelope-out", requires = "sign_key")]
+    pub envelope_out: Option<String>,
+    /// Push the signed envelope to Workers KV (needs --sign-key and --local or --namespace-id).
+    #[arg(long, requires = "sign_key")]
+    pub push: bool,
+    /// With --push: wrangler's local KV.
+    #[arg(long, requires = "push", conflicts_with = "namespace_id")]
+    pub local: bool,
+    /// With --push: this real KV namespace.
+    #[arg(long = "namespace-id", requires = "push")]
+    pub namespace_id: Option<String>,
+    /// With --push: the KV binding name (for --local).
+    #[arg(long, default_value = "SNAPSHOTS")]
+    pub binding: String,
+    /// With --push: the wrangler executable.
+    #[arg(long, default_value = "wrangler")]
+    pub wrangler: String,
+    /// Seconds to wait for each answer of the server.
+    #[arg(long, default_value_t = 60)]
+    pub timeout: u64,
+}
+
+#[derive(Args)]
+pub struct DiffArgs {
+    /// The snapshot before (what is deployed).
+    pub old: String,
+    /// The snapshot after (what is proposed).
+    pub new: String,
+    /// The time for API-key expiry (RFC 3339 or Unix seconds; default now).
+    #[arg(long)]
+    pub now: Option<String>,
+}
+
+#[derive(Args)]
+pub struct WhoCanArgs {
+    #[arg(long)]
+    pub snapshot: String,
+    #[arg(long, required_unless_present = "flag", requires = "op")]
+    pub object: Option<String>,
+    #[arg(long, requires = "object")]
+    pub field: Option<String>,
+    /// read, update, softDelete or destroy (create and restore are aliases of update and softDelete).
+    #[arg(long, requires = "object")]
+    pub op: Option<String>,
+    /// A permission flag instead of an object operation.
+    #[arg(long, conflicts_with_all = ["object", "field", "op"])]
+    pub flag: Option<String>,
+    /// The time for API-key expiry (RFC 3339 or Unix seconds; default now).
+    #[arg(long)]
+    pub now: Option<String>,
 }

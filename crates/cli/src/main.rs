@@ -3,6 +3,7 @@
 //!
 //! Exit codes: 0 ok / allowed, 1 denied or failing tests, 2 invalid input.
 
+mod admin;
 mod args;
 mod audit;
 mod keys;
@@ -56,7 +57,7 @@ pub(crate) fn read_input(path: &str) -> Result<String, Error> {
     }
 }
 
-fn load_snapshot(path: &str) -> Result<Snapshot, Error> {
+pub(crate) fn load_snapshot(path: &str) -> Result<Snapshot, Error> {
     Snapshot::from_json(&read_input(path)?).map_err(|mut e| {
         for i in &mut e.issues {
             i.message = format!("{path}: {}", i.message);
@@ -65,7 +66,7 @@ fn load_snapshot(path: &str) -> Result<Snapshot, Error> {
     })
 }
 
-fn now_secs(now: &Option<String>) -> Result<i64, Error> {
+pub(crate) fn now_secs(now: &Option<String>) -> Result<i64, Error> {
     match now {
         None => Ok(std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -190,6 +191,10 @@ fn run(cli: Cli) -> Result<u8, Error> {
             println!("{token}");
             Ok(0)
         }
+        Command::Import(ImportArgs { cmd: ImportCmd::Twenty(a) }) => admin::import_twenty(&a, format),
+        Command::Sync(a) => admin::sync(&a, format),
+        Command::Diff(a) => admin::diff_cmd(&a, format),
+        Command::WhoCan(a) => admin::who_can_cmd(&a, format),
         Command::Apply(a) => {
             let op = a.operation_value()?;
             manage(&a.snapshot, a.out.as_deref(), op, format)
