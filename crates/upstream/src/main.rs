@@ -5,6 +5,10 @@
 //!
 //!   rolegate-sample-upstream --port 8788 --snapshot workspace.json --data sample-data.json
 //!
+//! With `--twenty-metadata DIR` it also answers the metadata queries of `rolegate sync` with
+//! recorded answers (`objects.json`, `roles.json`, `api-keys.json` on `/metadata`,
+//! `members.json` on `/graphql`), to a caller with a bearer credential.
+//!
 //! Test endpoints: `GET /__upstream/requests` (the recorded requests), `DELETE
 //! /__upstream/requests` (clear them), `GET /__upstream/health`.
 
@@ -17,6 +21,49 @@ use std::io::Read;
 struct Store {
     snapshot: Snapshot,
     data: HashMap<String, Vec<Value>>,
+    /// Recorded metadata answers: root field name -> answer.
+    twenty: HashMap<&'static str, Value>,
+}
+
+/// Which recorded file answers which root field, and on which endpoint.
+const TWENTY_FILES: [(&str, &str, &str); 4] = [
+    ("objects", "/metadata", "objects.json"),
+    ("getRoles", "/metadata", "roles.json"),
+    ("apiKeys", "/metadata", "api-keys.json"),
+    ("workspaceMembers", "/graphql", "members.json"),
+];
+
+/// The root field names of every operation in a GraphQL document.
+fn root_fields(query: &str) -> Vec<String> {
+    let tree = Parser::new(query).parse();
+    let mut out = Vec::new();
+    for def in tree.document().definitions() {
+        let cst::Definition::OperationDefinition(op) = def else { continue };
+        let Some(ss) = op.selection_set() else { continue };
+        for sel in ss.selections() {
+            if let cst::Selection::Field(f) = sel {
+                if let Some(n) = f.name() {
+                    out.push(n.text().to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A recorded metadata answer for this call, if the upstream has them.
+fn twenty_answer(store: &Store, path: &str, headers: &Map<String, Value>, body: &Value) -> Option<(u16, Value)> {
+    if store.twenty.is_empty() {
+        return None;
+    }
+    let query = body.get("query").and_then(Value::as_str)?;
+    let roots = root_fields(query);
+    let (root, _, _) = TWENTY_FILES.iter().find(|(root, endpoint, _)| *endpoint == path && roots.iter().any(|r| r == root))?;
+    let authed = headers.get("authorization").and_then(Value::as_str).is_some_and(|a| a.starts_with("Bearer ") && a.len() > 7);
+    if !authed {
+        return Some((401, json!({"errors": [{"message": "Unauthorized", "extensions": {"code": "UNAUTHENTICATED"}}]})));
+    }
+    store.twenty.get(root).map(|v| (200, v.clone()))
 }
 
 fn capitalize(s: &str) -> String {
@@ -229,6 +276,7 @@ fn main() {
     let mut port = 8788u16;
     let mut snapshot = String::from("../shared/fixtures/workspace.json");
     let mut data = String::from("fixtures/sample-data.json");
+    let mut twenty_dir: Option<String> = None;
     let args: Vec<String> = std::env::args().collect();
     let mut i = 1;
     while i < args.len() {
@@ -237,8 +285,9 @@ fn main() {
             "--port" => port = v.parse().unwrap_or_else(|_| fail(&format!("--port {v} is not a port"))),
             "--snapshot" => snapshot = v,
             "--data" => data = v,
+            "--twenty-metadata" => twenty_dir = Some(v),
             "--help" | "-h" => {
-                println!("rolegate-sample-upstream --port 8788 --snapshot FILE --data FILE\nA stand-in for a Twenty server, for tests and the local demo.");
+                println!("rolegate-sample-upstream --port 8788 --snapshot FILE --data FILE [--twenty-metadata DIR]\nA stand-in for a Twenty server, for tests and the local demo.");
                 return;
             }
             other => fail(&format!("unknown argument {other}")),
@@ -253,7 +302,16 @@ fn main() {
         .as_object()
         .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_array()?.clone()))).collect())
         .unwrap_or_default();
-    let store = std::sync::Arc::new(Store { snapshot, data });
+    let mut twenty = HashMap::new();
+    if let Some(dir) = &twenty_dir {
+        for (root, _, file) in TWENTY_FILES {
+            let p = std::path::Path::new(dir).join(file);
+            let text = std::fs::read_to_string(&p).unwrap_or_else(|e| fail(&format!("cannot read {}: {e}", p.display())));
+            let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| fail(&format!("{}: {e}", p.display())));
+            twenty.insert(root, v);
+        }
+    }
+    let store = std::sync::Arc::new(Store { snapshot, data, twenty });
     let server = std::sync::Arc::new(
         tiny_http::Server::http(("127.0.0.1", port)).unwrap_or_else(|e| fail(&format!("cannot listen on 127.0.0.1:{port}: {e}"))),
     );
@@ -289,7 +347,9 @@ fn serve(server: &tiny_http::Server, store: &Store, recorded: &std::sync::Mutex<
         } else {
             recorded.lock().unwrap_or_else(|e| e.into_inner()).push(json!({"method": method, "path": path, "query": query, "headers": headers, "body": String::from_utf8_lossy(&body_bytes)}));
             let body: Value = serde_json::from_slice(&body_bytes).unwrap_or(Value::Null);
-            if path == "/rest" || path.starts_with("/rest/") {
+            if let Some(answer) = twenty_answer(store, &path, &headers, &body) {
+                answer
+            } else if path == "/rest" || path.starts_with("/rest/") {
                 rest(store, &method, &path, &query, &body)
             } else if path == "/mcp" {
                 match &body {
