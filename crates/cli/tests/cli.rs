@@ -277,3 +277,133 @@ fn agent_and_api_key_tokens() {
     let o = run(&["token", "api-key", "--snapshot", &f, "--api-key", "nope", "--ttl", "2x"], ("TWENTY_APP_SECRET", "app"));
     assert_eq!(code(&o), 2);
 }
+
+// --- admin tooling: import, sync, diff, who-can --------------------------------------------
+
+fn twenty(file: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/twenty").join(file).display().to_string()
+}
+
+fn import_to(out: &str, extra: &[&str]) -> Output {
+    let (o, r, k, m) = (twenty("objects.json"), twenty("roles.json"), twenty("api-keys.json"), twenty("members.json"));
+    let mut args = vec!["import", "twenty", "--objects", &o, "--roles", &r, "--api-keys", &k, "--members", &m, "--out", out];
+    args.extend_from_slice(extra);
+    rolegate(&args)
+}
+
+#[test]
+fn import_twenty_writes_a_valid_snapshot_and_reports_it() {
+    let out = tmp("imported.json", "");
+    let o = import_to(&out, &["--revision", "7"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).contains("imported workspace 6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f revision 7: 14 objects, 7 roles"), "{}", stderr(&o));
+    let v = rolegate(&["validate", &out]);
+    assert_eq!(code(&v), 0, "{}", stderr(&v));
+    // JSON report on stdout when the snapshot goes to a file; --previous bumps the revision and shows changes.
+    let next = tmp("imported-next.json", "");
+    let o = import_to(&next, &["--previous", &out, "--format", "json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let rep: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(rep["revision"], 8);
+    assert_eq!(rep["changes"]["widens"], false);
+    assert_eq!(rep["objects"], 14);
+    // Without --revision or --previous, the revision is the current time (a later import supersedes).
+    let later = tmp("imported-later.json", "");
+    assert_eq!(code(&import_to(&later, &[])), 0);
+    let s: Value = serde_json::from_str(&std::fs::read_to_string(&later).unwrap()).unwrap();
+    assert!(s["revision"].as_u64().unwrap() > 1_700_000_000);
+}
+
+#[test]
+fn import_twenty_errors_name_the_file_and_path() {
+    let mut roles: Value = serde_json::from_str(&std::fs::read_to_string(twenty("roles.json")).unwrap()).unwrap();
+    roles["data"]["getRoles"][2]["fieldPermissions"][0]["fieldMetadataId"] = serde_json::json!("not-a-field");
+    let bad = tmp("roles-bad.json", &roles.to_string());
+    let objects = twenty("objects.json");
+    let o = rolegate(&["import", "twenty", "--objects", &objects, "--roles", &bad]);
+    assert_eq!(code(&o), 2);
+    no_panic(&o);
+    let e = stderr(&o);
+    assert!(e.contains("FIELD_METADATA_NOT_FOUND at roles.json:data.getRoles[2].fieldPermissions[0].fieldMetadataId") && e.contains("not-a-field"), "{e}");
+    let o = rolegate(&["import", "twenty", "--objects", &objects, "--roles", &objects]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("getRoles"), "{}", stderr(&o));
+    let o = rolegate(&["import", "twenty", "--queries"]);
+    assert_eq!(code(&o), 0);
+    let q = stdout(&o);
+    assert!(q.contains("getRoles {") && q.contains("objects(paging: { first: 1000 })") && q.contains("curl -sS \"$TWENTY_URL/metadata\""), "{q}");
+}
+
+#[test]
+fn sync_fails_clearly_without_a_key_or_a_server() {
+    let o = rolegate(&["sync", "--url", "http://127.0.0.1:9", "--api-key-env", "ROLEGATE_TEST_UNSET_KEY"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("ROLEGATE_TEST_UNSET_KEY"), "{}", stderr(&o));
+    let o = Command::new(env!("CARGO_BIN_EXE_rolegate"))
+        .args(["sync", "--url", "http://127.0.0.1:9", "--api-key-env", "ROLEGATE_TEST_KEY", "--timeout", "5"])
+        .env("ROLEGATE_TEST_KEY", "k")
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 2);
+    no_panic(&o);
+    assert!(stderr(&o).contains("cannot reach http://127.0.0.1:9/metadata"), "{}", stderr(&o));
+    let o = Command::new(env!("CARGO_BIN_EXE_rolegate"))
+        .args(["sync", "--url", "ftp://x", "--api-key-env", "ROLEGATE_TEST_KEY"])
+        .env("ROLEGATE_TEST_KEY", "k")
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("https://"), "{}", stderr(&o));
+}
+
+#[test]
+fn diff_exit_code_gates_widening() {
+    let fx = fixture();
+    let wider = tmp("wider.json", "");
+    let o = rolegate(&["rule", "field", "--snapshot", &fx, "--role", "intern", "--object", "person", "--field", "address", "--read", "null", "--update", "null", "--out", &wider]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = rolegate(&["diff", &fx, &wider]);
+    assert_eq!(code(&o), 1, "widening exits 1: {}", stdout(&o));
+    let text = stdout(&o);
+    assert!(text.lines().any(|l| l == "Intern gains: read person.address"), "{text}");
+    assert!(text.lines().any(|l| l == "API key Zapier gains: read person.address"), "{text}");
+    assert!(text.contains("access widens"), "{text}");
+    // The reverse only narrows: exit 0, and JSON for scripts.
+    let o = rolegate(&["diff", &wider, &fx, "--format", "json"]);
+    assert_eq!(code(&o), 0);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["widens"], false);
+    assert!(v["losses"].as_u64().unwrap() >= 2);
+    let intern = v["subjects"].as_array().unwrap().iter().find(|s| s["kind"] == "role" && s["id"] == "intern").unwrap();
+    assert_eq!(intern["losses"][0], serde_json::json!({"op": "read", "object": "person", "field": "address"}));
+    let o = rolegate(&["diff", &fx, &fx]);
+    assert_eq!(code(&o), 0);
+    assert!(stdout(&o).starts_with("no changes"), "{}", stdout(&o));
+    let o = rolegate(&["diff", &fx, "/nonexistent.json"]);
+    assert_eq!(code(&o), 2);
+}
+
+#[test]
+fn who_can_lists_holders_with_levels() {
+    let fx = fixture();
+    let o = rolegate(&["who-can", "--snapshot", &fx, "--object", "person", "--field", "address", "--op", "read"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let t = stdout(&o);
+    assert!(t.starts_with("who can read person.address"), "{t}");
+    assert!(t.lines().any(|l| l.trim_start().starts_with("Role Admin") && l.contains("allObjects")), "{t}");
+    assert!(!t.contains("Role Intern") && !t.contains("Zapier") && !t.contains("Bob Kahn"), "{t}");
+    let o = rolegate(&["who-can", "--snapshot", &fx, "--flag", "EXPORT_CSV", "--format", "json"]);
+    assert_eq!(code(&o), 0);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let intern = v["allowed"].as_array().unwrap().iter().find(|h| h["id"] == "intern").unwrap();
+    assert_eq!((intern["kind"].as_str(), intern["level"].as_str()), (Some("role"), Some("flag")));
+    for (args, needle) in [
+        (vec!["who-can", "--snapshot", &fx, "--flag", "NOPE"], "UNKNOWN_FLAG"),
+        (vec!["who-can", "--snapshot", &fx, "--object", "persn", "--op", "read"], "OBJECT_METADATA_NOT_FOUND"),
+        (vec!["who-can", "--snapshot", &fx, "--object", "person", "--op", "fly"], "unknown op"),
+    ] {
+        let o = rolegate(&args);
+        assert_eq!(code(&o), 2, "{args:?}");
+        assert!(stderr(&o).contains(needle), "{}", stderr(&o));
+    }
+}

@@ -48,19 +48,25 @@ pub struct Change {
     pub field: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub flag: Option<String>,
-    /// For an object-level change: the fields that did not change with it.
+    /// For an object-level change: the fields that did not change with it (still denied after
+    /// a gain, already denied before a loss).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub except: Vec<String>,
 }
 
 impl Change {
-    /// `read person.address`, `update opportunity (except amount)`, `flag EXPORT_CSV`.
-    pub fn words(&self) -> String {
+    /// `read person.address`, `update opportunity (except amount)` for a gain, `read person
+    /// (address was already denied)` for a loss, `flag EXPORT_CSV`.
+    pub fn words(&self, gain: bool) -> String {
         match (&self.flag, &self.object, &self.field) {
             (Some(f), _, _) => format!("flag {f}"),
             (_, Some(o), Some(f)) => format!("{} {o}.{f}", self.op),
             (_, Some(o), None) if self.except.is_empty() => format!("{} {o}", self.op),
-            (_, Some(o), None) => format!("{} {o} (except {})", self.op, self.except.join(", ")),
+            (_, Some(o), None) if gain => format!("{} {o} (except {})", self.op, self.except.join(", ")),
+            (_, Some(o), None) => {
+                let verb = if self.except.len() == 1 { "was" } else { "were" };
+                format!("{} {o} ({} {verb} already denied)", self.op, self.except.join(", "))
+            }
             _ => self.op.to_string(),
         }
     }
@@ -347,10 +353,10 @@ impl Diff {
                 out.push(format!("{t}: {n}"));
             }
             for c in &s.gains {
-                out.push(format!("{t} gains: {}", c.words()));
+                out.push(format!("{t} gains: {}", c.words(true)));
             }
             for c in &s.losses {
-                out.push(format!("{t} loses: {}", c.words()));
+                out.push(format!("{t} loses: {}", c.words(false)));
             }
         }
         out

@@ -21,7 +21,7 @@ export const KEYS = {
   noRole: 'b7a1c9d2-3e4f-4a5b-9c6d-7e8f9a0b1c2d',
   revoked: 'c3d4e5f6-a7b8-4c9d-8e0f-1a2b3c4d5e60',
 };
-const bin = (name) => join(root, process.env.ROLEGATE_BIN_DIR ?? 'target/debug', name);
+export const bin = (name) => join(root, process.env.ROLEGATE_BIN_DIR ?? 'target/debug', name);
 
 const b64 = (b) => Buffer.from(b).toString('base64url');
 
@@ -43,9 +43,9 @@ export async function freePort() {
   });
 }
 
-export async function startUpstream() {
+export async function startUpstream(extraArgs = []) {
   const port = await freePort();
-  const child = spawn(bin('rolegate-sample-upstream'), ['--port', String(port), '--snapshot', fixturePath, '--data', join(root, 'fixtures/sample-data.json')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(bin('rolegate-sample-upstream'), ['--port', String(port), '--snapshot', fixturePath, '--data', join(root, 'fixtures/sample-data.json'), ...extraArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
     try {

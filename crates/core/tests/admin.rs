@@ -1,0 +1,416 @@
+//! Admin tooling: import from Twenty's recorded metadata answers, diff, who-can.
+
+mod common;
+
+use common::*;
+use rolegate_core::diff::{diff, Kind};
+use rolegate_core::ops::{apply, Operation};
+use rolegate_core::twenty::{import, Answers, Options};
+use rolegate_core::view::{effective_view, View};
+use rolegate_core::who_can::{who_can, Query};
+use rolegate_core::{codes, Error, Flag, Op, Policy, Principal, Snapshot};
+use serde_json::{json, Value};
+
+struct Recorded {
+    objects: Value,
+    roles: Value,
+    api_keys: Value,
+    members: Value,
+}
+
+fn recorded() -> Recorded {
+    let dir = repo_root().join("tests/fixtures/twenty");
+    let read = |f: &str| -> Value { serde_json::from_str(&std::fs::read_to_string(dir.join(f)).expect(f)).expect(f) };
+    Recorded { objects: read("objects.json"), roles: read("roles.json"), api_keys: read("api-keys.json"), members: read("members.json") }
+}
+
+fn opts() -> Options {
+    Options { revision: 13, ..Options::default() }
+}
+
+fn run(r: &Recorded, o: &Options) -> Result<rolegate_core::twenty::Imported, Error> {
+    import(&Answers { objects: &r.objects, roles: &r.roles, api_keys: Some(&r.api_keys), members: Some(&r.members) }, o)
+}
+
+fn imported() -> Snapshot {
+    run(&recorded(), &opts()).expect("the recorded answers import").snapshot
+}
+
+fn fixture() -> Snapshot {
+    Snapshot::from_json(&fixture_json()).unwrap()
+}
+
+fn view(p: &Policy, who: &Principal) -> View {
+    let s = p.resolve(who, NOW).unwrap();
+    effective_view(p, who, &s)
+}
+
+/// Every permission of `a` on the objects and fields of `a` equals `b`'s.
+fn assert_same_on(a: &View, b: &View, what: &str) {
+    assert_eq!(a.status, b.status, "{what}: status");
+    assert_eq!(a.permission_flags, b.permission_flags, "{what}: flags");
+    for (name, o) in &a.objects {
+        let other = b.objects.get(name).unwrap_or_else(|| panic!("{what}: object {name} missing"));
+        for op in Op::ALL {
+            assert_eq!(o.get(op), other.get(op), "{what}: {} {name}", op.as_str());
+        }
+        for (f, fv) in &o.fields {
+            assert_eq!(Some(fv), other.fields.get(f), "{what}: {name}.{f}");
+        }
+    }
+}
+
+#[test]
+fn recorded_answers_map_to_the_sample_workspace() {
+    let fx = Policy::compile(fixture()).unwrap();
+    let im = Policy::compile(imported()).unwrap();
+    let (f, i) = (fx.snapshot(), im.snapshot());
+    // Roles by label: the same permissions on every object and field of the sample workspace.
+    for r in &f.roles {
+        let twin = i.roles.iter().find(|x| x.label == r.label).unwrap_or_else(|| panic!("role {} not imported", r.label));
+        assert_ne!(twin.id, r.id, "Twenty's ids are kept");
+        assert_same_on(&view(&fx, &Principal::Role(r.id.clone())), &view(&im, &Principal::Role(twin.id.clone())), &r.label);
+    }
+    // Members by name, API keys by id (Twenty's), agents with a role by name.
+    for m in &f.members {
+        let twin = i.members.iter().find(|x| x.name == m.name).unwrap_or_else(|| panic!("member {} not imported", m.name));
+        assert_same_on(&view(&fx, &Principal::Member(m.id.clone())), &view(&im, &Principal::Member(twin.id.clone())), &m.name);
+    }
+    for k in &f.api_keys {
+        let twin = i.api_keys.iter().find(|x| x.id == k.id).unwrap_or_else(|| panic!("API key {} not imported", k.name));
+        assert_eq!((&twin.name, twin.revoked_at.is_some()), (&k.name, k.revoked_at.is_some()));
+        assert_same_on(&view(&fx, &Principal::ApiKey(k.id.clone())), &view(&im, &Principal::ApiKey(k.id.clone())), &k.name);
+    }
+    for a in f.agents.iter().filter(|a| a.role_id.is_some()) {
+        let twin = i.agents.iter().find(|x| x.name == a.name).unwrap_or_else(|| panic!("agent {} not imported", a.name));
+        assert_same_on(&view(&fx, &Principal::Agent(a.id.clone())), &view(&im, &Principal::Agent(twin.id.clone())), &a.name);
+    }
+    assert_eq!(i.workspace_id, f.workspace_id);
+    assert_eq!(i.role(&i.admin_role_id).unwrap().label, "Admin");
+    assert_eq!(i.role(&i.default_role_id).unwrap().label, "Member");
+    assert_eq!(i.revision, 13);
+    // Schema: every object of the sample workspace with the same fields, types and relations.
+    for o in &f.objects {
+        let twin = i.object(&o.name_singular).unwrap();
+        assert_eq!((&twin.name_plural, twin.is_system, &twin.label_identifier_field), (&o.name_plural, o.is_system, &o.label_identifier_field));
+        let declared: Vec<_> = twin.fields.iter().filter(|f| f.name != "invoices").collect();
+        assert_eq!(declared, o.fields.iter().collect::<Vec<_>>(), "fields of {}", o.name_singular);
+    }
+}
+
+#[test]
+fn custom_objects_composite_and_relation_fields_are_mapped() {
+    let s = imported();
+    let inv = s.object("invoice").expect("the custom object");
+    assert_eq!(inv.name_plural, "invoices");
+    assert!(!inv.is_system);
+    assert_eq!(inv.label_identifier_field.as_deref(), Some("name"));
+    let types: Vec<(&str, &str)> = inv.fields.iter().map(|f| (f.name.as_str(), f.field_type.as_str())).collect();
+    assert_eq!(&types[..3], &[("name", "TEXT"), ("amount", "CURRENCY"), ("status", "SELECT")]);
+    assert!(types.contains(&("billingAddress", "ADDRESS")));
+    assert!(!types.iter().any(|(n, _)| ["id", "createdAt", "updatedAt", "deletedAt"].contains(n)), "implicit fields are not declared");
+    let rel = inv.field("company").unwrap().relation.as_ref().unwrap();
+    assert_eq!((rel.target.as_str(), rel.inverse.as_str(), rel.join_column.as_deref()), ("company", "invoices", Some("companyId")));
+    let back = s.object("company").unwrap().field("invoices").unwrap().relation.as_ref().unwrap();
+    assert_eq!((back.target.as_str(), back.inverse.as_str(), back.join_column.as_deref()), ("invoice", "company", None));
+    // The Finance role's rules, with Twenty's ids mapped to names.
+    let p = Policy::compile(s.clone()).unwrap();
+    let fin = s.roles.iter().find(|r| r.label == "Finance").unwrap();
+    let who = Principal::Role(fin.id.clone());
+    let subj = p.resolve(&who, NOW).unwrap();
+    assert!(p.check(&subj, "invoice", None, Op::Update).unwrap());
+    assert!(p.check(&subj, "invoice", None, Op::SoftDelete).unwrap());
+    assert!(!p.check(&subj, "invoice", None, Op::Destroy).unwrap());
+    assert!(p.check(&subj, "company", Some("annualRecurringRevenue"), Op::Read).unwrap());
+    assert!(!p.check(&subj, "company", Some("annualRecurringRevenue"), Op::Update).unwrap(), "see only");
+    assert!(!p.check(&subj, "company", Some("accountOwner"), Op::Read).unwrap(), "no access on a relation field");
+    assert!(!p.check(&subj, "person", Some("phones"), Op::Read).unwrap(), "no access on a composite field");
+    assert!(p.has_flag(&subj, Flag::parse("IMPORT_CSV").unwrap()));
+    // Keys: the revoked one comes from the role targets only, the one without a role from the key list only.
+    let legacy = s.api_keys.iter().find(|k| k.name == "Legacy import script").unwrap();
+    assert_eq!(legacy.role_id, None);
+    let old = s.api_keys.iter().find(|k| k.name == "Old CRM migration").unwrap();
+    assert!(old.revoked_at.is_some());
+    assert_eq!(p.resolve(&Principal::ApiKey(old.id.clone()), NOW).unwrap().status(), rolegate_core::Status::Revoked);
+    let fran = s.members.iter().find(|m| m.name == "Frances Allen").unwrap();
+    assert_eq!(fran.role_id.as_deref(), Some(fin.id.as_str()));
+}
+
+#[test]
+fn previous_snapshot_sets_the_revision_and_keeps_options_and_workflows() {
+    let base = imported();
+    let mut prev = base.clone();
+    prev.revision = 41;
+    prev.options.api_keys_without_role = rolegate_core::model::ApiKeysWithoutRole::Deny;
+    let runner = prev.roles.iter().find(|r| r.label == "Workflow runner").unwrap().id.clone();
+    prev.workflows.push(rolegate_core::model::Workflow { id: "wf-1".into(), name: "Enrich".into(), role_id: Some(runner) });
+    let o = Options { revision: 42, previous: Some(prev), ..Options::default() };
+    let s = run(&recorded(), &o).unwrap().snapshot;
+    assert_eq!(s.revision, 42);
+    assert_eq!(s.options.api_keys_without_role, rolegate_core::model::ApiKeysWithoutRole::Deny);
+    assert_eq!(s.workflows.len(), 1);
+    // A previous snapshot of another workspace is refused.
+    let mut other = base;
+    other.workspace_id = "00000000-0000-4000-8000-000000000000".into();
+    let e = run(&recorded(), &Options { previous: Some(other), ..opts() }).unwrap_err();
+    assert_eq!(e.path(), "--previous");
+}
+
+/// Imports answers changed by `edit`, expecting an error.
+fn broken(edit: impl FnOnce(&mut Recorded)) -> Error {
+    let mut r = recorded();
+    edit(&mut r);
+    run(&r, &opts()).expect_err("must be refused")
+}
+
+fn role_index(r: &Recorded, label: &str) -> usize {
+    r.roles["data"]["getRoles"].as_array().unwrap().iter().position(|x| x["label"] == label).unwrap()
+}
+
+fn object_index(r: &Recorded, name: &str) -> usize {
+    r.objects["data"]["objects"]["edges"].as_array().unwrap().iter().position(|e| e["node"]["nameSingular"] == name).unwrap()
+}
+
+#[test]
+fn what_cannot_be_mapped_is_an_error_naming_it() {
+    // A field rule on a field that is not in objects.json.
+    let e = broken(|r| {
+        let i = role_index(r, "Intern");
+        r.roles["data"]["getRoles"][i]["fieldPermissions"][0]["fieldMetadataId"] = json!("11111111-2222-4333-8444-555555555555");
+    });
+    assert_eq!(e.code(), codes::FIELD_METADATA_NOT_FOUND);
+    assert!(e.path().starts_with("roles.json:data.getRoles[") && e.path().ends_with("].fieldPermissions[0].fieldMetadataId"), "{}", e.path());
+    assert!(e.issues[0].message.contains("Intern") && e.issues[0].message.contains("11111111-2222"), "{}", e.issues[0].message);
+
+    // An object rule on an unknown object.
+    let e = broken(|r| {
+        let i = role_index(r, "Intern");
+        r.roles["data"]["getRoles"][i]["objectPermissions"][0]["objectMetadataId"] = json!("nope");
+    });
+    assert_eq!(e.code(), codes::OBJECT_METADATA_NOT_FOUND);
+
+    // A field rule whose field belongs to another object.
+    let e = broken(|r| {
+        let i = role_index(r, "Finance");
+        let other = r.roles["data"]["getRoles"][i]["fieldPermissions"][2]["fieldMetadataId"].clone();
+        r.roles["data"]["getRoles"][i]["fieldPermissions"][0]["fieldMetadataId"] = other;
+    });
+    assert_eq!(e.code(), codes::FIELD_METADATA_NOT_FOUND);
+    assert!(e.issues[0].message.contains("person.phones"), "{}", e.issues[0].message);
+
+    // A flag rolegate does not know.
+    let e = broken(|r| {
+        let i = role_index(r, "Intern");
+        r.roles["data"]["getRoles"][i]["permissionFlags"][0]["flag"] = json!("ADMIN_PANEL");
+    });
+    assert_eq!(e.code(), codes::INVALID_SETTING);
+    assert!(e.issues[0].message.contains("ADMIN_PANEL"));
+
+    // Row-level predicates cannot be expressed: refusing beats granting more than Twenty.
+    let e = broken(|r| {
+        let i = role_index(r, "Intern");
+        r.roles["data"]["getRoles"][i]["rowLevelPermissionPredicates"] = json!([{"id": "p1", "objectMetadataId": "x"}]);
+    });
+    assert!(e.path().ends_with(".rowLevelPermissionPredicates"), "{}", e.path());
+
+    // A polymorphic relation, an unknown field type, a ONE_TO_ONE relation.
+    for (ty, needle) in [("MORPH_RELATION", "MORPH_RELATION"), ("GEOGRAPHY", "GEOGRAPHY")] {
+        let e = broken(|r| {
+            let o = object_index(r, "invoice");
+            r.objects["data"]["objects"]["edges"][o]["node"]["fieldsList"][5]["type"] = json!(ty);
+        });
+        assert_eq!(e.code(), codes::INVALID_ARG);
+        assert!(e.path().starts_with("objects.json:data.objects.edges[") && e.path().ends_with("fieldsList[5].type"), "{}", e.path());
+        assert!(e.issues[0].message.contains(needle) && e.issues[0].message.contains("invoice."), "{}", e.issues[0].message);
+    }
+    let e = broken(|r| {
+        let o = object_index(r, "invoice");
+        let fl = r.objects["data"]["objects"]["edges"][o]["node"]["fieldsList"].as_array_mut().unwrap();
+        let f = fl.iter_mut().find(|f| f["name"] == "company").unwrap();
+        f["relation"]["type"] = json!("ONE_TO_ONE");
+    });
+    assert!(e.issues[0].message.contains("ONE_TO_ONE"));
+
+    // A relation to an object that is not in the answer.
+    let e = broken(|r| {
+        let o = object_index(r, "invoice");
+        let fl = r.objects["data"]["objects"]["edges"][o]["node"]["fieldsList"].as_array_mut().unwrap();
+        let f = fl.iter_mut().find(|f| f["name"] == "company").unwrap();
+        f["relation"]["targetObjectMetadata"]["id"] = json!("gone");
+    });
+    assert_eq!(e.code(), codes::OBJECT_METADATA_NOT_FOUND);
+
+    // A page of several: never import a part of the schema.
+    let e = broken(|r| r.objects["data"]["objects"]["pageInfo"]["hasNextPage"] = json!(true));
+    assert!(e.path().ends_with("pageInfo.hasNextPage"), "{}", e.path());
+
+    // Twenty's own errors are reported.
+    let e = broken(|r| r.roles = json!({"data": null, "errors": [{"message": "Forbidden resource"}]}));
+    assert!(e.issues[0].message.contains("Forbidden resource"), "{}", e.issues[0].message);
+
+    // A required boolean left out of the query.
+    let e = broken(|r| {
+        r.roles["data"]["getRoles"][0].as_object_mut().unwrap().remove("canAccessAllTools");
+    });
+    assert_eq!(e.path(), "roles.json:data.getRoles[0].canAccessAllTools");
+
+    // No currentWorkspace: the workspace and default role are unknown, both reported.
+    let e = broken(|r| {
+        r.roles["data"].as_object_mut().unwrap().remove("currentWorkspace");
+    });
+    assert!(e.has_code(codes::DEFAULT_ROLE_NOT_FOUND) && e.issues.iter().any(|i| i.message.contains("workspace id")), "{e:?}");
+
+    // Two candidates for Admin.
+    let e = broken(|r| {
+        let i = role_index(r, "Member");
+        r.roles["data"]["getRoles"][i]["label"] = json!("Admin");
+        r.roles["data"]["getRoles"][i]["isEditable"] = json!(false);
+    });
+    assert!(e.has_code(codes::ADMIN_ROLE_NOT_FOUND), "{e:?}");
+
+    // One member under two roles.
+    let e = broken(|r| {
+        let a = role_index(r, "Intern");
+        let b = role_index(r, "Finance");
+        let m = r.roles["data"]["getRoles"][a]["workspaceMembers"][0].clone();
+        r.roles["data"]["getRoles"][b]["workspaceMembers"].as_array_mut().unwrap().push(m);
+    });
+    assert!(e.issues[0].message.contains("two roles"), "{}", e.issues[0].message);
+
+    // An API key whose role differs between the two answers.
+    let e = broken(|r| {
+        let member = r.roles["data"]["getRoles"][role_index(r, "Member")]["id"].clone();
+        r.api_keys["data"]["apiKeys"][0]["role"]["id"] = member;
+    });
+    assert!(e.issues[0].message.contains("different moments"), "{}", e.issues[0].message);
+
+    // Several problems are all reported at once.
+    let e = broken(|r| {
+        let i = role_index(r, "Intern");
+        r.roles["data"]["getRoles"][i]["permissionFlags"][0]["flag"] = json!("NOPE");
+        r.roles["data"]["getRoles"][i]["objectPermissions"][0]["objectMetadataId"] = json!("nope");
+    });
+    assert!(e.issues.len() >= 2, "{e:?}");
+}
+
+#[test]
+fn options_override_the_answers_and_members_without_a_role_are_kept() {
+    let mut r = recorded();
+    r.roles["data"].as_object_mut().unwrap().remove("currentWorkspace");
+    let o = Options { workspace_id: Some("ws-1".into()), default_role: Some("Member".into()), admin_role: Some("Admin".into()), ..opts() };
+    let mut extra = r.members.clone();
+    extra["data"]["workspaceMembers"]["edges"].as_array_mut().unwrap().push(json!({"node": {"id": "m-new", "name": {"firstName": "New", "lastName": ""}, "userEmail": "new@acme.example"}}));
+    r.members = extra;
+    let out = run(&r, &o).unwrap();
+    assert_eq!(out.snapshot.workspace_id, "ws-1");
+    let m = out.snapshot.members.iter().find(|m| m.id == "m-new").unwrap();
+    assert_eq!((m.name.as_str(), m.role_id.as_ref()), ("New", None));
+    assert!(out.notes.iter().any(|n| n.contains("holds no role")), "{:?}", out.notes);
+    let e = run(&r, &Options { default_role: Some("Nobody".into()), ..o }).unwrap_err();
+    assert_eq!((e.code(), e.path()), (codes::DEFAULT_ROLE_NOT_FOUND, "--default-role"));
+}
+
+// --- diff -------------------------------------------------------------------------------
+
+fn changed(ops: &[Value]) -> (Policy, Policy) {
+    let old = fixture();
+    let mut new = old.clone();
+    for op in ops {
+        let op: Operation = serde_json::from_value(op.clone()).unwrap();
+        new = apply(&new, &op).unwrap();
+    }
+    (Policy::compile(old).unwrap(), Policy::compile(new).unwrap())
+}
+
+#[test]
+fn diff_names_gains_and_losses_in_plain_words() {
+    let (old, new) = changed(&[
+        json!({"op": "upsertFieldPermissions", "roleId": "intern", "rows": [{"object": "person", "field": "address", "canRead": null, "canUpdate": null}]}),
+        json!({"op": "upsertObjectPermissions", "roleId": "intern", "rows": [{"object": "person", "canUpdate": false}]}),
+    ]);
+    let d = diff(&old, &new, NOW);
+    let lines = d.lines();
+    assert!(lines.contains(&"Intern gains: read person.address".to_string()), "{lines:#?}");
+    // The object-level loss is reported once, with the fields that could not be updated anyway.
+    let loss = lines.iter().find(|l| l.starts_with("Intern loses: update person")).expect("object-level loss");
+    assert!(loss.contains("emails") && loss.contains("already denied"), "{loss}");
+    assert!(lines.contains(&"API key Zapier gains: read person.address".to_string()), "{lines:#?}");
+    assert!(lines.contains(&"Workspace member Bob Kahn gains: read person.address".to_string()), "{lines:#?}");
+    assert!(d.widens && d.gains > 0 && d.losses > 0);
+    // Roles that did not change are not listed.
+    assert!(!d.subjects.iter().any(|s| s.kind == Kind::Role && s.id == "admin"));
+}
+
+#[test]
+fn diff_narrowing_only_does_not_widen_and_same_snapshot_is_empty() {
+    let (old, new) = changed(&[json!({"op": "upsertObjectPermissions", "roleId": "integration", "rows": [{"object": "company", "canUpdate": false}]})]);
+    let d = diff(&old, &new, NOW);
+    assert!(!d.widens, "{:#?}", d.lines());
+    assert!(d.lines().iter().any(|l| l.starts_with("Integration loses: update company")), "{:#?}", d.lines());
+    assert!(d.lines().iter().any(|l| l.starts_with("API key Data warehouse sync loses: update company")));
+    let same = diff(&old, &old, NOW);
+    assert!(same.subjects.is_empty() && same.workspace.is_empty() && !same.widens);
+}
+
+#[test]
+fn diff_reports_new_principals_revocations_reassignments_and_schema() {
+    let (old, new) = changed(&[
+        json!({"op": "revokeApiKey", "apiKeyId": "5f0c2a8e-1b7d-4c3a-9e6f-0a1b2c3d4e5f", "at": "2026-01-01T00:00:00Z"}),
+        json!({"op": "assignRole", "target": {"member": "m-erin"}, "roleId": "member"}),
+        json!({"op": "setPermissionFlags", "roleId": "intern", "flags": ["EXPORT_CSV", "IMPORT_CSV"]}),
+    ]);
+    let d = diff(&old, &new, NOW);
+    let lines = d.lines();
+    assert!(lines.contains(&"API key Zapier: now revoked (was active)".to_string()), "{lines:#?}");
+    assert!(lines.contains(&"API key Zapier loses: read person (address was already denied)".to_string()), "{lines:#?}");
+    assert!(lines.contains(&"API key Zapier loses: read company".to_string()), "{lines:#?}");
+    assert!(lines.contains(&"Workspace member Erin Catto: role Intern → Member".to_string()), "{lines:#?}");
+    assert!(lines.contains(&"Intern gains: flag IMPORT_CSV".to_string()), "{lines:#?}");
+    assert!(lines.contains(&"Workspace member Erin Catto gains: read opportunity".to_string()), "{lines:#?}");
+
+    // A new API key is all gains; a new object appears in the workspace notes.
+    let mut s = fixture();
+    s.api_keys.push(rolegate_core::model::ApiKey { id: "k-new".into(), name: "New key".into(), role_id: Some("intern".into()), expires_at: None, revoked_at: None });
+    let newer = imported();
+    let d = diff(&Policy::compile(fixture()).unwrap(), &Policy::compile(s).unwrap(), NOW);
+    assert!(d.widens);
+    assert!(d.lines().contains(&"API key New key: added".to_string()));
+    let d = diff(&Policy::compile(fixture()).unwrap(), &Policy::compile(newer).unwrap(), NOW);
+    assert!(d.workspace.contains(&"object invoice added".to_string()), "{:?}", d.workspace);
+    assert!(d.workspace.contains(&"field company.invoices added".to_string()), "{:?}", d.workspace);
+}
+
+// --- who-can ----------------------------------------------------------------------------
+
+#[test]
+fn who_can_lists_exactly_those_allowed_with_the_deciding_level() {
+    let p = Policy::compile(fixture()).unwrap();
+    let w = who_can(&p, &Query::Op { object: "person".into(), field: Some("address".into()), op: Op::Read }, NOW).unwrap();
+    let ids: Vec<&str> = w.allowed.iter().map(|h| h.id.as_str()).collect();
+    // Every listed one is allowed, every other one is not.
+    for r in &p.snapshot().roles {
+        let s = p.resolve(&Principal::Role(r.id.clone()), NOW).unwrap();
+        assert_eq!(p.check(&s, "person", Some("address"), Op::Read).unwrap(), ids.contains(&r.id.as_str()), "role {}", r.id);
+    }
+    assert!(!ids.contains(&"intern") && !ids.contains(&"m-bob") && !ids.contains(&"5f0c2a8e-1b7d-4c3a-9e6f-0a1b2c3d4e5f"));
+    assert!(!ids.contains(&"c3d4e5f6-a7b8-4c9d-8e0f-1a2b3c4d5e60"), "the revoked key");
+    assert!(!ids.contains(&"agent-research"), "the agent without a role");
+    let admin = w.allowed.iter().find(|h| h.id == "admin").unwrap();
+    assert_eq!(admin.level, "allObjects");
+    assert_eq!(w.considered, p.snapshot().roles.len() + p.snapshot().members.len() + p.snapshot().api_keys.len() + p.snapshot().agents.len());
+
+    let w = who_can(&p, &Query::Op { object: "opportunity".into(), field: None, op: Op::SoftDelete }, NOW).unwrap();
+    let agent = w.allowed.iter().find(|h| h.id == "agent-sales").expect("the sales agent's object rule grants it");
+    assert_eq!(agent.level, "objectRule");
+
+    let w = who_can(&p, &Query::Flag(Flag::parse("EXPORT_CSV").unwrap()), NOW).unwrap();
+    let level = |id: &str| w.allowed.iter().find(|h| h.id == id).map(|h| h.level.clone());
+    assert_eq!(level("intern").as_deref(), Some("flag"));
+    assert_eq!(level("member").as_deref(), Some("allTools"));
+    assert_eq!(level("sales-agent"), None);
+    let w = who_can(&p, &Query::Flag(Flag::parse("ROLES").unwrap()), NOW).unwrap();
+    assert_eq!(w.allowed.iter().find(|h| h.id == "admin").map(|h| h.level.as_str()), Some("allSettings"));
+
+    let e = who_can(&p, &Query::Op { object: "persn".into(), field: None, op: Op::Read }, NOW).unwrap_err();
+    assert_eq!(e.code(), codes::OBJECT_METADATA_NOT_FOUND);
+}

@@ -1,0 +1,90 @@
+// Admin tooling end to end: `rolegate sync` fetches the workspace from the sample upstream's
+// recorded Twenty metadata answers, signs it; the envelope goes into local KV and the worker
+// under workerd enforces the imported roles (custom object included). `rolegate diff` gates.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KEYS, WS, APP_SECRET, apiKeyToken, bin, gateway, root, signingKey, startUpstream } from '../js/lib/worker.mjs';
+
+let upstream;
+let key;
+let dir;
+
+before(async () => {
+  upstream = await startUpstream(['--twenty-metadata', join(root, 'tests/fixtures/twenty')]);
+  key = signingKey('k1');
+  dir = mkdtempSync(join(tmpdir(), 'rolegate-sync-'));
+});
+
+after(() => upstream?.stop());
+
+const rolegate = (args, env = {}) => spawnSync(bin('rolegate'), args, { env: { ...process.env, ...env }, encoding: 'utf8' });
+
+test('sync without a credential fails with a clear error', () => {
+  const r = rolegate(['sync', '--url', upstream.url, '--api-key-env', 'ROLEGATE_E2E_EMPTY', '--out', join(dir, 'never.json')], { ROLEGATE_E2E_EMPTY: '' });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /ROLEGATE_E2E_EMPTY/);
+});
+
+test('sync -> sign -> KV -> the worker enforces the imported roles', async () => {
+  const out = join(dir, 'snapshot.json');
+  const r = rolegate(
+    ['sync', '--url', upstream.url, '--api-key-env', 'TWENTY_API_KEY', '--revision', '20', '--out', out, '--sign-key', key.file, '--save-answers', join(dir, 'answers'), '--format', 'json'],
+    { TWENTY_API_KEY: 'sync-test-key' },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /fetching objects from http:\/\/127\.0\.0\.1:\d+\/metadata/);
+  assert.match(r.stderr, /14 objects/);
+  const report = JSON.parse(r.stdout);
+  assert.equal(report.revision, 20);
+  assert.equal(report.roles, 7);
+  const envelopePath = report.envelope;
+  // The upstream saw the four queries, each with the API key.
+  const seen = await upstream.requests();
+  const queries = seen.filter((q) => q.path === '/metadata' || q.path === '/graphql');
+  assert.equal(queries.length, 4);
+  assert.ok(queries.every((q) => q.headers.authorization === 'Bearer sync-test-key'));
+  // The saved answers import to the same snapshot.
+  const again = rolegate(['import', 'twenty', '--objects', join(dir, 'answers/objects.json'), '--roles', join(dir, 'answers/roles.json'), '--api-keys', join(dir, 'answers/api-keys.json'), '--members', join(dir, 'answers/members.json'), '--revision', '20']);
+  assert.equal(again.status, 0, again.stderr);
+  assert.deepEqual(JSON.parse(again.stdout), JSON.parse(readFileSync(out, 'utf8')));
+
+  const mf = gateway({ bindings: { UPSTREAM_URL: upstream.url, SNAPSHOT_PUBLIC_KEYS: key.publicKeys, TWENTY_APP_SECRET: APP_SECRET, SNAPSHOT_MAX_AGE_SECONDS: '1' } });
+  try {
+    const kv = await mf.getKVNamespace('SNAPSHOTS');
+    await kv.put(`workspace:${WS}`, readFileSync(envelopePath, 'utf8'));
+    const call = (path, k) => mf.dispatchFetch(`http://gateway.local${path}`, { headers: { authorization: `Bearer ${apiKeyToken(k)}` } });
+    const people = await call('/rest/people', KEYS.intern);
+    assert.equal(people.status, 200);
+    assert.equal(people.headers.get('x-rolegate-revision'), '20');
+    assert.equal((await people.json()).data.people[0].address, undefined, 'the imported Intern role hides address');
+    await upstream.clear();
+    const invoices = await call('/rest/invoices', KEYS.intern);
+    assert.equal(invoices.status, 403, 'the custom object is denied to the Intern key by the imported rule');
+    assert.equal((await upstream.requests()).length, 0);
+    const revoked = await call('/rest/people', KEYS.revoked);
+    assert.equal(revoked.status, 401, 'revocation comes through the import');
+  } finally {
+    await mf.dispose();
+  }
+});
+
+test('diff between the deployed and a proposed snapshot gates widening', () => {
+  const out = join(dir, 'snapshot.json');
+  const snap = JSON.parse(readFileSync(out, 'utf8'));
+  const intern = snap.roles.find((r) => r.label === 'Intern');
+  intern.objectPermissions = intern.objectPermissions.filter((p) => p.object !== 'invoice');
+  const proposed = join(dir, 'proposed.json');
+  writeFileSync(proposed, JSON.stringify(snap));
+  const r = rolegate(['diff', out, proposed]);
+  assert.equal(r.status, 1, r.stdout);
+  assert.match(r.stdout, /^Intern gains: read invoice$/m);
+  assert.match(r.stdout, /^API key Zapier gains: read invoice$/m);
+  const back = rolegate(['diff', proposed, out]);
+  assert.equal(back.status, 0, back.stdout);
+  assert.match(back.stdout, /^Intern loses: read invoice$/m);
+  execFileSync(bin('rolegate'), ['validate', proposed]);
+});
