@@ -407,3 +407,11 @@ fn who_can_lists_holders_with_levels() {
         assert!(stderr(&o).contains(needle), "{}", stderr(&o));
     }
 }
+
+#[test]
+fn readme_documents_the_exact_import_queries() {
+    let readme = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../README.md")).unwrap();
+    for (file, endpoint, query) in rolegate_core::twenty::QUERIES {
+        assert!(readme.contains(query), "README.md must show the query for {file} ({endpoint}) exactly as `rolegate import twenty --queries` prints it");
+    }
+}
