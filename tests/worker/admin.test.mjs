@@ -88,3 +88,28 @@ test('diff between the deployed and a proposed snapshot gates widening', () => {
   assert.match(back.stdout, /^Intern loses: read invoice$/m);
   execFileSync(bin('rolegate'), ['validate', proposed]);
 });
+
+test('sync --push --local writes the envelope where wrangler dev --local reads it', async () => {
+  // A deployment folder with a wrangler.toml binding SNAPSHOTS, as `wrangler dev --local` uses it.
+  const deploy = mkdtempSync(join(tmpdir(), 'rolegate-push-'));
+  writeFileSync(join(deploy, 'wrangler.toml'), 'name = "rolegate-push-test"\nmain = "index.js"\ncompatibility_date = "2026-04-01"\n\n[[kv_namespaces]]\nbinding = "SNAPSHOTS"\nid = "push-test-snapshots"\n');
+  const r = spawnSync(
+    bin('rolegate'),
+    ['sync', '--url', upstream.url, '--api-key-env', 'TWENTY_API_KEY', '--revision', '21', '--out', join(deploy, 'snapshot.json'), '--sign-key', key.file, '--push', '--local', '--wrangler', join(root, 'node_modules/.bin/wrangler')],
+    { cwd: deploy, env: { ...process.env, TWENTY_API_KEY: 'sync-test-key', WRANGLER_SEND_METRICS: 'false' }, encoding: 'utf8' },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /pushed revision 21 of workspace .* to KV key workspace:/);
+  const mf = gateway({
+    bindings: { UPSTREAM_URL: upstream.url, SNAPSHOT_PUBLIC_KEYS: key.publicKeys, TWENTY_APP_SECRET: APP_SECRET },
+    kvNamespaces: { SNAPSHOTS: 'push-test-snapshots' },
+    kvPersist: join(deploy, '.wrangler/state/v3/kv'),
+  });
+  try {
+    const health = await mf.dispatchFetch(`http://gateway.local/rolegate/v1/health?workspace=${WS}`);
+    assert.equal(health.status, 200);
+    assert.equal((await health.json()).revision, 21);
+  } finally {
+    await mf.dispose();
+  }
+});

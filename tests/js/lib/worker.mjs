@@ -77,13 +77,14 @@ export function envelope(key, snapshotText) {
 }
 
 /** A Miniflare instance running the built worker with local KV. Log lines are collected. */
-export function gateway({ bindings, logs = [] }) {
+export function gateway({ bindings, logs = [], kvNamespaces = ['SNAPSHOTS'], kvPersist }) {
   return new Miniflare({
     modules: true,
     scriptPath: join(root, 'build/index.js'),
     modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
     compatibilityDate: '2026-04-01',
-    kvNamespaces: ['SNAPSHOTS'],
+    kvNamespaces,
+    ...(kvPersist ? { kvPersist } : {}),
     bindings,
     handleRuntimeStdio(stdout, stderr) {
       const take = (stream) => {
