@@ -117,8 +117,7 @@ impl Snapshot {
         if !issues.is_empty() {
             return Err(Error::from_issues(issues));
         }
-        Snapshot::deserialize(value)
-            .map_err(|e| Error::one(codes::INVALID_ARG, "", format!("invalid snapshot: {e}")))
+        Ok(Snapshot::from_checked(value))
     }
 
     pub fn to_json_pretty(&self) -> String {

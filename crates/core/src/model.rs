@@ -213,6 +213,115 @@ impl Snapshot {
     }
 }
 
+// Typed values from shape-checked JSON (`shape::SNAPSHOT`, `shape::ROLE`): built by hand, not
+// with serde's derived Deserialize, which was most of the npm package's WebAssembly. Defaults
+// are those of the serde attributes above (tests compare both ways on the fixtures).
+use crate::shape::{get_bool, get_items, get_opt_bool, get_opt_str, get_str, get_strings};
+use serde_json::Value;
+
+impl Snapshot {
+    /// A snapshot from a value that passed `shape::check(&shape::SNAPSHOT, ..)`.
+    pub(crate) fn from_checked(v: &Value) -> Snapshot {
+        let principals = |key: &str| get_items(v, key).iter().map(|x| (get_str(x, "id"), get_str(x, "name"), get_opt_str(x, "roleId")));
+        Snapshot {
+            format: get_str(v, "format"),
+            workspace_id: get_str(v, "workspaceId"),
+            revision: v.get("revision").and_then(Value::as_u64).unwrap_or_default(),
+            admin_role_id: get_str(v, "adminRoleId"),
+            default_role_id: get_str(v, "defaultRoleId"),
+            options: Options {
+                api_keys_without_role: match v.get("options").and_then(|o| o.get("apiKeysWithoutRole")).and_then(Value::as_str) {
+                    Some("deny") => ApiKeysWithoutRole::Deny,
+                    _ => ApiKeysWithoutRole::DefaultRole,
+                },
+            },
+            objects: get_items(v, "objects").iter().map(ObjectMeta::from_checked).collect(),
+            roles: get_items(v, "roles").iter().map(Role::from_checked).collect(),
+            members: principals("members").map(|(id, name, role_id)| Member { id, name, role_id }).collect(),
+            api_keys: get_items(v, "apiKeys")
+                .iter()
+                .map(|k| ApiKey {
+                    id: get_str(k, "id"),
+                    name: get_str(k, "name"),
+                    role_id: get_opt_str(k, "roleId"),
+                    expires_at: get_opt_str(k, "expiresAt"),
+                    revoked_at: get_opt_str(k, "revokedAt"),
+                })
+                .collect(),
+            agents: principals("agents").map(|(id, name, role_id)| Agent { id, name, role_id }).collect(),
+            workflows: principals("workflows").map(|(id, name, role_id)| Workflow { id, name, role_id }).collect(),
+        }
+    }
+}
+
+impl ObjectMeta {
+    fn from_checked(v: &Value) -> ObjectMeta {
+        ObjectMeta {
+            name_singular: get_str(v, "nameSingular"),
+            name_plural: get_str(v, "namePlural"),
+            is_system: get_bool(v, "isSystem", false),
+            label_identifier_field: get_opt_str(v, "labelIdentifierField"),
+            fields: get_items(v, "fields")
+                .iter()
+                .map(|f| FieldMeta {
+                    name: get_str(f, "name"),
+                    field_type: get_str(f, "type"),
+                    relation: f.get("relation").filter(|r| r.is_object()).map(|r| Relation {
+                        kind: if r.get("kind").and_then(Value::as_str) == Some("ONE_TO_MANY") {
+                            RelationKind::OneToMany
+                        } else {
+                            RelationKind::ManyToOne
+                        },
+                        target: get_str(r, "target"),
+                        inverse: get_str(r, "inverse"),
+                        join_column: get_opt_str(r, "joinColumn"),
+                    }),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl Role {
+    /// A role from a value that passed `shape::check(&shape::ROLE, ..)`.
+    pub(crate) fn from_checked(v: &Value) -> Role {
+        Role {
+            id: get_str(v, "id"),
+            label: get_str(v, "label"),
+            is_editable: get_bool(v, "isEditable", true),
+            can_update_all_settings: get_bool(v, "canUpdateAllSettings", false),
+            can_access_all_tools: get_bool(v, "canAccessAllTools", false),
+            can_read_all_object_records: get_bool(v, "canReadAllObjectRecords", false),
+            can_update_all_object_records: get_bool(v, "canUpdateAllObjectRecords", false),
+            can_soft_delete_all_object_records: get_bool(v, "canSoftDeleteAllObjectRecords", false),
+            can_destroy_all_object_records: get_bool(v, "canDestroyAllObjectRecords", false),
+            can_be_assigned_to_users: get_bool(v, "canBeAssignedToUsers", true),
+            can_be_assigned_to_agents: get_bool(v, "canBeAssignedToAgents", true),
+            can_be_assigned_to_api_keys: get_bool(v, "canBeAssignedToApiKeys", true),
+            permission_flags: get_strings(v, "permissionFlags"),
+            object_permissions: get_items(v, "objectPermissions")
+                .iter()
+                .map(|r| ObjectPermission {
+                    object: get_str(r, "object"),
+                    can_read: get_opt_bool(r, "canRead"),
+                    can_update: get_opt_bool(r, "canUpdate"),
+                    can_soft_delete: get_opt_bool(r, "canSoftDelete"),
+                    can_destroy: get_opt_bool(r, "canDestroy"),
+                })
+                .collect(),
+            field_permissions: get_items(v, "fieldPermissions")
+                .iter()
+                .map(|r| FieldPermission {
+                    object: get_str(r, "object"),
+                    field: get_str(r, "field"),
+                    can_read: get_opt_bool(r, "canRead"),
+                    can_update: get_opt_bool(r, "canUpdate"),
+                })
+                .collect(),
+        }
+    }
+}
+
 impl ObjectMeta {
     pub fn field(&self, name: &str) -> Option<&FieldMeta> {
         self.fields.iter().find(|f| f.name == name)
@@ -348,4 +457,87 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shape;
+    use serde::Deserialize;
+
+    /// Every snapshot and role in the fixtures and conformance corpora (`"snapshot"` and
+    /// `"role"` values), shape-checked.
+    fn corpus() -> (Vec<Value>, Vec<Value>) {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut files = vec![root.join("../shared/fixtures/workspace.json"), root.join("fixtures/workspace-agents.json")];
+        for dir in [root.join("../shared/conformance"), root.join("tests/conformance")] {
+            for e in std::fs::read_dir(dir).unwrap() {
+                files.push(e.unwrap().path());
+            }
+        }
+        let (mut snapshots, mut roles) = (Vec::new(), Vec::new());
+        fn walk(v: &Value, snapshots: &mut Vec<Value>, roles: &mut Vec<Value>) {
+            match v {
+                Value::Object(m) => {
+                    if m.contains_key("format") && m.contains_key("roles") {
+                        snapshots.push(v.clone());
+                    }
+                    if let Some(r) = m.get("role").filter(|r| r.is_object()) {
+                        roles.push(r.clone());
+                    }
+                    m.values().for_each(|x| walk(x, snapshots, roles));
+                }
+                Value::Array(a) => a.iter().for_each(|x| walk(x, snapshots, roles)),
+                _ => {}
+            }
+        }
+        for f in files {
+            let v: Value = serde_json::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
+            walk(&v, &mut snapshots, &mut roles);
+        }
+        let ok = |spec: &'static shape::Spec, v: &Value| {
+            let mut issues = Vec::new();
+            shape::check(spec, v, "", &mut issues);
+            issues.is_empty()
+        };
+        snapshots.retain(|v| ok(&shape::SNAPSHOT, v));
+        roles.retain(|v| ok(&shape::ROLE, v));
+        (snapshots, roles)
+    }
+
+    #[test]
+    fn hand_built_snapshots_and_roles_equal_derived_deserialize() {
+        let (mut snapshots, roles) = corpus();
+        let role = |id: &str| serde_json::json!({"id": id, "label": id, "canUpdateAllSettings": true, "canAccessAllTools": false,
+            "canReadAllObjectRecords": true, "canUpdateAllObjectRecords": false, "canSoftDeleteAllObjectRecords": true,
+            "canDestroyAllObjectRecords": false, "isEditable": false, "canBeAssignedToAgents": false, "permissionFlags": ["AI"],
+            "objectPermissions": [{"object": "o", "canRead": null, "canUpdate": true, "canDestroy": false}],
+            "fieldPermissions": [{"object": "o", "field": "f", "canRead": false, "canUpdate": null}]});
+        for options in [serde_json::json!({}), serde_json::json!({"apiKeysWithoutRole": "deny"}), serde_json::json!({"apiKeysWithoutRole": "defaultRole"})] {
+            snapshots.push(serde_json::json!({"format": "rolegate/v1", "workspaceId": "w", "revision": 3, "adminRoleId": "a",
+                "defaultRoleId": "a", "options": options,
+                "objects": [{"nameSingular": "o", "namePlural": "os", "labelIdentifierField": null, "isSystem": true, "fields": [
+                    {"name": "f", "type": "TEXT", "relation": null},
+                    {"name": "g", "type": "RELATION", "relation": {"kind": "ONE_TO_MANY", "target": "o", "inverse": "f", "joinColumn": null}},
+                    {"name": "h", "type": "RELATION", "relation": {"kind": "MANY_TO_ONE", "target": "o", "inverse": "g", "joinColumn": "hId"}}]}],
+                "roles": [role("a"), role("b")],
+                "members": [{"id": "m", "name": "M", "roleId": null}, {"id": "n", "name": "N", "roleId": "a"}],
+                "apiKeys": [{"id": "k", "name": "K", "roleId": null, "expiresAt": null, "revokedAt": "2020-01-01T00:00:00Z"},
+                    {"id": "l", "name": "L", "expiresAt": "2030-01-01T00:00:00Z"}],
+                "agents": [{"id": "x", "name": "X"}, {"id": "y", "name": "Y", "roleId": null}],
+                "workflows": [{"id": "w", "name": "W", "roleId": "a"}]}));
+        }
+        snapshots.push(serde_json::json!({"format": "rolegate/v1", "workspaceId": "w", "revision": 0, "adminRoleId": "a",
+            "defaultRoleId": "a", "objects": [], "roles": []}));
+        assert!(snapshots.len() > 20 && roles.len() > 3, "{} snapshots, {} roles", snapshots.len(), roles.len());
+        for v in &snapshots {
+            assert_eq!(Snapshot::from_checked(v), Snapshot::deserialize(v).unwrap());
+            for role in v["roles"].as_array().unwrap() {
+                assert_eq!(Role::from_checked(role), Role::deserialize(role).unwrap());
+            }
+        }
+        for v in &roles {
+            assert_eq!(Role::from_checked(v), Role::deserialize(v).unwrap());
+        }
+    }
 }

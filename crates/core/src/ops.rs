@@ -181,11 +181,100 @@ pub struct ValidateSnapshot {
 
 impl Operation {
     pub fn from_value(v: &Value) -> Result<Operation> {
-        Operation::deserialize(v).map_err(|e| {
+        Self::read(v).map_err(|e| {
             let op = v.get("op").and_then(Value::as_str).unwrap_or("?");
             Error::one(codes::INVALID_ARG, "operation", format!("invalid operation \"{op}\": {e}"))
         })
     }
+
+    /// What the derived Deserialize answers (its first error, in its words, with the JSON path
+    /// when nested), without its code: `shape::first_error` checks the keys against
+    /// [`OPERATIONS`], then the operation is read from the checked value by hand.
+    fn read(v: &Value) -> std::result::Result<Operation, String> {
+        let Some(map) = v.as_object() else {
+            return Err(format!("invalid type: {}, expected internally tagged enum Operation", shape::unexpected(v)));
+        };
+        let tag = match map.get("op") {
+            None => return Err("missing field `op`".to_string()),
+            Some(Value::String(s)) => s.as_str(),
+            Some(other) => return Err(format!("invalid type: {}, expected variant identifier", shape::unexpected(other))),
+        };
+        let Some((_, spec)) = OPERATIONS.iter().find(|(name, _)| *name == tag) else {
+            let names: Vec<&str> = OPERATIONS.iter().map(|(n, _)| *n).collect();
+            return Err(format!("unknown variant `{tag}`, expected {}", shape::one_of(&names)));
+        };
+        if let Some(e) = shape::first_field_error(spec, map, "", Some("op")) {
+            return Err(e);
+        }
+        use shape::{get_items, get_opt_bool, get_opt_str, get_str, get_strings, get_tri};
+        let role_id = || get_str(v, "roleId");
+        let actors = || v.get("actorRoleIds").filter(|a| a.is_array()).map(|_| get_strings(v, "actorRoleIds"));
+        Ok(match tag {
+            "createRole" => Operation::CreateRole(CreateRole { role: v["role"].clone() }),
+            "updateRole" => {
+                let c = &v["changes"];
+                Operation::UpdateRole(UpdateRole {
+                    role_id: role_id(),
+                    changes: RoleChanges {
+                        label: get_opt_str(c, "label"),
+                        can_update_all_settings: get_opt_bool(c, "canUpdateAllSettings"),
+                        can_access_all_tools: get_opt_bool(c, "canAccessAllTools"),
+                        can_read_all_object_records: get_opt_bool(c, "canReadAllObjectRecords"),
+                        can_update_all_object_records: get_opt_bool(c, "canUpdateAllObjectRecords"),
+                        can_soft_delete_all_object_records: get_opt_bool(c, "canSoftDeleteAllObjectRecords"),
+                        can_destroy_all_object_records: get_opt_bool(c, "canDestroyAllObjectRecords"),
+                        can_be_assigned_to_users: get_opt_bool(c, "canBeAssignedToUsers"),
+                        can_be_assigned_to_agents: get_opt_bool(c, "canBeAssignedToAgents"),
+                        can_be_assigned_to_api_keys: get_opt_bool(c, "canBeAssignedToApiKeys"),
+                    },
+                    actor_role_ids: actors(),
+                })
+            }
+            "deleteRole" => Operation::DeleteRole(DeleteRole { role_id: role_id(), actor_role_ids: actors() }),
+            "setDefaultRole" => Operation::SetDefaultRole(SetDefaultRole { role_id: role_id() }),
+            "addMember" => {
+                let m = &v["member"];
+                Operation::AddMember(AddMember { member: NewMember { id: get_str(m, "id"), name: get_str(m, "name") } })
+            }
+            "assignRole" => {
+                let t = &v["target"];
+                Operation::AssignRole(AssignRole {
+                    target: AssignTarget { member: get_opt_str(t, "member"), api_key: get_opt_str(t, "apiKey"), agent: get_opt_str(t, "agent") },
+                    role_id: get_opt_str(v, "roleId"),
+                    actor_member_id: get_opt_str(v, "actorMemberId"),
+                })
+            }
+            "upsertObjectPermissions" => Operation::UpsertObjectPermissions(UpsertObjectPermissions {
+                role_id: role_id(),
+                rows: get_items(v, "rows")
+                    .iter()
+                    .map(|r| ObjectRuleRow {
+                        object: get_str(r, "object"),
+                        can_read: get_tri(r, "canRead"),
+                        can_update: get_tri(r, "canUpdate"),
+                        can_soft_delete: get_tri(r, "canSoftDelete"),
+                        can_destroy: get_tri(r, "canDestroy"),
+                    })
+                    .collect(),
+            }),
+            "upsertFieldPermissions" => Operation::UpsertFieldPermissions(UpsertFieldPermissions {
+                role_id: role_id(),
+                rows: get_items(v, "rows")
+                    .iter()
+                    .map(|r| FieldRuleRow {
+                        object: get_str(r, "object"),
+                        field: get_str(r, "field"),
+                        can_read: get_tri(r, "canRead"),
+                        can_update: get_tri(r, "canUpdate"),
+                    })
+                    .collect(),
+            }),
+            "setPermissionFlags" => Operation::SetPermissionFlags(SetPermissionFlags { role_id: role_id(), flags: get_strings(v, "flags") }),
+            "revokeApiKey" => Operation::RevokeApiKey(RevokeApiKey { api_key_id: get_str(v, "apiKeyId"), at: get_str(v, "at") }),
+            _ => Operation::Validate(ValidateSnapshot { snapshot: v["snapshot"].clone() }),
+        })
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Operation::CreateRole(_) => "createRole",
@@ -202,6 +291,75 @@ impl Operation {
         }
     }
 }
+
+// The operations' keys as serde's derived Deserialize sees them (for `Operation::read`):
+// `Option` fields may be absent, `null` or of the inner type.
+use shape::{Spec, Ty};
+const REQ: bool = true;
+const OPT: bool = false;
+const STRINGS: Ty = Ty::Arr(&Ty::Str);
+const ACTORS: Ty = Ty::Opt(&STRINGS);
+static ROLE_CHANGES: Spec = Spec {
+    what: "RoleChanges",
+    keys: &[
+        ("label", Ty::NullStr, OPT),
+        ("canUpdateAllSettings", Ty::NullBool, OPT),
+        ("canAccessAllTools", Ty::NullBool, OPT),
+        ("canReadAllObjectRecords", Ty::NullBool, OPT),
+        ("canUpdateAllObjectRecords", Ty::NullBool, OPT),
+        ("canSoftDeleteAllObjectRecords", Ty::NullBool, OPT),
+        ("canDestroyAllObjectRecords", Ty::NullBool, OPT),
+        ("canBeAssignedToUsers", Ty::NullBool, OPT),
+        ("canBeAssignedToAgents", Ty::NullBool, OPT),
+        ("canBeAssignedToApiKeys", Ty::NullBool, OPT),
+    ],
+};
+static NEW_MEMBER: Spec = Spec { what: "NewMember", keys: &[("id", Ty::Str, REQ), ("name", Ty::Str, REQ)] };
+static ASSIGN_TARGET: Spec = Spec {
+    what: "AssignTarget",
+    keys: &[("member", Ty::NullStr, OPT), ("apiKey", Ty::NullStr, OPT), ("agent", Ty::NullStr, OPT)],
+};
+static OBJECT_RULE_ROW: Spec = Spec {
+    what: "ObjectRuleRow",
+    keys: &[
+        ("object", Ty::Str, REQ),
+        ("canRead", Ty::NullBool, OPT),
+        ("canUpdate", Ty::NullBool, OPT),
+        ("canSoftDelete", Ty::NullBool, OPT),
+        ("canDestroy", Ty::NullBool, OPT),
+    ],
+};
+static FIELD_RULE_ROW: Spec = Spec {
+    what: "FieldRuleRow",
+    keys: &[("object", Ty::Str, REQ), ("field", Ty::Str, REQ), ("canRead", Ty::NullBool, OPT), ("canUpdate", Ty::NullBool, OPT)],
+};
+
+/// Every operation (`"op"`) with its other keys, in declaration order.
+static OPERATIONS: [(&str, Spec); 11] = [
+    ("createRole", Spec { what: "CreateRole", keys: &[("role", Ty::Any, REQ)] }),
+    ("updateRole", Spec {
+        what: "UpdateRole",
+        keys: &[("roleId", Ty::Str, REQ), ("changes", Ty::Obj(&ROLE_CHANGES), REQ), ("actorRoleIds", ACTORS, OPT)],
+    }),
+    ("deleteRole", Spec { what: "DeleteRole", keys: &[("roleId", Ty::Str, REQ), ("actorRoleIds", ACTORS, OPT)] }),
+    ("setDefaultRole", Spec { what: "SetDefaultRole", keys: &[("roleId", Ty::Str, REQ)] }),
+    ("addMember", Spec { what: "AddMember", keys: &[("member", Ty::Obj(&NEW_MEMBER), REQ)] }),
+    ("assignRole", Spec {
+        what: "AssignRole",
+        keys: &[("target", Ty::Obj(&ASSIGN_TARGET), REQ), ("roleId", Ty::NullStr, OPT), ("actorMemberId", Ty::NullStr, OPT)],
+    }),
+    ("upsertObjectPermissions", Spec {
+        what: "UpsertObjectPermissions",
+        keys: &[("roleId", Ty::Str, REQ), ("rows", Ty::Arr(&Ty::Obj(&OBJECT_RULE_ROW)), REQ)],
+    }),
+    ("upsertFieldPermissions", Spec {
+        what: "UpsertFieldPermissions",
+        keys: &[("roleId", Ty::Str, REQ), ("rows", Ty::Arr(&Ty::Obj(&FIELD_RULE_ROW)), REQ)],
+    }),
+    ("setPermissionFlags", Spec { what: "SetPermissionFlags", keys: &[("roleId", Ty::Str, REQ), ("flags", STRINGS, REQ)] }),
+    ("revokeApiKey", Spec { what: "RevokeApiKey", keys: &[("apiKeyId", Ty::Str, REQ), ("at", Ty::Str, REQ)] }),
+    ("validate", Spec { what: "ValidateSnapshot", keys: &[("snapshot", Ty::Any, REQ)] }),
+];
 
 fn err(code: &'static str, path: impl Into<String>, msg: impl Into<String>) -> Error {
     Error::one(code, path, msg)
@@ -301,7 +459,7 @@ fn create_role(s: &mut Snapshot, role: &Value) -> Result<()> {
     if !issues.is_empty() {
         return Err(Error::from_issues(issues));
     }
-    let role = Role::deserialize(role).map_err(|e| err(codes::INVALID_ARG, "role", format!("invalid role: {e}")))?;
+    let role = Role::from_checked(role);
     if s.role(&role.id).is_some() {
         return Err(err(codes::INVALID_ARG, "role.id", format!("role id \"{}\" already exists", role.id)));
     }
@@ -629,6 +787,114 @@ mod tests {
         }
         let op = Operation::from_value(&json!({"op": "setPermissionFlags", "roleId": "r", "flags": []})).unwrap();
         assert_eq!(op.name(), "setPermissionFlags");
+    }
+
+    /// The hand-written reader answers like the derived Deserialize (kept as the oracle), on
+    /// every operation of the conformance corpus and on broken ones. (Not covered, on purpose:
+    /// serde also took a JSON array for a struct and a variant index for `op`.)
+    #[test]
+    fn reader_matches_derived_deserialize() {
+        let mut cases = vec![
+            json!({"op": "createRole", "role": {"id": "x"}}),
+            json!({"op": "createRole"}),
+            json!({"op": "updateRole", "roleId": "r", "changes": {}}),
+            json!({"op": "updateRole", "roleId": "r", "changes": {"label": "L", "canUpdateAllSettings": false, "canAccessAllTools": true,
+                "canReadAllObjectRecords": null, "canUpdateAllObjectRecords": true, "canSoftDeleteAllObjectRecords": false,
+                "canDestroyAllObjectRecords": true, "canBeAssignedToUsers": false, "canBeAssignedToAgents": true,
+                "canBeAssignedToApiKeys": null}, "actorRoleIds": ["a", "b"]}),
+            json!({"op": "updateRole", "roleId": "r", "changes": {"label": null}, "actorRoleIds": null}),
+            json!({"op": "updateRole", "roleId": "r", "changes": {"canReed": true}}),
+            json!({"op": "updateRole", "roleId": "r", "changes": {"canUpdateAllSettings": "yes"}}),
+            json!({"op": "updateRole", "roleId": "r", "changes": "all"}),
+            json!({"op": "updateRole", "roleId": "r", "changes": null}),
+            json!({"op": "updateRole", "roleId": "r"}),
+            json!({"op": "updateRole", "roleId": "r", "changes": {}, "actorRoleIds": "a"}),
+            json!({"op": "updateRole", "roleId": "r", "changes": {}, "actorRoleIds": ["a", 1]}),
+            json!({"op": "deleteRole", "roleId": "r"}),
+            json!({"op": "deleteRole", "roleId": "r", "actorRoleIds": []}),
+            json!({"op": "deleteRole"}),
+            json!({"op": "deleteRole", "roleId": "r", "cascade": true}),
+            json!({"op": "deleteRole", "cascade": true, "roleId": 5}),
+            json!({"op": "deleteRole", "roleId": 5, "cascade": true}),
+            json!({"op": "deleteRole", "roleId": 1.5}),
+            json!({"op": "deleteRole", "roleId": -2}),
+            json!({"op": "deleteRole", "roleId": null}),
+            json!({"op": "deleteRole", "roleId": {"id": "r"}}),
+            json!({"op": "setDefaultRole", "roleId": "r"}),
+            json!({"op": "setDefaultRole", "roleId": "r", "op2": 1}),
+            json!({"op": "addMember", "member": {"id": "m", "name": "M"}}),
+            json!({"op": "addMember", "member": {"id": "m"}}),
+            json!({"op": "addMember", "member": {"id": "m", "name": "M", "roleId": "r"}}),
+            json!({"op": "addMember", "member": "m"}),
+            json!({"op": "assignRole", "target": {"member": "m"}, "roleId": "r"}),
+            json!({"op": "assignRole", "target": {"apiKey": "k"}, "roleId": null}),
+            json!({"op": "assignRole", "target": {"agent": "a", "member": null}}),
+            json!({"op": "assignRole", "target": {"member": "m", "team": "t"}, "roleId": "r"}),
+            json!({"op": "assignRole", "target": {}, "roleId": "r", "actorMemberId": "m"}),
+            json!({"op": "assignRole", "target": {"member": 1}}),
+            json!({"op": "assignRole", "roleId": "r"}),
+            json!({"op": "upsertObjectPermissions", "roleId": "r", "rows": [{"object": "o", "canRead": null, "canUpdate": false},
+                {"object": "p", "canSoftDelete": true, "canDestroy": false}]}),
+            json!({"op": "upsertObjectPermissions", "roleId": "r", "rows": []}),
+            json!({"op": "upsertObjectPermissions", "roleId": "r", "rows": [{"object": "o"}, {"canRead": true}]}),
+            json!({"op": "upsertObjectPermissions", "roleId": "r", "rows": [{"object": "o", "canRead": "no"}]}),
+            json!({"op": "upsertObjectPermissions", "roleId": "r", "rows": [{"object": "o", "field": "f"}]}),
+            json!({"op": "upsertObjectPermissions", "roleId": "r", "rows": {"object": "o"}}),
+            json!({"op": "upsertObjectPermissions", "roleId": "r", "rows": ["o"]}),
+            json!({"op": "upsertFieldPermissions", "roleId": "r", "rows": [{"object": "o", "field": "f", "canRead": false, "canUpdate": null}]}),
+            json!({"op": "upsertFieldPermissions", "roleId": "r", "rows": [{"object": "o"}]}),
+            json!({"op": "upsertFieldPermissions", "roleId": "r", "rows": [{"object": "o", "field": "f", "canSoftDelete": false}]}),
+            json!({"op": "setPermissionFlags", "roleId": "r", "flags": ["AI", "WORKFLOWS"]}),
+            json!({"op": "setPermissionFlags", "roleId": "r", "flags": "AI"}),
+            json!({"op": "setPermissionFlags", "roleId": "r", "flags": [true]}),
+            json!({"op": "setPermissionFlags", "roleId": "r"}),
+            json!({"op": "revokeApiKey", "apiKeyId": "k", "at": "2026-01-01T00:00:00Z"}),
+            json!({"op": "revokeApiKey", "apiKeyId": "k"}),
+            json!({"op": "revokeApiKey", "apiKeyId": "k", "at": 1767225600}),
+            json!({"op": "validate", "snapshot": {"format": "x"}}),
+            json!({"op": "validate", "snapshot": null}),
+            json!({"op": "validate"}),
+            json!({"op": "validate", "snapshot": {}, "extra": "a \"quoted\" \\ text\t\u{1}"}),
+            json!({"op": "fly"}),
+            json!({"op": "DeleteRole", "roleId": "r"}),
+            json!({"op": null}),
+            json!({"op": true}),
+            json!({"op": ["deleteRole"]}),
+            json!({"roleId": "r"}),
+            json!({}),
+            json!("deleteRole"),
+            json!(null),
+            json!(3),
+        ];
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        fn walk(v: &Value, out: &mut Vec<Value>) {
+            match v {
+                Value::Object(m) => {
+                    if let Some(op) = m.get("operation") {
+                        out.push(op.clone());
+                    }
+                    m.values().for_each(|x| walk(x, out));
+                }
+                Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+                _ => {}
+            }
+        }
+        let before = cases.len();
+        for dir in [root.join("../shared/conformance"), root.join("tests/conformance")] {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let v: Value = serde_json::from_str(&std::fs::read_to_string(e.unwrap().path()).unwrap()).unwrap();
+                walk(&v, &mut cases);
+            }
+        }
+        assert!(cases.len() > before + 20, "{} operations in the corpus", cases.len() - before);
+        for v in &cases {
+            let derived = Operation::deserialize(v).map_err(|e| e.to_string());
+            crate::shape::assert_same_answer(Operation::read(v), derived, v);
+        }
+        // serde's quirks, refused now: the contract writes operations as objects
+        assert!(Operation::deserialize(&json!(["deleteRole", "r"])).is_ok());
+        assert!(Operation::read(&json!(["deleteRole", "r"])).is_err());
+        assert!(Operation::read(&json!({"op": "addMember", "member": ["m", "M"]})).is_err());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Principals (contract §2): who is asking.
 
 use crate::error::{codes, Error};
+use crate::shape;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -33,6 +34,18 @@ struct PrincipalRepr {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     on_behalf_of: Option<String>,
 }
+
+static PRINCIPAL: shape::Spec = shape::Spec {
+    what: "PrincipalRepr",
+    keys: &[
+        ("role", shape::Ty::NullStr, false),
+        ("member", shape::Ty::NullStr, false),
+        ("apiKey", shape::Ty::NullStr, false),
+        ("agent", shape::Ty::NullStr, false),
+        ("workflow", shape::Ty::NullStr, false),
+        ("onBehalfOf", shape::Ty::NullStr, false),
+    ],
+};
 
 const SHAPES: &str = "a principal is {\"role\":R}, {\"member\":M}, {\"apiKey\":K}, {\"agent\":A}, \
 {\"agent\":A,\"workflow\":W} or {\"agent\":A,\"onBehalfOf\":M}";
@@ -80,8 +93,26 @@ impl From<Principal> for PrincipalRepr {
 impl Principal {
     /// Parses a principal from JSON, with a precise error.
     pub fn from_value(v: &serde_json::Value) -> Result<Principal, Error> {
-        serde_json::from_value(v.clone())
-            .map_err(|e| Error::one(codes::INVALID_ARG, "principal", format!("invalid principal: {e}; {SHAPES}")))
+        Self::read(v, "").map_err(|e| Error::one(codes::INVALID_ARG, "principal", format!("invalid principal: {e}; {SHAPES}")))
+    }
+
+    /// The derived Deserialize's answer (through `PrincipalRepr`), without its code: the keys
+    /// are checked by `shape::first_error`, then read by hand.
+    /// `path` is where `v` sits, for messages (empty at the top level).
+    pub(crate) fn read(v: &serde_json::Value, path: &str) -> Result<Principal, String> {
+        if let Some(e) = shape::first_error(shape::Ty::Obj(&PRINCIPAL), v, path) {
+            return Err(e);
+        }
+        let key = |k: &str| shape::get_opt_str(v, k);
+        PrincipalRepr {
+            role: key("role"),
+            member: key("member"),
+            api_key: key("apiKey"),
+            agent: key("agent"),
+            workflow: key("workflow"),
+            on_behalf_of: key("onBehalfOf"),
+        }
+        .try_into()
     }
     /// The kind as written in JSON (`role`, `member`, `apiKey`, `agent`).
     pub fn kind(&self) -> &'static str {
@@ -145,6 +176,36 @@ mod tests {
         ] {
             let p = Principal::from_value(&v).unwrap();
             assert_eq!(serde_json::to_value(&p).unwrap(), v);
+        }
+    }
+
+    /// The hand-written reader answers like the derived Deserialize (now only the oracle here).
+    #[test]
+    fn reader_matches_derived_deserialize() {
+        for v in [
+            json!({"role": "r"}),
+            json!({"agent": "a", "onBehalfOf": "m"}),
+            json!({"agent": "a", "workflow": null}),
+            json!({"role": null}),
+            json!({}),
+            json!({"role": "r", "member": "m"}),
+            json!({"apikey": "k"}),
+            json!({"role": 1}),
+            json!({"role": 1.5}),
+            json!({"role": -1}),
+            json!({"role": true}),
+            json!({"role": ["r"]}),
+            json!({"role": {"id": "r"}}),
+            json!({"member": "m", "bogus": 1, "role": 2}),
+            json!({"role": 2, "bogus": 1}),
+            json!("role"),
+            json!("a \"quoted\" \\ name\n"),
+            json!(null),
+            json!(7),
+            json!(false),
+        ] {
+            let derived = serde_json::from_value::<Principal>(v.clone()).map_err(|e| e.to_string());
+            crate::shape::assert_same_answer(Principal::read(&v, ""), derived, &v);
         }
     }
 

@@ -1,5 +1,11 @@
 //! Shape check of a snapshot (or role) JSON value: every unknown key, missing key and wrong
 //! type is reported with its JSON path, before the typed parse (which would stop at the first).
+//!
+//! [`first_error`] checks a value against the same kind of description but answers like
+//! serde's derived `deny_unknown_fields` deserializer would (its first error, in its words,
+//! plus the JSON path when nested), for operations, principals and views. The typed values
+//! are then built from the checked `Value` by hand ([`get_str`] and friends): serde's derived
+//! deserializers were most of the npm package's WebAssembly.
 
 use crate::error::{codes, Issue};
 use serde_json::Value;
@@ -17,9 +23,16 @@ pub(crate) enum Ty {
     Obj(&'static Spec),
     NullObj(&'static Spec),
     Arr(&'static Ty),
+    /// any JSON value
+    Any,
+    /// `null` or the inner type
+    Opt(&'static Ty),
+    /// an object with any keys, each value of the inner type
+    Map(&'static Ty),
 }
 
 pub(crate) struct Spec {
+    /// A human name in shape-check messages (`role`); the Rust type name in [`first_error`]'s.
     pub what: &'static str,
     pub keys: &'static [(&'static str, Ty, bool)],
 }
@@ -221,6 +234,16 @@ fn check_ty(ty: Ty, v: &Value, path: &str, out: &mut Vec<Issue>) {
                 check_ty(Ty::Obj(spec), v, path, out)
             }
         }
+        Ty::Any => {}
+        Ty::Opt(inner) => {
+            if !v.is_null() {
+                check_ty(*inner, v, path, out)
+            }
+        }
+        Ty::Map(inner) => match v.as_object() {
+            Some(map) => map.iter().for_each(|(k, val)| check_ty(*inner, val, &join(path, k), out)),
+            None => bad("an object", out),
+        },
         Ty::Obj(spec) => {
             let Some(map) = v.as_object() else {
                 return bad("an object", out);
@@ -246,6 +269,164 @@ fn check_ty(ty: Ty, v: &Value, path: &str, out: &mut Vec<Issue>) {
                 }
             }
         }
+    }
+}
+
+/// How serde names an unexpected value (`invalid type: {this}, expected ...`).
+pub(crate) fn unexpected(v: &Value) -> String {
+    match v {
+        Value::Null => "null".to_string(), // serde says "unit value" for a borrowed Value
+        Value::Bool(b) => format!("boolean `{b}`"),
+        Value::Number(n) if n.is_f64() => format!("floating point `{n}`"),
+        Value::Number(n) => format!("integer `{n}`"),
+        Value::String(s) => format!("string {}", quoted(s)),
+        Value::Array(_) => "sequence".to_string(),
+        Value::Object(_) => "map".to_string(),
+    }
+}
+
+/// A string in double quotes, escaped as Rust's `{:?}` does for the usual characters (serde
+/// formats unexpected strings with `{:?}`; this avoids pulling in its Unicode tables).
+fn quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\0' => out.push_str("\\0"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// serde's list of expected names: `` `a` ``, `` `a` or `b` ``, `` one of `a`, `b`, `c` ``.
+pub(crate) fn one_of(names: &[&str]) -> String {
+    match names {
+        [a] => format!("`{a}`"),
+        [a, b] => format!("`{a}` or `{b}`"),
+        _ => format!("one of {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")),
+    }
+}
+
+fn at(message: String, path: &str) -> String {
+    if path.is_empty() {
+        message
+    } else {
+        format!("{message} at {path}")
+    }
+}
+
+/// The first error serde's derived deserializer (with `deny_unknown_fields`) would report for
+/// `v` as `ty`, in its words, followed by ` at PATH` when the problem is nested. Keys are
+/// looked at in document order, missing required keys afterwards in declaration order.
+pub(crate) fn first_error(ty: Ty, v: &Value, path: &str) -> Option<String> {
+    let invalid = |expected: &str| Some(at(format!("invalid type: {}, expected {expected}", unexpected(v)), path));
+    match ty {
+        Ty::Any => None,
+        Ty::Str => (!v.is_string()).then(|| invalid("a string")).flatten(),
+        Ty::Bool => (!v.is_boolean()).then(|| invalid("a boolean")).flatten(),
+        Ty::Uint => match v {
+            _ if v.is_u64() => None,
+            Value::Number(n) if n.is_i64() => Some(at(format!("invalid value: integer `{n}`, expected u64"), path)),
+            _ => invalid("u64"),
+        },
+        Ty::NullBool => first_error(Ty::Opt(&Ty::Bool), v, path),
+        Ty::NullStr => first_error(Ty::Opt(&Ty::Str), v, path),
+        Ty::NullObj(spec) => if v.is_null() { None } else { first_error(Ty::Obj(spec), v, path) },
+        Ty::Opt(inner) => if v.is_null() { None } else { first_error(*inner, v, path) },
+        Ty::OneOf(options) => match v.as_str() {
+            Some(s) if options.contains(&s) => None,
+            Some(s) => Some(at(format!("unknown variant `{s}`, expected {}", one_of(options)), path)),
+            None => invalid(&one_of(options)),
+        },
+        Ty::Arr(inner) => match v.as_array() {
+            Some(items) => items.iter().enumerate().find_map(|(i, item)| first_error(*inner, item, &format!("{path}[{i}]"))),
+            None => invalid("a sequence"),
+        },
+        Ty::Map(inner) => match v.as_object() {
+            Some(map) => map.iter().find_map(|(k, val)| first_error(*inner, val, &join(path, k))),
+            None => invalid("a map"),
+        },
+        Ty::Obj(spec) => match v.as_object() {
+            Some(map) => first_field_error(spec, map, path, None),
+            None => invalid(&format!("struct {}", spec.what)),
+        },
+    }
+}
+
+/// [`first_error`] for the keys of an object (but `skip`, an enum tag already read).
+pub(crate) fn first_field_error(spec: &Spec, map: &serde_json::Map<String, Value>, path: &str, skip: Option<&str>) -> Option<String> {
+    for (k, val) in map {
+        if Some(k.as_str()) == skip {
+            continue;
+        }
+        match spec.keys.iter().find(|(name, _, _)| name == k) {
+            Some((_, t, _)) => {
+                if let Some(e) = first_error(*t, val, &join(path, k)) {
+                    return Some(e);
+                }
+            }
+            None => {
+                let names: Vec<&str> = spec.keys.iter().map(|(n, _, _)| *n).collect();
+                let expected = if names.is_empty() { "there are no fields".to_string() } else { format!("expected {}", one_of(&names)) };
+                return Some(at(format!("unknown field `{k}`, {expected}"), path));
+            }
+        }
+    }
+    let missing = spec.keys.iter().find(|(name, _, required)| *required && !map.contains_key(*name))?;
+    Some(at(format!("missing field `{}`", missing.0), path))
+}
+
+// Typed values from checked ones (after `check` or `first_error` found nothing wrong).
+
+pub(crate) fn get_str(v: &Value, key: &str) -> String {
+    v.get(key).and_then(Value::as_str).unwrap_or_default().to_string()
+}
+
+pub(crate) fn get_opt_str(v: &Value, key: &str) -> Option<String> {
+    v.get(key).and_then(Value::as_str).map(String::from)
+}
+
+pub(crate) fn get_bool(v: &Value, key: &str, default: bool) -> bool {
+    v.get(key).and_then(Value::as_bool).unwrap_or(default)
+}
+
+pub(crate) fn get_opt_bool(v: &Value, key: &str) -> Option<bool> {
+    v.get(key).and_then(Value::as_bool)
+}
+
+/// Absent → `None`, `null` → `Some(None)`, a boolean → `Some(Some(b))`.
+pub(crate) fn get_tri(v: &Value, key: &str) -> Option<Option<bool>> {
+    v.get(key).map(Value::as_bool)
+}
+
+pub(crate) fn get_items<'a>(v: &'a Value, key: &str) -> &'a [Value] {
+    v.get(key).and_then(Value::as_array).map_or(&[], Vec::as_slice)
+}
+
+pub(crate) fn get_strings(v: &Value, key: &str) -> Vec<String> {
+    get_items(v, key).iter().filter_map(Value::as_str).map(String::from).collect()
+}
+
+/// For tests comparing a hand-written reader with serde's derived one: the same value, or the
+/// same error message, possibly followed by ` at PATH` (`null` where serde says `unit value`).
+#[cfg(test)]
+pub(crate) fn assert_same_answer<T: PartialEq + std::fmt::Debug>(
+    ours: std::result::Result<T, String>,
+    derived: std::result::Result<T, String>,
+    input: &Value,
+) {
+    let derived = derived.map_err(|e| e.replace("unit value", "null"));
+    match (&ours, &derived) {
+        (Err(a), Err(b)) if a.strip_prefix(b.as_str()).is_some_and(|rest| rest.is_empty() || rest.starts_with(" at ")) => {}
+        _ => assert_eq!(ours, derived, "{input}"),
     }
 }
 

@@ -54,7 +54,9 @@ impl Permissions {
     /// Effective view JSON (contract §3).
     #[wasm_bindgen(js_name = fromView)]
     pub fn from_view(view: &str) -> Result<Permissions, JsValue> {
-        let v: View = serde_json::from_str(view).map_err(|e| invalid("view", format!("not a rolegate view: {e}")))?;
+        let not_a_view = |e: String| invalid("view", format!("not a rolegate view: {e}"));
+        let v: serde_json::Value = serde_json::from_str(view).map_err(|e| not_a_view(e.to_string()))?;
+        let v = View::from_value(&v).map_err(not_a_view)?;
         Ok(Permissions { inner: Core::from_view(v).map_err(|e| err(&e))? })
     }
 
