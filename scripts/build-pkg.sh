@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=pkg/dist
-cargo build -q -p rolegate-wasm --target wasm32-unknown-unknown --profile wasm-release
+# `cargo rustc --crate-type cdylib`: the crate is also an rlib (for its wasm-bindgen tests), and
+# cargo does not apply the profile's `lto = true` to a crate built as rlib and cdylib at once.
+cargo rustc -q -p rolegate-wasm --lib --crate-type cdylib --target wasm32-unknown-unknown --profile wasm-release
 rm -rf "$out"
 mkdir -p "$out"
 wasm-bindgen --target web --no-typescript --out-dir "$out" target/wasm32-unknown-unknown/wasm-release/rolegate_wasm.wasm
