@@ -13,6 +13,7 @@ use serde_json::json;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
+use wasm_bindgen::JsCast;
 use worker::*;
 
 /// Request bodies above this size are refused with 413 before they are read.
@@ -37,27 +38,21 @@ fn binding(env: &Env, name: &str) -> Option<String> {
     env.secret(name).ok().map(|s| s.to_string()).or_else(|| env.var(name).ok().map(|v| v.to_string())).filter(|s| !s.trim().is_empty())
 }
 
-const CONFIG_KEYS: [&str; 8] = [
-    "UPSTREAM_URL", "SNAPSHOT_PUBLIC_KEYS", "TWENTY_JWT_PUBLIC_KEYS", "TWENTY_APP_SECRET", "SNAPSHOT_MAX_AGE_SECONDS",
-    "ROLEGATE_TEST_PANIC_PATH", "AGENT_TOKEN_SECRET", "UPSTREAM_AGENT_API_KEY",
-];
-
-/// Parsed configuration with the raw binding values it came from.
-type CachedSettings = (Vec<Option<String>>, Rc<Settings>);
-
 thread_local! {
-    /// Parsed configuration, keyed by the raw binding values (parsing keys is not free).
-    static SETTINGS: RefCell<Option<CachedSettings>> = const { RefCell::new(None) };
+    /// Parsed configuration. Bindings are fixed for the life of an isolate (a new deployment or
+    /// a changed secret starts new isolates), so they are read and parsed once; reading eight
+    /// bindings through the JS boundary on every request was a measurable share of its CPU.
+    /// A configuration that does not parse is not cached: every request answers 503 with why.
+    static SETTINGS: RefCell<Option<Rc<Settings>>> = const { RefCell::new(None) };
 }
 
-/// The configuration, parsed once per isolate and again only when a binding changes.
+/// The configuration, parsed once per isolate.
 fn settings(env: &Env) -> std::result::Result<Rc<Settings>, String> {
-    let raw: Vec<Option<String>> = CONFIG_KEYS.iter().map(|k| binding(env, k)).collect();
-    if let Some(s) = SETTINGS.with(|c| c.borrow().as_ref().filter(|(r, _)| *r == raw).map(|(_, s)| s.clone())) {
+    if let Some(s) = SETTINGS.with(|c| c.borrow().clone()) {
         return Ok(s);
     }
     let s = Rc::new(parse_settings(env)?);
-    SETTINGS.with(|c| *c.borrow_mut() = Some((raw, s.clone())));
+    SETTINGS.with(|c| *c.borrow_mut() = Some(s.clone()));
     Ok(s)
 }
 
@@ -198,13 +193,23 @@ fn gateway_request(method: &str, url: &Url, headers: &Headers, body: Vec<u8>) ->
     }
 }
 
+/// Reads a JS body promise (`arrayBuffer()`) into bytes in one copy. (workers-rs's `bytes()`
+/// reads the stream chunk by chunk through Rust futures, which cost more than the rest of the
+/// request.)
+async fn body_bytes(p: std::result::Result<js_sys::Promise, wasm_bindgen::JsValue>) -> Result<Vec<u8>> {
+    let ab = wasm_bindgen_futures::JsFuture::from(p.map_err(Error::from)?).await.map_err(Error::from)?;
+    Ok(js_sys::Uint8Array::new(&ab).to_vec())
+}
+
+// The raw `web_sys::Request`: converting it into `worker::Request` reads `request.cf` on every
+// request, which nothing here needs.
 #[event(fetch)]
-async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
+async fn fetch(req: web_sys::Request, env: Env, _ctx: Context) -> Result<Response> {
     let started = now_ms();
-    let method = req.method().to_string();
-    let url = req.url()?;
+    let method = req.method();
+    let url = Url::parse(&req.url())?;
     let mut record = DecisionRecord { method: method.clone(), route: "(unrecognised)".into(), decision: "deny", ..Default::default() };
-    let (response, status) = match handle(&mut req, &env, &method, &url, &mut record).await {
+    let (response, status) = match handle(&req, &env, &method, &url, &mut record).await {
         Ok(r) => {
             let s = r.status_code();
             (r, s)
@@ -223,7 +228,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     Ok(response)
 }
 
-async fn handle(req: &mut Request, env: &Env, method: &str, url: &Url, record: &mut DecisionRecord) -> Result<Response> {
+async fn handle(req: &web_sys::Request, env: &Env, method: &str, url: &Url, record: &mut DecisionRecord) -> Result<Response> {
     let settings = match settings(env) {
         Ok(s) => s,
         Err(why) => {
@@ -238,17 +243,18 @@ async fn handle(req: &mut Request, env: &Env, method: &str, url: &Url, record: &
         return health(env, &settings, url, record).await;
     }
     // Bodies are bounded before they are read.
-    let declared = req.headers().get("content-length")?.and_then(|v| v.trim().parse::<usize>().ok()).unwrap_or(0);
+    let req_headers = Headers(req.headers());
+    let declared = req_headers.get("content-length")?.and_then(|v| v.trim().parse::<usize>().ok()).unwrap_or(0);
     if declared > MAX_BODY_BYTES {
         record.reason = Some("request body too large".into());
         return to_worker(respond::too_large(MAX_BODY_BYTES).with_decision("deny", None));
     }
-    let body = if matches!(method, "GET" | "HEAD") { Vec::new() } else { req.bytes().await.unwrap_or_default() };
+    let body = if matches!(method, "GET" | "HEAD") || req.body().is_none() { Vec::new() } else { body_bytes(req.array_buffer()).await? };
     if body.len() > MAX_BODY_BYTES {
         record.reason = Some("request body too large".into());
         return to_worker(respond::too_large(MAX_BODY_BYTES).with_decision("deny", None));
     }
-    let gw_req = gateway_request(method, url, req.headers(), body);
+    let gw_req = gateway_request(method, url, &req_headers, body);
     // The token names the workspace whose snapshot decides (verified against it next).
     let workspace = match extract_bearer(&gw_req).and_then(|raw| Token::parse(&raw)) {
         Ok(t) => t.workspace_id().map(String::from),
@@ -308,15 +314,25 @@ async fn forward(
         }
         headers.append(k, v)?;
     }
-    let mut init = RequestInit::new();
-    init.with_method(Method::from(req.method.clone())).with_headers(headers).with_redirect(RequestRedirect::Manual);
+    // Straight to the runtime's fetch: workers-rs's Request/Fetch wrappers would read `cf` and
+    // rebuild the response object on the way back.
+    let init = web_sys::RequestInit::new();
+    init.set_method(&req.method);
+    init.set_headers(&headers.0);
+    init.set_redirect(web_sys::RequestRedirect::Manual);
     if !req.body.is_empty() {
-        init.with_body(Some(js_sys::Uint8Array::from(req.body.as_slice()).into()));
+        init.set_body(&js_sys::Uint8Array::from(req.body.as_slice()));
     }
-    let upstream = Request::new_with_init(&target, &init)?;
-    let mut resp = match Fetch::Request(upstream).send().await {
+    let sent = async {
+        let upstream = web_sys::Request::new_with_str_and_init(&target, &init)?;
+        let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+        let r = wasm_bindgen_futures::JsFuture::from(global.fetch_with_request(&upstream)).await?;
+        r.dyn_into::<web_sys::Response>()
+    };
+    let resp = match sent.await {
         Ok(r) => r,
         Err(e) => {
+            let e = Error::from(e);
             record.reason = Some(format!("upstream unreachable: {e}"));
             let r = GwResponse {
                 status: 502,
@@ -326,36 +342,48 @@ async fn forward(
             return to_worker(r.with_decision("allow", rev));
         }
     };
-    let status = resp.status_code();
-    let content_type = resp.headers().get("content-type")?;
-    let body = resp.bytes().await?;
+    let status = resp.status();
+    let resp_headers = Headers(resp.headers());
+    let content_type = resp_headers.get("content-type")?;
     let out_headers = Headers::new();
-    for (k, v) in resp.headers().entries() {
+    for (k, v) in resp_headers.entries() {
         let k = k.to_ascii_lowercase();
         if HOP_BY_HOP.contains(&k.as_str()) || k == "content-encoding" || k.starts_with("x-rolegate-") {
             continue;
         }
         out_headers.append(&k, &v)?;
     }
-    let (body, decision) = match gateway.redact_response(compiled, subject, plan, status, content_type.as_deref(), &body) {
-        Ok(r) if r.changed => (r.body.unwrap_or(body), "redacted"),
-        Ok(r) => (r.body.unwrap_or(body), "allow"),
-        Err(why) => {
-            // Never pass on what could not be redacted.
-            record.reason = Some(format!("upstream response could not be redacted: {why}"));
-            record.decision = "deny";
-            let r = GwResponse {
-                status: 502,
-                headers: vec![("content-type".into(), "application/json; charset=utf-8".into())],
-                body: serde_json::to_vec(&json!({"statusCode": 502, "error": "BadGatewayException", "messages": ["The upstream response could not be checked"], "code": "UPSTREAM_INVALID"})).unwrap_or_default(),
-            };
-            return to_worker(r.with_decision("deny", rev));
+    let body = if gateway.inspects_response(plan, status, content_type.as_deref()) {
+        let bytes = body_bytes(resp.array_buffer()).await?;
+        let (body, decision) = match gateway.redact_response(compiled, subject, plan, status, content_type.as_deref(), &bytes) {
+            Ok(r) if r.changed => (r.body.unwrap_or(bytes), "redacted"),
+            Ok(r) => (r.body.unwrap_or(bytes), "allow"),
+            Err(why) => {
+                // Never pass on what could not be redacted.
+                record.reason = Some(format!("upstream response could not be redacted: {why}"));
+                record.decision = "deny";
+                let r = GwResponse {
+                    status: 502,
+                    headers: vec![("content-type".into(), "application/json; charset=utf-8".into())],
+                    body: serde_json::to_vec(&json!({"statusCode": 502, "error": "BadGatewayException", "messages": ["The upstream response could not be checked"], "code": "UPSTREAM_INVALID"})).unwrap_or_default(),
+                };
+                return to_worker(r.with_decision("deny", rev));
+            }
+        };
+        record.decision = decision;
+        ResponseBody::Body(body)
+    } else {
+        // Nothing in it to check (an error status, a route the gateway passes through, not
+        // JSON): streamed through without entering WebAssembly.
+        record.decision = "allow";
+        match resp.body() {
+            Some(stream) => ResponseBody::Stream(stream),
+            None => ResponseBody::Empty,
         }
     };
-    record.decision = decision;
-    out_headers.set("x-rolegate-decision", decision)?;
+    out_headers.set("x-rolegate-decision", record.decision)?;
     out_headers.set("x-rolegate-revision", &compiled.revision().to_string())?;
-    Ok(Response::from_bytes(body)?.with_status(status).with_headers(out_headers))
+    Ok(Response::from_body(body)?.with_status(status).with_headers(out_headers))
 }
 
 async fn health(env: &Env, s: &Settings, url: &Url, record: &mut DecisionRecord) -> Result<Response> {

@@ -79,6 +79,17 @@ pub enum Plan {
     Passthrough,
 }
 
+/// A JSON media type (no content type counts as JSON: it is checked, not passed through).
+fn is_json_type(content_type: Option<&str>) -> bool {
+    match content_type {
+        None => true,
+        Some(ct) => {
+            let ct = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            ct == "application/json" || ct.ends_with("+json") || ct == "application/graphql-response+json"
+        }
+    }
+}
+
 /// One line of the audit log: who, what, the decision and why. Never secrets or record values
 /// (routes are logged as templates, query strings and bodies not at all).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -419,18 +430,27 @@ impl Gateway {
 
     /// Redacts an upstream response. Error statuses and non-JSON bodies pass unchanged; a 2xx
     /// JSON body that does not parse is an error (the caller must not forward it).
+    /// Whether [`Gateway::redact_response`] needs this response's body: `false` exactly when it
+    /// would pass the response on unchanged whatever the body holds (an error status, a
+    /// pass-through plan, a body that is not JSON outside MCP). An adapter may then stream the
+    /// body through without reading it.
+    pub fn inspects_response(&self, plan: &Plan, status: u16, content_type: Option<&str>) -> bool {
+        if !(200..300).contains(&status) {
+            return false;
+        }
+        match plan {
+            Plan::Mcp(_) => true,
+            Plan::Passthrough | Plan::Rest(RestPlan::Passthrough) => false,
+            _ => is_json_type(content_type),
+        }
+    }
+
     pub fn redact_response(&self, compiled: &Compiled, subject: &Subject, plan: &Plan, status: u16, content_type: Option<&str>, body: &[u8]) -> Result<Redacted, String> {
         let unchanged = Ok(Redacted { body: None, changed: false });
         if !(200..300).contains(&status) {
             return unchanged;
         }
-        let is_json = match content_type {
-            None => true,
-            Some(ct) => {
-                let ct = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-                ct == "application/json" || ct.ends_with("+json") || ct == "application/graphql-response+json"
-            }
-        };
+        let is_json = is_json_type(content_type);
         if let Plan::Mcp(_) = plan {
             if !is_json {
                 return Err("MCP responses must be JSON (event streams cannot be checked)".into());

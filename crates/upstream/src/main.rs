@@ -313,7 +313,8 @@ fn main() {
     }
     let store = std::sync::Arc::new(Store { snapshot, data, twenty });
     let server = std::sync::Arc::new(
-        tiny_http::Server::http(("127.0.0.1", port)).unwrap_or_else(|e| fail(&format!("cannot listen on 127.0.0.1:{port}: {e}"))),
+        tiny_http::Server::from_listener(listener(port).unwrap_or_else(|e| fail(&format!("cannot listen on 127.0.0.1:{port}: {e}"))), None)
+            .unwrap_or_else(|e| fail(&format!("cannot serve on 127.0.0.1:{port}: {e}"))),
     );
     eprintln!("sample upstream (a stand-in for Twenty) listening on http://127.0.0.1:{port}");
     let recorded = std::sync::Arc::new(std::sync::Mutex::new(Vec::<Value>::new()));
@@ -375,6 +376,20 @@ fn serve(server: &tiny_http::Server, store: &Store, recorded: &std::sync::Mutex<
         let close = tiny_http::Header::from_bytes(&b"connection"[..], &b"close"[..]).expect("static header");
         let _ = req.respond(tiny_http::Response::from_string(text).with_status_code(status).with_header(header).with_header(close));
     }
+}
+
+/// A listener on 127.0.0.1 whose connections have TCP_NODELAY (Linux passes it on to accepted
+/// sockets): tiny_http writes a response in several pieces, and without it Nagle's algorithm
+/// and the client's delayed ACK stall every other response by ~40 ms, which would drown any
+/// latency measurement through this upstream.
+fn listener(port: u16) -> std::io::Result<std::net::TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    let s = Socket::new(Domain::IPV4, Type::STREAM, None)?;
+    s.set_reuse_address(true)?;
+    s.set_nodelay(true)?;
+    s.bind(&std::net::SocketAddr::from(([127, 0, 0, 1], port)).into())?;
+    s.listen(1024)?;
+    Ok(s.into())
 }
 
 fn fail(msg: &str) -> ! {
