@@ -4,7 +4,7 @@ use crate::error::{codes, Issue};
 use crate::flags::Flag;
 use crate::model::*;
 use crate::Op;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 /// Twenty field types accepted in `fields[].type`.
 pub const FIELD_TYPES: &[&str] = &[
@@ -59,33 +59,60 @@ pub(crate) fn resolved_rule_value(role: &Role, rule: &ObjectPermission, is_syste
     rule.get(op).unwrap_or(if is_system { true } else { role_default(role, op) })
 }
 
-/// Name lookups for validation: objects by singular name, their field names, roles by id.
+/// Names to positions, and name sets (the value then unused). One map type for every lookup
+/// here keeps the npm package's WebAssembly small (each key/value pair is its own copy).
+type Names<'a> = FxHashMap<&'a str, usize>;
+
+/// Name lookups for validation: objects by singular name (the first of a repeated name), their
+/// field names (the last of a repeated name), roles by id (the first).
 struct Index<'a> {
-    objects: FxHashMap<&'a str, (&'a ObjectMeta, FxHashMap<&'a str, &'a FieldMeta>)>,
-    roles: FxHashMap<&'a str, &'a Role>,
+    s: &'a Snapshot,
+    objects: Names<'a>,
+    /// Per object, its fields by name.
+    fields: Vec<Names<'a>>,
+    /// Per object, the number of fields declared before it (a slot per field in `field_slot`).
+    offsets: Vec<usize>,
+    roles: Names<'a>,
 }
 
 impl<'a> Index<'a> {
     fn new(s: &'a Snapshot) -> Index<'a> {
-        let mut objects = FxHashMap::default();
-        for o in &s.objects {
-            let fields = o.fields.iter().map(|f| (f.name.as_str(), f)).collect();
-            objects.entry(o.name_singular.as_str()).or_insert((o, fields));
+        let mut objects = Names::default();
+        let mut fields = Vec::with_capacity(s.objects.len());
+        let mut offsets = Vec::with_capacity(s.objects.len());
+        let mut total = 0;
+        for (i, o) in s.objects.iter().enumerate() {
+            objects.entry(o.name_singular.as_str()).or_insert(i);
+            fields.push(o.fields.iter().enumerate().map(|(j, f)| (f.name.as_str(), j)).collect());
+            offsets.push(total);
+            total += o.fields.len();
         }
-        let mut roles = FxHashMap::default();
-        for r in &s.roles {
-            roles.entry(r.id.as_str()).or_insert(r);
+        let mut roles = Names::default();
+        for (i, r) in s.roles.iter().enumerate() {
+            roles.entry(r.id.as_str()).or_insert(i);
         }
-        Index { objects, roles }
+        Index { s, objects, fields, offsets, roles }
     }
     fn object(&self, name: &str) -> Option<&'a ObjectMeta> {
-        self.objects.get(name).map(|(o, _)| *o)
+        self.objects.get(name).map(|&i| &self.s.objects[i])
+    }
+    /// The object's position and the field's position in it.
+    fn field_at(&self, object: &str, field: &str) -> Option<(usize, usize)> {
+        let &i = self.objects.get(object)?;
+        Some((i, *self.fields[i].get(field)?))
     }
     fn field(&self, object: &str, field: &str) -> Option<&'a FieldMeta> {
-        self.objects.get(object).and_then(|(_, f)| f.get(field).copied())
+        self.field_at(object, field).map(|(i, j)| &self.s.objects[i].fields[j])
+    }
+    /// One number per declared field of the snapshot, for per-field tables.
+    fn field_slot(&self, object: &str, field: &str) -> Option<usize> {
+        self.field_at(object, field).map(|(i, j)| self.offsets[i] + j)
+    }
+    fn field_count(&self) -> usize {
+        self.s.objects.iter().map(|o| o.fields.len()).sum()
     }
     fn role(&self, id: &str) -> Option<&'a Role> {
-        self.roles.get(id).copied()
+        self.roles.get(id).map(|&i| &self.s.roles[i])
     }
 }
 
@@ -110,7 +137,7 @@ pub fn validate(s: &Snapshot) -> Vec<Issue> {
 }
 
 fn validate_objects(s: &Snapshot, ix: &Index, out: &mut Vec<Issue>) {
-    let mut names: FxHashMap<&str, usize> = FxHashMap::default();
+    let mut names = Names::default();
     for (i, o) in s.objects.iter().enumerate() {
         let p = format!("objects[{i}]");
         for (key, name) in [("nameSingular", &o.name_singular), ("namePlural", &o.name_plural)] {
@@ -134,7 +161,7 @@ fn validate_objects(s: &Snapshot, ix: &Index, out: &mut Vec<Issue>) {
                 ));
             }
         }
-        let mut field_names: FxHashSet<&str> = FxHashSet::default();
+        let mut field_names = Names::default();
         let mut join_columns: Vec<(&str, usize)> = Vec::new();
         for (j, f) in o.fields.iter().enumerate() {
             let fp = format!("{p}.fields[{j}]");
@@ -147,7 +174,7 @@ fn validate_objects(s: &Snapshot, ix: &Index, out: &mut Vec<Issue>) {
                     format!("{fp}.name"),
                     format!("\"{}\" is an implicit field of every record and cannot be declared on object \"{on}\"", f.name),
                 ));
-            } else if !field_names.insert(&f.name) {
+            } else if field_names.insert(&f.name, j).is_some() {
                 out.push(Issue::new(codes::INVALID_ARG, format!("{fp}.name"), format!("field \"{on}.{}\" is declared twice", f.name)));
             }
             if !FIELD_TYPES.contains(&f.field_type.as_str()) {
@@ -178,7 +205,7 @@ fn validate_objects(s: &Snapshot, ix: &Index, out: &mut Vec<Issue>) {
             }
         }
         for (jc, j) in join_columns {
-            if field_names.contains(jc) || IMPLICIT_FIELDS.contains(&jc) {
+            if field_names.contains_key(jc) || IMPLICIT_FIELDS.contains(&jc) {
                 out.push(Issue::new(
                     codes::INVALID_ARG,
                     format!("{p}.fields[{j}].relation.joinColumn"),
@@ -254,14 +281,14 @@ fn validate_relation(ix: &Index, o: &ObjectMeta, f: &FieldMeta, r: &Relation, p:
 }
 
 /// Returns the set of valid role ids for reference checks.
-fn validate_roles<'a>(s: &'a Snapshot, ix: &Index, out: &mut Vec<Issue>) -> FxHashSet<&'a str> {
-    let mut ids = FxHashSet::default();
-    let mut labels: FxHashMap<&str, usize> = FxHashMap::default();
+fn validate_roles<'a>(s: &'a Snapshot, ix: &Index, out: &mut Vec<Issue>) -> Names<'a> {
+    let mut ids = Names::default();
+    let mut labels = Names::default();
     for (i, role) in s.roles.iter().enumerate() {
         let p = format!("roles[{i}]");
         if role.id.is_empty() {
             out.push(Issue::new(codes::INVALID_ARG, format!("{p}.id"), "role id must not be empty"));
-        } else if !ids.insert(role.id.as_str()) {
+        } else if ids.insert(role.id.as_str(), i).is_some() {
             out.push(Issue::new(codes::INVALID_ARG, format!("{p}.id"), format!("role id \"{}\" is used twice", role.id)));
         }
         if role.label.trim().is_empty() {
@@ -363,16 +390,16 @@ fn validate_role_rules(ix: &Index, role: &Role, p: &str, out: &mut Vec<Issue>) {
             format!("role \"{rid}\" must be assignable to at least one of users, agents or API keys"),
         ));
     }
-    let mut seen_flags = FxHashSet::default();
+    let mut seen_flags = Names::default();
     for (k, flag) in role.permission_flags.iter().enumerate() {
         let fp = format!("{p}.permissionFlags[{k}]");
         if Flag::parse(flag).is_none() {
             out.push(Issue::new(codes::INVALID_SETTING, fp, format!("role \"{rid}\" lists unknown permission flag \"{flag}\"")));
-        } else if !seen_flags.insert(flag.as_str()) {
+        } else if seen_flags.insert(flag.as_str(), k).is_some() {
             out.push(Issue::new(codes::INVALID_SETTING, fp, format!("role \"{rid}\" lists permission flag \"{flag}\" twice")));
         }
     }
-    let mut seen_objects = FxHashSet::default();
+    let mut seen_objects = Names::default();
     for (k, rule) in role.object_permissions.iter().enumerate() {
         let rp = format!("{p}.objectPermissions[{k}]");
         let Some(obj) = ix.object(&rule.object) else {
@@ -383,7 +410,7 @@ fn validate_role_rules(ix: &Index, role: &Role, p: &str, out: &mut Vec<Issue>) {
             ));
             continue;
         };
-        if !seen_objects.insert(rule.object.as_str()) {
+        if seen_objects.insert(rule.object.as_str(), k).is_some() {
             out.push(Issue::new(
                 codes::INVALID_SETTING,
                 format!("{rp}.object"),
@@ -414,7 +441,7 @@ fn validate_role_rules(ix: &Index, role: &Role, p: &str, out: &mut Vec<Issue>) {
             }
         }
     }
-    let mut seen_fields = FxHashSet::default();
+    let mut seen_fields = vec![false; if role.field_permissions.is_empty() { 0 } else { ix.field_count() }];
     for (k, rule) in role.field_permissions.iter().enumerate() {
         let rp = format!("{p}.fieldPermissions[{k}]");
         let (o, f) = (&rule.object, &rule.field);
@@ -443,7 +470,7 @@ fn validate_role_rules(ix: &Index, role: &Role, p: &str, out: &mut Vec<Issue>) {
             ));
             continue;
         }
-        if ix.field(o, f).is_none() {
+        let Some(slot) = ix.field_slot(o, f) else {
             let why = if IMPLICIT_FIELDS.contains(&f.as_str()) {
                 " (implicit fields follow the object and take no rules)"
             } else {
@@ -455,8 +482,8 @@ fn validate_role_rules(ix: &Index, role: &Role, p: &str, out: &mut Vec<Issue>) {
                 format!("role \"{rid}\" has a field rule for unknown field \"{o}.{f}\"{why}"),
             ));
             continue;
-        }
-        if !seen_fields.insert((o.as_str(), f.as_str())) {
+        };
+        if std::mem::replace(&mut seen_fields[slot], true) {
             out.push(Issue::new(
                 codes::INVALID_SETTING,
                 format!("{rp}.field"),
@@ -466,7 +493,7 @@ fn validate_role_rules(ix: &Index, role: &Role, p: &str, out: &mut Vec<Issue>) {
     }
 }
 
-fn validate_principals<'a>(s: &'a Snapshot, ix: &Index, role_ids: &FxHashSet<&str>, out: &mut Vec<Issue>) {
+fn validate_principals<'a>(s: &'a Snapshot, ix: &Index, role_ids: &Names, out: &mut Vec<Issue>) {
     #[derive(Clone, Copy)]
     enum Kind {
         Member,
@@ -476,7 +503,7 @@ fn validate_principals<'a>(s: &'a Snapshot, ix: &Index, role_ids: &FxHashSet<&st
     }
     let check_role = |kind: Kind, role_id: &Option<String>, who: &str, p: &str, out: &mut Vec<Issue>| {
         let Some(rid) = role_id else { return };
-        if !role_ids.contains(rid.as_str()) {
+        if !role_ids.contains_key(rid.as_str()) {
             out.push(Issue::new(codes::ROLE_NOT_FOUND, format!("{p}.roleId"), format!("{who} holds unknown role \"{rid}\"")));
             return;
         }
@@ -495,19 +522,19 @@ fn validate_principals<'a>(s: &'a Snapshot, ix: &Index, role_ids: &FxHashSet<&st
             ));
         }
     };
-    let dup = |list: &str, i: usize, id: &'a str, seen: &mut FxHashSet<&'a str>, out: &mut Vec<Issue>| {
+    let dup = |list: &str, i: usize, id: &'a str, seen: &mut Names<'a>, out: &mut Vec<Issue>| {
         if id.is_empty() {
             out.push(Issue::new(codes::INVALID_ARG, format!("{list}[{i}].id"), format!("{list}[{i}] has an empty id")));
-        } else if !seen.insert(id) {
+        } else if seen.insert(id, i).is_some() {
             out.push(Issue::new(codes::INVALID_ARG, format!("{list}[{i}].id"), format!("id \"{id}\" is used twice in {list}")));
         }
     };
-    let mut seen = FxHashSet::default();
+    let mut seen = Names::default();
     for (i, m) in s.members.iter().enumerate() {
         dup("members", i, &m.id, &mut seen, out);
         check_role(Kind::Member, &m.role_id, &format!("member \"{}\"", m.id), &format!("members[{i}]"), out);
     }
-    let mut seen = FxHashSet::default();
+    let mut seen = Names::default();
     for (i, k) in s.api_keys.iter().enumerate() {
         let p = format!("apiKeys[{i}]");
         dup("apiKeys", i, &k.id, &mut seen, out);
@@ -524,12 +551,12 @@ fn validate_principals<'a>(s: &'a Snapshot, ix: &Index, role_ids: &FxHashSet<&st
             }
         }
     }
-    let mut seen = FxHashSet::default();
+    let mut seen = Names::default();
     for (i, a) in s.agents.iter().enumerate() {
         dup("agents", i, &a.id, &mut seen, out);
         check_role(Kind::Agent, &a.role_id, &format!("agent \"{}\"", a.id), &format!("agents[{i}]"), out);
     }
-    let mut seen = FxHashSet::default();
+    let mut seen = Names::default();
     for (i, w) in s.workflows.iter().enumerate() {
         dup("workflows", i, &w.id, &mut seen, out);
         check_role(Kind::Workflow, &w.role_id, &format!("workflow \"{}\"", w.id), &format!("workflows[{i}]"), out);
@@ -619,6 +646,29 @@ mod tests {
         let got = codes_of(&s);
         assert!(got.contains(&("INVALID_SETTING", "roles[1].objectPermissions[1].object".into())), "{got:?}");
         assert!(got.contains(&("INVALID_SETTING", "roles[1].permissionFlags[1]".into())), "{got:?}");
+    }
+
+    #[test]
+    fn repeated_field_rules_and_names() {
+        let rule = |o: &str, f: &str| FieldPermission { object: o.into(), field: f.into(), can_read: Some(false), can_update: Some(false) };
+        let mut s = snapshot();
+        s.roles[1].field_permissions = vec![rule("person", "name"), rule("company", "people"), rule("person", "company"),
+            rule("person", "name"), rule("person", "nope"), rule("company", "people")];
+        let got = codes_of(&s);
+        let dups: Vec<&str> = got.iter().filter(|(c, _)| *c == "INVALID_SETTING").map(|(_, p)| p.as_str()).collect();
+        assert_eq!(dups, ["roles[1].fieldPermissions[3].field", "roles[1].fieldPermissions[5].field"], "{got:?}");
+        assert!(got.contains(&("FIELD_METADATA_NOT_FOUND", "roles[1].fieldPermissions[4].field".into())), "{got:?}");
+        // a repeated object name: rules and relations see the first object of that name
+        let mut s = snapshot();
+        let mut twin = s.objects[2].clone();
+        twin.fields = vec![FieldMeta { name: "only".into(), field_type: "TEXT".into(), relation: None }];
+        s.objects.push(twin);
+        s.roles[1].field_permissions = vec![rule("person", "name"), rule("person", "name")];
+        s.roles[1].object_permissions.push(ObjectPermission { object: "attachment".into(), can_read: Some(true), ..Default::default() });
+        let got = codes_of(&s);
+        assert!(got.contains(&("INVALID_ARG", "objects[3].nameSingular".into())), "{got:?}");
+        assert!(got.contains(&("INVALID_SETTING", "roles[1].fieldPermissions[1].field".into())), "{got:?}");
+        assert!(!got.iter().any(|(c, _)| *c == "OBJECT_METADATA_NOT_FOUND"), "{got:?}");
     }
 
     #[test]
