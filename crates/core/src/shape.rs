@@ -176,17 +176,35 @@ fn element_name(spec: &Spec, v: &Value) -> String {
     }
 }
 
-pub(crate) fn check(spec: &'static Spec, v: &Value, path: &str, out: &mut Vec<Issue>) {
-    check_ty(Ty::Obj(spec), v, path, out)
+/// A JSON path as the checks descend, kept on the stack and written out only for a problem
+/// (a snapshot has thousands of keys and array elements, nearly always all fine).
+#[derive(Clone, Copy)]
+enum At<'a> {
+    Base(&'a str),
+    Key(&'a At<'a>, &'a str),
+    Index(&'a At<'a>, usize),
 }
 
-fn check_ty(ty: Ty, v: &Value, path: &str, out: &mut Vec<Issue>) {
+impl At<'_> {
+    fn render(&self) -> String {
+        match self {
+            At::Base(path) => path.to_string(),
+            At::Key(parent, key) => join(&parent.render(), key),
+            At::Index(parent, i) => format!("{}[{i}]", parent.render()),
+        }
+    }
+}
+
+pub(crate) fn check(spec: &'static Spec, v: &Value, path: &str, out: &mut Vec<Issue>) {
+    check_ty(Ty::Obj(spec), v, &At::Base(path), out)
+}
+
+fn check_ty(ty: Ty, v: &Value, at: &At, out: &mut Vec<Issue>) {
     let bad = |expected: &str, out: &mut Vec<Issue>| {
-        out.push(Issue::new(
-            codes::INVALID_ARG,
-            path,
-            format!("expected {expected} at {}, found {}", if path.is_empty() { "the top level" } else { path }, describe(v)),
-        ))
+        let path = at.render();
+        let place = if path.is_empty() { "the top level" } else { &path };
+        let message = format!("expected {expected} at {place}, found {}", describe(v));
+        out.push(Issue::new(codes::INVALID_ARG, path, message))
     };
     match ty {
         Ty::Str => {
@@ -224,38 +242,37 @@ fn check_ty(ty: Ty, v: &Value, path: &str, out: &mut Vec<Issue>) {
         Ty::Arr(inner) => match v.as_array() {
             Some(items) => {
                 for (i, item) in items.iter().enumerate() {
-                    check_ty(*inner, item, &format!("{path}[{i}]"), out);
+                    check_ty(*inner, item, &At::Index(at, i), out);
                 }
             }
             None => bad("an array", out),
         },
         Ty::NullObj(spec) => {
             if !v.is_null() {
-                check_ty(Ty::Obj(spec), v, path, out)
+                check_ty(Ty::Obj(spec), v, at, out)
             }
         }
         Ty::Any => {}
         Ty::Opt(inner) => {
             if !v.is_null() {
-                check_ty(*inner, v, path, out)
+                check_ty(*inner, v, at, out)
             }
         }
         Ty::Map(inner) => match v.as_object() {
-            Some(map) => map.iter().for_each(|(k, val)| check_ty(*inner, val, &join(path, k), out)),
+            Some(map) => map.iter().for_each(|(k, val)| check_ty(*inner, val, &At::Key(at, k), out)),
             None => bad("an object", out),
         },
         Ty::Obj(spec) => {
             let Some(map) = v.as_object() else {
                 return bad("an object", out);
             };
-            let who = element_name(spec, v);
             for (k, val) in map {
                 match spec.keys.iter().find(|(name, _, _)| name == k) {
-                    Some((_, t, _)) => check_ty(*t, val, &join(path, k), out),
+                    Some((_, t, _)) => check_ty(*t, val, &At::Key(at, k), out),
                     None => out.push(Issue::new(
                         codes::INVALID_ARG,
-                        join(path, k),
-                        format!("unknown key \"{k}\" in {who}"),
+                        join(&at.render(), k),
+                        format!("unknown key \"{k}\" in {}", element_name(spec, v)),
                     )),
                 }
             }
@@ -263,8 +280,8 @@ fn check_ty(ty: Ty, v: &Value, path: &str, out: &mut Vec<Issue>) {
                 if *required && !map.contains_key(*name) {
                     out.push(Issue::new(
                         codes::INVALID_ARG,
-                        join(path, name),
-                        format!("missing required key \"{name}\" in {who}"),
+                        join(&at.render(), name),
+                        format!("missing required key \"{name}\" in {}", element_name(spec, v)),
                     ));
                 }
             }
@@ -315,7 +332,8 @@ pub(crate) fn one_of(names: &[&str]) -> String {
     }
 }
 
-fn at(message: String, path: &str) -> String {
+fn at(message: String, at: &At) -> String {
+    let path = at.render();
     if path.is_empty() {
         message
     } else {
@@ -327,35 +345,39 @@ fn at(message: String, path: &str) -> String {
 /// `v` as `ty`, in its words, followed by ` at PATH` when the problem is nested. Keys are
 /// looked at in document order, missing required keys afterwards in declaration order.
 pub(crate) fn first_error(ty: Ty, v: &Value, path: &str) -> Option<String> {
-    let invalid = |expected: &str| Some(at(format!("invalid type: {}, expected {expected}", unexpected(v)), path));
+    first_error_at(ty, v, &At::Base(path))
+}
+
+fn first_error_at(ty: Ty, v: &Value, here: &At) -> Option<String> {
+    let invalid = |expected: &str| Some(at(format!("invalid type: {}, expected {expected}", unexpected(v)), here));
     match ty {
         Ty::Any => None,
         Ty::Str => (!v.is_string()).then(|| invalid("a string")).flatten(),
         Ty::Bool => (!v.is_boolean()).then(|| invalid("a boolean")).flatten(),
         Ty::Uint => match v {
             _ if v.is_u64() => None,
-            Value::Number(n) if n.is_i64() => Some(at(format!("invalid value: integer `{n}`, expected u64"), path)),
+            Value::Number(n) if n.is_i64() => Some(at(format!("invalid value: integer `{n}`, expected u64"), here)),
             _ => invalid("u64"),
         },
-        Ty::NullBool => first_error(Ty::Opt(&Ty::Bool), v, path),
-        Ty::NullStr => first_error(Ty::Opt(&Ty::Str), v, path),
-        Ty::NullObj(spec) => if v.is_null() { None } else { first_error(Ty::Obj(spec), v, path) },
-        Ty::Opt(inner) => if v.is_null() { None } else { first_error(*inner, v, path) },
+        Ty::NullBool => first_error_at(Ty::Opt(&Ty::Bool), v, here),
+        Ty::NullStr => first_error_at(Ty::Opt(&Ty::Str), v, here),
+        Ty::NullObj(spec) => if v.is_null() { None } else { first_error_at(Ty::Obj(spec), v, here) },
+        Ty::Opt(inner) => if v.is_null() { None } else { first_error_at(*inner, v, here) },
         Ty::OneOf(options) => match v.as_str() {
             Some(s) if options.contains(&s) => None,
-            Some(s) => Some(at(format!("unknown variant `{s}`, expected {}", one_of(options)), path)),
+            Some(s) => Some(at(format!("unknown variant `{s}`, expected {}", one_of(options)), here)),
             None => invalid(&one_of(options)),
         },
         Ty::Arr(inner) => match v.as_array() {
-            Some(items) => items.iter().enumerate().find_map(|(i, item)| first_error(*inner, item, &format!("{path}[{i}]"))),
+            Some(items) => items.iter().enumerate().find_map(|(i, item)| first_error_at(*inner, item, &At::Index(here, i))),
             None => invalid("a sequence"),
         },
         Ty::Map(inner) => match v.as_object() {
-            Some(map) => map.iter().find_map(|(k, val)| first_error(*inner, val, &join(path, k))),
+            Some(map) => map.iter().find_map(|(k, val)| first_error_at(*inner, val, &At::Key(here, k))),
             None => invalid("a map"),
         },
         Ty::Obj(spec) => match v.as_object() {
-            Some(map) => first_field_error(spec, map, path, None),
+            Some(map) => fields_error(spec, map, here, None),
             None => invalid(&format!("struct {}", spec.what)),
         },
     }
@@ -363,25 +385,29 @@ pub(crate) fn first_error(ty: Ty, v: &Value, path: &str) -> Option<String> {
 
 /// [`first_error`] for the keys of an object (but `skip`, an enum tag already read).
 pub(crate) fn first_field_error(spec: &Spec, map: &serde_json::Map<String, Value>, path: &str, skip: Option<&str>) -> Option<String> {
+    fields_error(spec, map, &At::Base(path), skip)
+}
+
+fn fields_error(spec: &Spec, map: &serde_json::Map<String, Value>, here: &At, skip: Option<&str>) -> Option<String> {
     for (k, val) in map {
         if Some(k.as_str()) == skip {
             continue;
         }
         match spec.keys.iter().find(|(name, _, _)| name == k) {
             Some((_, t, _)) => {
-                if let Some(e) = first_error(*t, val, &join(path, k)) {
+                if let Some(e) = first_error_at(*t, val, &At::Key(here, k)) {
                     return Some(e);
                 }
             }
             None => {
                 let names: Vec<&str> = spec.keys.iter().map(|(n, _, _)| *n).collect();
                 let expected = if names.is_empty() { "there are no fields".to_string() } else { format!("expected {}", one_of(&names)) };
-                return Some(at(format!("unknown field `{k}`, {expected}"), path));
+                return Some(at(format!("unknown field `{k}`, {expected}"), here));
             }
         }
     }
     let missing = spec.keys.iter().find(|(name, _, required)| *required && !map.contains_key(*name))?;
-    Some(at(format!("missing field `{}`", missing.0), path))
+    Some(at(format!("missing field `{}`", missing.0), here))
 }
 
 // Typed values from checked ones (after `check` or `first_error` found nothing wrong).
