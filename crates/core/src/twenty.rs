@@ -552,6 +552,25 @@ pub fn import(answers: &Answers, opts: &Options) -> Result<Imported, Error> {
     Ok(Imported { snapshot, notes })
 }
 
+/// Twenty's rule keys and rolegate's.
+const OBJECT_RULE_KEYS: [(&str, &str); 4] = [
+    ("canReadObjectRecords", "canRead"),
+    ("canUpdateObjectRecords", "canUpdate"),
+    ("canSoftDeleteObjectRecords", "canSoftDelete"),
+    ("canDestroyObjectRecords", "canDestroy"),
+];
+const FIELD_RULE_KEYS: [(&str, &str); 2] = [("canReadFieldValue", "canRead"), ("canUpdateFieldValue", "canUpdate")];
+
+/// Copies the set (non-null) values of a Twenty rule under rolegate's names; null inherits.
+fn copy_tri_state(p: &Value, at: &At, keys: &[(&str, &str)], row: &mut Map<String, Value>) -> R<()> {
+    for (from, to) in keys {
+        if let Some(b) = opt_bool(p, at, from)? {
+            row.insert(to.to_string(), json!(b));
+        }
+    }
+    Ok(())
+}
+
 fn role(r: &Value, a: &At, objs: &ObjectsOut, notes: &mut Vec<String>) -> std::result::Result<Value, Vec<Issue>> {
     let one = |i: Issue| vec![i];
     let id = get_str(r, a, "id").map_err(one)?;
@@ -604,16 +623,7 @@ fn role(r: &Value, a: &At, objs: &ObjectsOut, notes: &mut Vec<String>) -> std::r
             })?;
             let mut row = Map::new();
             row.insert("object".into(), json!(object));
-            for (from, to) in [
-                ("canReadObjectRecords", "canRead"),
-                ("canUpdateObjectRecords", "canUpdate"),
-                ("canSoftDeleteObjectRecords", "canSoftDelete"),
-                ("canDestroyObjectRecords", "canDestroy"),
-            ] {
-                if let Some(b) = opt_bool(p, &pat, from)? {
-                    row.insert(to.into(), json!(b));
-                }
-            }
+            copy_tri_state(p, &pat, &OBJECT_RULE_KEYS, &mut row)?;
             if row.len() == 1 {
                 notes.push(format!("role \"{label}\": the object rule on \"{object}\" sets nothing (left out)"));
             } else {
@@ -653,11 +663,7 @@ fn role(r: &Value, a: &At, objs: &ObjectsOut, notes: &mut Vec<String>) -> std::r
             let mut row = Map::new();
             row.insert("object".into(), json!(object));
             row.insert("field".into(), json!(field));
-            for (from, to) in [("canReadFieldValue", "canRead"), ("canUpdateFieldValue", "canUpdate")] {
-                if let Some(b) = opt_bool(p, &pat, from)? {
-                    row.insert(to.into(), json!(b));
-                }
-            }
+            copy_tri_state(p, &pat, &FIELD_RULE_KEYS, &mut row)?;
             if row.len() == 2 {
                 notes.push(format!("role \"{label}\": the field rule on \"{object}.{field}\" sets nothing (left out)"));
             } else {

@@ -33,19 +33,18 @@ const TWENTY_FILES: [(&str, &str, &str); 4] = [
     ("workspaceMembers", "/graphql", "members.json"),
 ];
 
-/// The root field names of every operation in a GraphQL document.
-fn root_fields(query: &str) -> Vec<String> {
+/// The root fields of every operation in a GraphQL document: (field name, response key).
+fn root_fields(query: &str) -> Vec<(String, String)> {
     let tree = Parser::new(query).parse();
     let mut out = Vec::new();
     for def in tree.document().definitions() {
         let cst::Definition::OperationDefinition(op) = def else { continue };
         let Some(ss) = op.selection_set() else { continue };
         for sel in ss.selections() {
-            if let cst::Selection::Field(f) = sel {
-                if let Some(n) = f.name() {
-                    out.push(n.text().to_string());
-                }
-            }
+            let cst::Selection::Field(f) = sel else { continue };
+            let Some(name) = f.name().map(|n| n.text().to_string()) else { continue };
+            let key = f.alias().and_then(|a| a.name()).map(|n| n.text().to_string()).unwrap_or(name.clone());
+            out.push((name, key));
         }
     }
     out
@@ -58,7 +57,7 @@ fn twenty_answer(store: &Store, path: &str, headers: &Map<String, Value>, body: 
     }
     let query = body.get("query").and_then(Value::as_str)?;
     let roots = root_fields(query);
-    let (root, _, _) = TWENTY_FILES.iter().find(|(root, endpoint, _)| *endpoint == path && roots.iter().any(|r| r == root))?;
+    let (root, _, _) = TWENTY_FILES.iter().find(|(root, endpoint, _)| *endpoint == path && roots.iter().any(|(r, _)| r == root))?;
     let authed = headers.get("authorization").and_then(Value::as_str).is_some_and(|a| a.starts_with("Bearer ") && a.len() > 7);
     if !authed {
         return Some((401, json!({"errors": [{"message": "Unauthorized", "extensions": {"code": "UNAUTHENTICATED"}}]})));
@@ -174,17 +173,9 @@ fn merged(base: Option<&Value>, body: &Value) -> Value {
 
 fn graphql_one(store: &Store, call: &Value) -> Value {
     let query = call.get("query").and_then(Value::as_str).unwrap_or("");
-    let tree = Parser::new(query).parse();
     let mut data = Map::new();
-    for def in tree.document().definitions() {
-        let cst::Definition::OperationDefinition(op) = def else { continue };
-        let Some(ss) = op.selection_set() else { continue };
-        for sel in ss.selections() {
-            let cst::Selection::Field(f) = sel else { continue };
-            let Some(name) = f.name().map(|n| n.text().to_string()) else { continue };
-            let key = f.alias().and_then(|a| a.name()).map(|n| n.text().to_string()).unwrap_or(name.clone());
-            data.insert(key, graphql_root(store, &name));
-        }
+    for (name, key) in root_fields(query) {
+        data.insert(key, graphql_root(store, &name));
     }
     json!({"data": data})
 }
