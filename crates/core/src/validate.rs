@@ -5,6 +5,7 @@ use crate::flags::Flag;
 use crate::model::*;
 use crate::Op;
 use rustc_hash::FxHashMap;
+use std::fmt;
 
 /// Twenty field types accepted in `fields[].type`.
 pub const FIELD_TYPES: &[&str] = &[
@@ -57,6 +58,49 @@ fn role_default(role: &Role, op: Op) -> bool {
 /// system-object default (true), else the role's all-objects default.
 pub(crate) fn resolved_rule_value(role: &Role, rule: &ObjectPermission, is_system: bool, op: Op) -> bool {
     rule.get(op).unwrap_or(if is_system { true } else { role_default(role, op) })
+}
+
+/// A JSON path such as `roles[1].fieldPermissions[0]`, written out (`{p}`) only when an issue
+/// needs it: validating a valid snapshot builds no path strings.
+#[derive(Clone, Copy)]
+struct Path<'a> {
+    parent: Option<&'a Path<'a>>,
+    key: &'a str,
+    index: Option<usize>,
+}
+
+impl<'a> Path<'a> {
+    fn at(key: &'a str, index: usize) -> Path<'a> {
+        Path { parent: None, key, index: Some(index) }
+    }
+    fn item(&'a self, key: &'a str, index: usize) -> Path<'a> {
+        Path { parent: Some(self), key, index: Some(index) }
+    }
+    fn key(&'a self, key: &'a str) -> Path<'a> {
+        Path { parent: Some(self), key, index: None }
+    }
+}
+
+impl fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(parent) = self.parent {
+            write!(f, "{parent}.")?;
+        }
+        f.write_str(self.key)?;
+        match self.index {
+            Some(i) => write!(f, "[{i}]"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// `object.field` in messages, written out only when used.
+struct Dotted<'a>(&'a str, &'a str);
+
+impl fmt::Display for Dotted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.0, self.1)
+    }
 }
 
 /// Names to positions, and name sets (the value then unused). One map type for every lookup
@@ -139,7 +183,7 @@ pub fn validate(s: &Snapshot) -> Vec<Issue> {
 fn validate_objects(s: &Snapshot, ix: &Index, out: &mut Vec<Issue>) {
     let mut names = Names::default();
     for (i, o) in s.objects.iter().enumerate() {
-        let p = format!("objects[{i}]");
+        let p = Path::at("objects", i);
         for (key, name) in [("nameSingular", &o.name_singular), ("namePlural", &o.name_plural)] {
             if name.is_empty() {
                 out.push(Issue::new(codes::INVALID_ARG, format!("{p}.{key}"), format!("object {key} must not be empty")));
@@ -164,7 +208,7 @@ fn validate_objects(s: &Snapshot, ix: &Index, out: &mut Vec<Issue>) {
         let mut field_names = Names::default();
         let mut join_columns: Vec<(&str, usize)> = Vec::new();
         for (j, f) in o.fields.iter().enumerate() {
-            let fp = format!("{p}.fields[{j}]");
+            let fp = p.item("fields", j);
             let on = &o.name_singular;
             if f.name.is_empty() {
                 out.push(Issue::new(codes::INVALID_ARG, format!("{fp}.name"), format!("a field of object \"{on}\" has an empty name")));
@@ -196,7 +240,7 @@ fn validate_objects(s: &Snapshot, ix: &Index, out: &mut Vec<Issue>) {
                     format!("field \"{on}.{}\" of type {} cannot have a \"relation\"", f.name, f.field_type),
                 )),
                 (Some(r), true) => {
-                    validate_relation(ix, o, f, r, &format!("{fp}.relation"), out);
+                    validate_relation(ix, o, f, r, &fp.key("relation"), out);
                     if let Some(jc) = &r.join_column {
                         join_columns.push((jc, j));
                     }
@@ -231,8 +275,8 @@ fn validate_objects(s: &Snapshot, ix: &Index, out: &mut Vec<Issue>) {
     }
 }
 
-fn validate_relation(ix: &Index, o: &ObjectMeta, f: &FieldMeta, r: &Relation, p: &str, out: &mut Vec<Issue>) {
-    let here = format!("{}.{}", o.name_singular, f.name);
+fn validate_relation(ix: &Index, o: &ObjectMeta, f: &FieldMeta, r: &Relation, p: &Path, out: &mut Vec<Issue>) {
+    let here = Dotted(&o.name_singular, &f.name);
     match (r.kind, &r.join_column) {
         (RelationKind::ManyToOne, None) => out.push(Issue::new(
             codes::INVALID_ARG,
@@ -285,7 +329,7 @@ fn validate_roles<'a>(s: &'a Snapshot, ix: &Index, out: &mut Vec<Issue>) -> Name
     let mut ids = Names::default();
     let mut labels = Names::default();
     for (i, role) in s.roles.iter().enumerate() {
-        let p = format!("roles[{i}]");
+        let p = Path::at("roles", i);
         if role.id.is_empty() {
             out.push(Issue::new(codes::INVALID_ARG, format!("{p}.id"), "role id must not be empty"));
         } else if ids.insert(role.id.as_str(), i).is_some() {
@@ -311,7 +355,7 @@ fn validate_roles<'a>(s: &'a Snapshot, ix: &Index, out: &mut Vec<Issue>) -> Name
         )),
         Some(i) => {
             let a = &s.roles[i];
-            let p = format!("roles[{i}]");
+            let p = Path::at("roles", i);
             if a.is_editable {
                 out.push(Issue::new(codes::INVALID_ARG, format!("{p}.isEditable"), format!("the Admin role \"{}\" must not be editable", a.id)));
             }
@@ -366,7 +410,7 @@ fn validate_roles<'a>(s: &'a Snapshot, ix: &Index, out: &mut Vec<Issue>) -> Name
     ids
 }
 
-fn validate_role_rules(ix: &Index, role: &Role, p: &str, out: &mut Vec<Issue>) {
+fn validate_role_rules(ix: &Index, role: &Role, p: &Path, out: &mut Vec<Issue>) {
     let rid = &role.id;
     if !role.can_read_all_object_records {
         for (key, v) in [
@@ -392,16 +436,16 @@ fn validate_role_rules(ix: &Index, role: &Role, p: &str, out: &mut Vec<Issue>) {
     }
     let mut seen_flags = Names::default();
     for (k, flag) in role.permission_flags.iter().enumerate() {
-        let fp = format!("{p}.permissionFlags[{k}]");
+        let fp = p.item("permissionFlags", k);
         if Flag::parse(flag).is_none() {
-            out.push(Issue::new(codes::INVALID_SETTING, fp, format!("role \"{rid}\" lists unknown permission flag \"{flag}\"")));
+            out.push(Issue::new(codes::INVALID_SETTING, fp.to_string(), format!("role \"{rid}\" lists unknown permission flag \"{flag}\"")));
         } else if seen_flags.insert(flag.as_str(), k).is_some() {
-            out.push(Issue::new(codes::INVALID_SETTING, fp, format!("role \"{rid}\" lists permission flag \"{flag}\" twice")));
+            out.push(Issue::new(codes::INVALID_SETTING, fp.to_string(), format!("role \"{rid}\" lists permission flag \"{flag}\" twice")));
         }
     }
     let mut seen_objects = Names::default();
     for (k, rule) in role.object_permissions.iter().enumerate() {
-        let rp = format!("{p}.objectPermissions[{k}]");
+        let rp = p.item("objectPermissions", k);
         let Some(obj) = ix.object(&rule.object) else {
             out.push(Issue::new(
                 codes::OBJECT_METADATA_NOT_FOUND,
@@ -443,7 +487,7 @@ fn validate_role_rules(ix: &Index, role: &Role, p: &str, out: &mut Vec<Issue>) {
     }
     let mut seen_fields = vec![false; if role.field_permissions.is_empty() { 0 } else { ix.field_count() }];
     for (k, rule) in role.field_permissions.iter().enumerate() {
-        let rp = format!("{p}.fieldPermissions[{k}]");
+        let rp = p.item("fieldPermissions", k);
         let (o, f) = (&rule.object, &rule.field);
         for (key, v) in [("canRead", rule.can_read), ("canUpdate", rule.can_update)] {
             if v == Some(true) {
@@ -501,7 +545,7 @@ fn validate_principals<'a>(s: &'a Snapshot, ix: &Index, role_ids: &Names, out: &
         Agent,
         Workflow,
     }
-    let check_role = |kind: Kind, role_id: &Option<String>, who: &str, p: &str, out: &mut Vec<Issue>| {
+    let check_role = |kind: Kind, role_id: &Option<String>, who: &dyn fmt::Display, p: &Path, out: &mut Vec<Issue>| {
         let Some(rid) = role_id else { return };
         if !role_ids.contains_key(rid.as_str()) {
             out.push(Issue::new(codes::ROLE_NOT_FOUND, format!("{p}.roleId"), format!("{who} holds unknown role \"{rid}\"")));
@@ -532,13 +576,13 @@ fn validate_principals<'a>(s: &'a Snapshot, ix: &Index, role_ids: &Names, out: &
     let mut seen = Names::default();
     for (i, m) in s.members.iter().enumerate() {
         dup("members", i, &m.id, &mut seen, out);
-        check_role(Kind::Member, &m.role_id, &format!("member \"{}\"", m.id), &format!("members[{i}]"), out);
+        check_role(Kind::Member, &m.role_id, &format_args!("member \"{}\"", m.id), &Path::at("members", i), out);
     }
     let mut seen = Names::default();
     for (i, k) in s.api_keys.iter().enumerate() {
-        let p = format!("apiKeys[{i}]");
+        let p = Path::at("apiKeys", i);
         dup("apiKeys", i, &k.id, &mut seen, out);
-        check_role(Kind::ApiKey, &k.role_id, &format!("API key \"{}\" ({})", k.name, k.id), &p, out);
+        check_role(Kind::ApiKey, &k.role_id, &format_args!("API key \"{}\" ({})", k.name, k.id), &p, out);
         for (key, v) in [("expiresAt", &k.expires_at), ("revokedAt", &k.revoked_at)] {
             if let Some(ts) = v {
                 if parse_timestamp(ts).is_none() {
@@ -554,12 +598,12 @@ fn validate_principals<'a>(s: &'a Snapshot, ix: &Index, role_ids: &Names, out: &
     let mut seen = Names::default();
     for (i, a) in s.agents.iter().enumerate() {
         dup("agents", i, &a.id, &mut seen, out);
-        check_role(Kind::Agent, &a.role_id, &format!("agent \"{}\"", a.id), &format!("agents[{i}]"), out);
+        check_role(Kind::Agent, &a.role_id, &format_args!("agent \"{}\"", a.id), &Path::at("agents", i), out);
     }
     let mut seen = Names::default();
     for (i, w) in s.workflows.iter().enumerate() {
         dup("workflows", i, &w.id, &mut seen, out);
-        check_role(Kind::Workflow, &w.role_id, &format!("workflow \"{}\"", w.id), &format!("workflows[{i}]"), out);
+        check_role(Kind::Workflow, &w.role_id, &format_args!("workflow \"{}\"", w.id), &Path::at("workflows", i), out);
     }
 }
 
