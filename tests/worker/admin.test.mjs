@@ -14,7 +14,7 @@ let key;
 let dir;
 
 before(async () => {
-  upstream = await startUpstream(['--twenty-metadata', join(root, 'tests/fixtures/twenty')]);
+  upstream = await startUpstream(['--twenty-metadata', join(root, 'tests/fixtures/twenty'), '--twenty-api-key', 'sync-test-key']);
   key = signingKey('k1');
   dir = mkdtempSync(join(tmpdir(), 'rolegate-sync-'));
 });
@@ -29,7 +29,16 @@ test('sync without a credential fails with a clear error', () => {
   assert.match(r.stderr, /ROLEGATE_E2E_EMPTY/);
 });
 
+test('sync with a key the server refuses says so and writes nothing', () => {
+  const out = join(dir, 'refused.json');
+  const r = rolegate(['sync', '--url', upstream.url, '--api-key-env', 'TWENTY_API_KEY', '--out', out], { TWENTY_API_KEY: 'a-revoked-key' });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /objects: http:\/\/127\.0\.0\.1:\d+\/metadata answered HTTP 401 \(is the API key valid, not revoked or expired\?\)/);
+  assert.throws(() => readFileSync(out));
+});
+
 test('sync -> sign -> KV -> the worker enforces the imported roles', async () => {
+  await upstream.clear();
   const out = join(dir, 'snapshot.json');
   const r = rolegate(
     ['sync', '--url', upstream.url, '--api-key-env', 'TWENTY_API_KEY', '--revision', '20', '--out', out, '--sign-key', key.file, '--save-answers', join(dir, 'answers'), '--format', 'json'],

@@ -7,7 +7,8 @@
 //!
 //! With `--twenty-metadata DIR` it also answers the metadata queries of `rolegate sync` with
 //! recorded answers (`objects.json`, `roles.json`, `api-keys.json` on `/metadata`,
-//! `members.json` on `/graphql`), to a caller with a bearer credential.
+//! `members.json` on `/graphql`), to a caller with a bearer credential (`--twenty-api-key KEY`:
+//! only that one; others get Twenty's 401).
 //!
 //! Test endpoints: `GET /__upstream/requests` (the recorded requests), `DELETE
 //! /__upstream/requests` (clear them), `GET /__upstream/health`.
@@ -23,6 +24,8 @@ struct Store {
     data: HashMap<String, Vec<Value>>,
     /// Recorded metadata answers: root field name -> answer.
     twenty: HashMap<&'static str, Value>,
+    /// The API key the recorded answers are served to (any bearer when unset).
+    twenty_key: Option<String>,
 }
 
 /// Which recorded file answers which root field, and on which endpoint.
@@ -58,7 +61,12 @@ fn twenty_answer(store: &Store, path: &str, headers: &Map<String, Value>, body: 
     let query = body.get("query").and_then(Value::as_str)?;
     let roots = root_fields(query);
     let (root, _, _) = TWENTY_FILES.iter().find(|(root, endpoint, _)| *endpoint == path && roots.iter().any(|(r, _)| r == root))?;
-    let authed = headers.get("authorization").and_then(Value::as_str).is_some_and(|a| a.starts_with("Bearer ") && a.len() > 7);
+    let bearer = headers.get("authorization").and_then(Value::as_str).and_then(|a| a.strip_prefix("Bearer ")).filter(|k| !k.is_empty());
+    let authed = match (&store.twenty_key, bearer) {
+        (Some(want), Some(got)) => want == got,
+        (None, Some(_)) => true,
+        (_, None) => false,
+    };
     if !authed {
         return Some((401, json!({"errors": [{"message": "Unauthorized", "extensions": {"code": "UNAUTHENTICATED"}}]})));
     }
@@ -268,6 +276,7 @@ fn main() {
     let mut snapshot = String::from("../shared/fixtures/workspace.json");
     let mut data = String::from("fixtures/sample-data.json");
     let mut twenty_dir: Option<String> = None;
+    let mut twenty_key: Option<String> = None;
     let args: Vec<String> = std::env::args().collect();
     let mut i = 1;
     while i < args.len() {
@@ -277,8 +286,9 @@ fn main() {
             "--snapshot" => snapshot = v,
             "--data" => data = v,
             "--twenty-metadata" => twenty_dir = Some(v),
+            "--twenty-api-key" => twenty_key = Some(v),
             "--help" | "-h" => {
-                println!("rolegate-sample-upstream --port 8788 --snapshot FILE --data FILE [--twenty-metadata DIR]\nA stand-in for a Twenty server, for tests and the local demo.");
+                println!("rolegate-sample-upstream --port 8788 --snapshot FILE --data FILE [--twenty-metadata DIR [--twenty-api-key KEY]]\nA stand-in for a Twenty server, for tests and the local demo.");
                 return;
             }
             other => fail(&format!("unknown argument {other}")),
@@ -302,7 +312,7 @@ fn main() {
             twenty.insert(root, v);
         }
     }
-    let store = std::sync::Arc::new(Store { snapshot, data, twenty });
+    let store = std::sync::Arc::new(Store { snapshot, data, twenty, twenty_key });
     let server = std::sync::Arc::new(
         tiny_http::Server::from_listener(listener(port).unwrap_or_else(|e| fail(&format!("cannot listen on 127.0.0.1:{port}: {e}"))), None)
             .unwrap_or_else(|e| fail(&format!("cannot serve on 127.0.0.1:{port}: {e}"))),
