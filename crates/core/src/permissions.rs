@@ -52,8 +52,8 @@ impl Permissions {
         Ok(Permissions { inner: Inner::View(Box::new(view)) })
     }
 
-    fn view_object(&self, view: &View, object: &str) -> Result<ObjectView> {
-        view.objects.get(object).cloned().ok_or_else(|| unknown_object(object))
+    fn view_object<'v>(&self, view: &'v View, object: &str) -> Result<&'v ObjectView> {
+        view.objects.get(object).ok_or_else(|| unknown_object(object))
     }
 
     /// Object-level (`field` = None) or field-level decision. Unknown names are errors.
@@ -135,7 +135,7 @@ impl Permissions {
             Inner::View(view) => {
                 let o = self.view_object(view, object)?;
                 let mut stats = RedactStats::default();
-                redact_by_view(&o, value, &mut stats);
+                redact_by_view(o, value, &mut stats);
                 Ok(stats)
             }
         }
@@ -156,10 +156,10 @@ impl Permissions {
                     match body {
                         Some(Value::Array(items)) => {
                             for (i, item) in items.iter().enumerate() {
-                                view_check_record(object, &o, item, &format!("[{i}]"), &mut violations);
+                                view_check_record(object, o, item, &format!("[{i}]"), &mut violations);
                             }
                         }
-                        Some(v) => view_check_record(object, &o, v, "", &mut violations),
+                        Some(v) => view_check_record(object, o, v, "", &mut violations),
                         None => {}
                     }
                 }
