@@ -56,13 +56,13 @@ for (let i = 0; i < 50; i++) warmCpu.push((await timed()).cpuMs);
 warmCpu.sort((a, b) => a - b);
 const coldMs = cold.ms;
 
-async function run(base, expect = base === urls.rolegate ? EXPECT : 200) {
+async function run(base, expect = base === urls.rolegate ? EXPECT : 200, concurrency = CONCURRENCY, requests = REQUESTS) {
   const url = new URL(PATH, base).toString();
   const lat = [];
   let next = 0;
   const started = performance.now();
   const worker = async () => {
-    while (next < REQUESTS) {
+    while (next < requests) {
       next++;
       const s = performance.now();
       const r = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
@@ -71,7 +71,7 @@ async function run(base, expect = base === urls.rolegate ? EXPECT : 200) {
       lat.push(performance.now() - s);
     }
   };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  await Promise.all(Array.from({ length: concurrency }, worker));
   const secs = (performance.now() - started) / 1000;
   lat.sort((a, b) => a - b);
   return { median: lat[lat.length >> 1], p99: lat[Math.floor(lat.length * 0.99)], rps: lat.length / secs };
@@ -99,6 +99,15 @@ const mid = (xs, k) => xs.map((x) => x[k]).sort((a, b) => a - b)[xs.length >> 1]
 const summary = (xs) => ({ median: mid(xs, 'median'), p99: mid(xs, 'p99'), rps: mid(xs, 'rps'), cpuUs: mid(xs, 'cpuUs') });
 const pt = summary(rounds.passthrough);
 const rg = summary(rounds.rolegate);
+// Unloaded: one request at a time, so the added latency is the gateway's own time, not queueing
+// behind the load generator and the upstream on the same two cores.
+const single = { passthrough: [], rolegate: [] };
+for (let i = 0; i < ROUNDS; i++) {
+  single.passthrough.push(await run(urls.passthrough, 200, 1, 500));
+  single.rolegate.push(await run(urls.rolegate, EXPECT, 1, 500));
+}
+const pt1 = summary(single.passthrough.map((r) => ({ ...r, cpuUs: 0 })));
+const rg1 = summary(single.rolegate.map((r) => ({ ...r, cpuUs: 0 })));
 const wasm = readFileSync(join(root, 'build/index_bg.wasm'));
 const f = (n) => n.toFixed(2);
 console.log(`GET ${PATH}, ${REQUESTS} requests at concurrency ${CONCURRENCY}, local workerd, sample upstream`);
@@ -108,6 +117,7 @@ console.log(`  rolegate:     median ${f(rg.median)} ms, p99 ${f(rg.p99)} ms, ${r
 console.log(`  added CPU per request: ${(rg.cpuUs - pt.cpuUs).toFixed(0)} µs`);
 console.log(`  added latency: median ${f(rg.median - pt.median)} ms (budget 1 ms), p99 ${f(rg.p99 - pt.p99)} ms (budget 3 ms)`);
 console.log(`  throughput: ${((rg.rps / pt.rps) * 100).toFixed(0)}% of pass-through (budget >= 70%)`);
+console.log(`at concurrency 1 (500 requests x ${ROUNDS}): pass-through median ${f(pt1.median)} ms, p99 ${f(pt1.p99)} ms; rolegate median ${f(rg1.median)} ms, p99 ${f(rg1.p99)} ms; added median ${f(rg1.median - pt1.median)} ms, p99 ${f(rg1.p99 - pt1.p99)} ms`);
 console.log(`worker .wasm: ${(wasm.length / 1024).toFixed(0)} KB raw, ${(gzipSync(wasm, { level: 9 }).length / 1024).toFixed(0)} KB gzipped (budget 1 MB gzipped)`);
 console.log(`cold start to first decision (fresh isolate: KV read + verify + compile + upstream): ${f(coldMs)} ms wall, ${f(cold.cpuMs)} ms CPU of the workerd process (budget 10 ms CPU); a warm request: ${f(warmCpu[25])} ms CPU`);
 await rolegate.dispose();
