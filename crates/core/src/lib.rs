@@ -89,14 +89,18 @@ impl Snapshot {
     /// Parses and validates snapshot JSON. Every shape error (unknown, missing or mistyped
     /// key) is reported with its path; then every semantic error of contract §1.
     pub fn from_json(json: &str) -> Result<Snapshot> {
-        let value: serde_json::Value = serde_json::from_str(json).map_err(|e| {
+        Self::from_value(&Self::json_value(json)?)
+    }
+
+    /// Snapshot JSON text as a value (or the INVALID_JSON error of [`Snapshot::from_json`]).
+    pub(crate) fn json_value(json: &str) -> Result<serde_json::Value> {
+        serde_json::from_str(json).map_err(|e| {
             Error::one(
                 codes::INVALID_JSON,
                 "",
                 format!("snapshot is not valid JSON: {e}"),
             )
-        })?;
-        Self::from_value(&value)
+        })
     }
 
     /// Like [`Snapshot::from_json`], from an already parsed value.

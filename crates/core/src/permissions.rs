@@ -39,7 +39,11 @@ fn unknown_field(object: &str, field: &str) -> Error {
 impl Permissions {
     /// From a validated snapshot and a principal (resolved at `now`, Unix seconds).
     pub fn from_snapshot(snapshot: Snapshot, principal: Principal, now: i64) -> Result<Permissions> {
-        let policy = Policy::compile(snapshot)?;
+        Self::from_policy(Policy::compile(snapshot)?, principal, now)
+    }
+
+    /// From a compiled policy (e.g. [`Policy::from_json`]) and a principal resolved at `now`.
+    pub fn from_policy(policy: Policy, principal: Principal, now: i64) -> Result<Permissions> {
         let subject = policy.resolve(&principal, now)?;
         Ok(Permissions { inner: Inner::Snapshot { policy: Box::new(policy), principal, subject } })
     }

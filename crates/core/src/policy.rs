@@ -230,9 +230,10 @@ impl Policy {
         Ok(Self::compile_validated(snapshot))
     }
 
-    /// Parses, validates and compiles snapshot JSON.
+    /// Parses, validates and compiles snapshot JSON (the errors of [`Snapshot::from_json`],
+    /// validating once).
     pub fn from_json(json: &str) -> Result<Policy> {
-        Self::compile(Snapshot::from_json(json)?)
+        Self::compile(Snapshot::parse_unvalidated(&Snapshot::json_value(json)?)?)
     }
 
     fn compile_validated(snapshot: Snapshot) -> Policy {
@@ -554,6 +555,24 @@ mod tests {
 
     fn object(name: &str, system: bool) -> ObjectMeta {
         ObjectMeta { name_singular: name.into(), name_plural: format!("{name}s"), is_system: system, label_identifier_field: None, fields: vec![] }
+    }
+
+    /// `Policy::from_json` validates once but fails exactly like `Snapshot::from_json`.
+    #[test]
+    fn from_json_fails_like_snapshot_from_json() {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/workspace.json");
+        let good = std::fs::read_to_string(p).unwrap();
+        assert!(Policy::from_json(&good).is_ok());
+        for bad in [
+            "{".to_string(),
+            "[]".to_string(),
+            good.replacen("\"canRead\"", "\"canReed\"", 1),
+            good.replacen("\"defaultRoleId\": \"member\"", "\"defaultRoleId\": \"nobody\"", 1),
+            good.replacen("\"TEXT\"", "\"TEXTS\"", 2),
+        ] {
+            let (a, b) = (Policy::from_json(&bad).unwrap_err(), Snapshot::from_json(&bad).unwrap_err());
+            assert_eq!(a, b);
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ use rolegate_core::ops::{apply, Operation};
 use rolegate_core::permissions::Permissions as Core;
 use rolegate_core::view::View;
 use rolegate_core::write::WriteOp;
-use rolegate_core::{codes, Error, Op, Principal, Snapshot};
+use rolegate_core::{codes, Error, Op, Policy, Principal, Snapshot};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -45,9 +45,10 @@ impl Permissions {
     /// Snapshot JSON, principal JSON (contract §2), `now` in Unix seconds.
     #[wasm_bindgen(js_name = fromSnapshot)]
     pub fn from_snapshot(snapshot: &str, principal: &str, now: f64) -> Result<Permissions, JsValue> {
-        let snapshot = Snapshot::from_json(snapshot).map_err(|e| err(&e))?;
+        // Policy::from_json validates once (Snapshot::from_json and then compiling would twice).
+        let policy = Policy::from_json(snapshot).map_err(|e| err(&e))?;
         let principal = Principal::from_value(&parse(principal, "principal")?).map_err(|e| err(&e))?;
-        let inner = Core::from_snapshot(snapshot, principal, now as i64).map_err(|e| err(&e))?;
+        let inner = Core::from_policy(policy, principal, now as i64).map_err(|e| err(&e))?;
         Ok(Permissions { inner })
     }
 
