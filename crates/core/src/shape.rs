@@ -266,9 +266,14 @@ fn check_ty(ty: Ty, v: &Value, at: &At, out: &mut Vec<Issue>) {
             let Some(map) = v.as_object() else {
                 return bad("an object", out);
             };
+            // which of the spec's keys are present (no hashing: a spec has at most 64 keys)
+            let mut seen = 0u64;
             for (k, val) in map {
-                match spec.keys.iter().find(|(name, _, _)| name == k) {
-                    Some((_, t, _)) => check_ty(*t, val, &At::Key(at, k), out),
+                match spec.keys.iter().position(|(name, _, _)| name == k) {
+                    Some(i) => {
+                        seen |= 1 << i;
+                        check_ty(spec.keys[i].1, val, &At::Key(at, k), out)
+                    }
                     None => out.push(Issue::new(
                         codes::INVALID_ARG,
                         join(&at.render(), k),
@@ -276,8 +281,8 @@ fn check_ty(ty: Ty, v: &Value, at: &At, out: &mut Vec<Issue>) {
                     )),
                 }
             }
-            for (name, _, required) in spec.keys {
-                if *required && !map.contains_key(*name) {
+            for (i, (name, _, required)) in spec.keys.iter().enumerate() {
+                if *required && seen & (1 << i) == 0 {
                     out.push(Issue::new(
                         codes::INVALID_ARG,
                         join(&at.render(), name),
@@ -465,6 +470,13 @@ mod tests {
         let mut out = Vec::new();
         check(spec, &v, "", &mut out);
         out.into_iter().map(|i| (i.path, i.message)).collect()
+    }
+
+    #[test]
+    fn specs_fit_the_seen_mask() {
+        for spec in [&OPTIONS, &RELATION, &FIELD, &OBJECT, &OBJECT_PERMISSION, &FIELD_PERMISSION, &ROLE, &MEMBER, &API_KEY, &AGENT, &WORKFLOW, &SNAPSHOT] {
+            assert!(spec.keys.len() <= 64, "{}", spec.what);
+        }
     }
 
     #[test]
