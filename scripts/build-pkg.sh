@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the npm package in pkg/: Rust -> wasm32 -> wasm-bindgen (web target) -> wasm-opt -Oz.
-# Needs: the wasm32 target, wasm-bindgen-cli 0.2.130, node_modules/.bin/wasm-opt (npm binaryen).
+# Needs: the wasm32 target, wasm-bindgen-cli 0.2.130, node_modules/.bin/wasm-opt (npm binaryen),
+# node_modules/.bin/esbuild.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=pkg/dist
@@ -12,6 +13,10 @@ mkdir -p "$out"
 wasm-bindgen --target web --no-typescript --out-dir "$out" target/wasm32-unknown-unknown/wasm-release/rolegate_wasm.wasm
 node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers --strip-target-features \
   "$out/rolegate_wasm_bg.wasm" -o "$out/rolegate_wasm_bg.wasm"
+# The Node entry as one ES module (glue + API + entry): Node's loader takes ~2 ms less for one
+# module than for three, which counts in a fresh process's load time.
+node_modules/.bin/esbuild pkg/src/node.js --bundle --format=esm --platform=node --target=node20 \
+  --log-level=warning --outfile="$out/node.js"
 raw=$(wc -c < "$out/rolegate_wasm_bg.wasm")
 gz=$(gzip -9 -c "$out/rolegate_wasm_bg.wasm" | wc -c)
 echo "pkg: rolegate_wasm_bg.wasm ${raw} bytes raw, ${gz} bytes gzipped"
