@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export WASM_BINDGEN_BIN="${WASM_BINDGEN_BIN:-$(command -v wasm-bindgen)}"
-export WASM_OPT_BIN="${WASM_OPT_BIN:-$PWD/node_modules/.bin/wasm-opt}"
+export WASM_OPT_BIN="${WASM_OPT_BIN:-$PWD/scripts/wasm-opt-worker.sh}"
 export ESBUILD_BIN="${ESBUILD_BIN:-$PWD/node_modules/.bin/esbuild}"
 worker-build --release worker --out-dir ../build >&2
 raw=$(wc -c < build/index_bg.wasm 2>/dev/null || echo 0)

@@ -17,7 +17,7 @@ const inspectorPort = await freePort();
 const mf = new Miniflare({
   compatibilityDate: '2026-04-01', host: '127.0.0.1', port: 0, inspectorPort,
   handleRuntimeStdio: (o, e) => { o.resume(); e.resume(); },
-  modules: true, scriptPath: join(root, 'build/index.js'),
+  modules: true, scriptPath: join(process.env.BUILD_DIR ?? join(root, 'build'), 'index.js'),
   modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
   kvNamespaces: ['SNAPSHOTS'],
   bindings: { UPSTREAM_URL: upstream.url, SNAPSHOT_PUBLIC_KEYS: key.publicKeys, TWENTY_APP_SECRET: APP_SECRET, SNAPSHOT_MAX_AGE_SECONDS: '600' },

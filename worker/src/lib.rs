@@ -56,6 +56,7 @@ fn settings(env: &Env) -> std::result::Result<Rc<Settings>, String> {
     Ok(s)
 }
 
+#[inline(never)]
 fn parse_settings(env: &Env) -> std::result::Result<Settings, String> {
     let upstream = binding(env, "UPSTREAM_URL").ok_or("UPSTREAM_URL is not set")?;
     let parsed = Url::parse(&upstream).map_err(|e| format!("UPSTREAM_URL is not a URL: {e}"))?;
@@ -116,6 +117,20 @@ fn log_line(v: serde_json::Value) {
     console_log!("{}", v);
 }
 
+// The synchronous steps of the slow paths are kept out of line (`#[inline(never)]`): in
+// WebAssembly a function is compiled on its first call, and inlined into the request's future
+// they would make one giant function that every fresh isolate compiles whole.
+
+#[inline(never)]
+fn verify(text: &str, keys: &SnapshotKeys, workspace: &str, served: Option<u64>) -> std::result::Result<Snapshot, String> {
+    envelope::verify(text.as_bytes(), keys, Some(workspace), served).map_err(|e| format!("{}: {e}", e.code()))
+}
+
+#[inline(never)]
+fn compile(snap: Snapshot) -> std::result::Result<Rc<Compiled>, String> {
+    Ok(Rc::new(Compiled::new(Policy::compile(snap).map_err(|e| format!("snapshot does not compile: {e}"))?)))
+}
+
 /// The compiled snapshot of `workspace`, from the isolate cache or KV. `Err` = fail closed.
 async fn snapshot(env: &Env, s: &Settings, workspace: &str) -> std::result::Result<Rc<Compiled>, String> {
     let now = now_ms();
@@ -133,14 +148,14 @@ async fn snapshot(env: &Env, s: &Settings, workspace: &str) -> std::result::Resu
     let outcome: std::result::Result<Snapshot, String> = match read {
         Err(e) => Err(format!("KV read failed: {e}")),
         Ok(None) => Err(format!("no snapshot in KV for workspace {workspace}")),
-        Ok(Some(text)) => envelope::verify(text.as_bytes(), &s.snapshot_keys, Some(workspace), served).map_err(|e| format!("{}: {e}", e.code())),
+        Ok(Some(text)) => verify(&text, &s.snapshot_keys, workspace, served),
     };
     match outcome {
         Ok(snap) => {
             let same = served == Some(snap.revision);
             let compiled = match (&cached, same) {
                 (Some((c, _, _)), true) => c.clone(),
-                _ => Rc::new(Compiled::new(Policy::compile(snap).map_err(|e| format!("snapshot does not compile: {e}"))?)),
+                _ => compile(snap)?,
             };
             if !same {
                 log_line(json!({"event": "snapshot", "workspaceId": workspace, "revision": compiled.revision(), "previous": served}));
@@ -220,12 +235,17 @@ async fn fetch(req: web_sys::Request, env: Env, _ctx: Context) -> Result<Respons
             (to_worker(respond::unavailable("The gateway could not decide").with_decision("deny", record.revision))?, 503)
         }
     };
-    let mut line = serde_json::to_value(&record).unwrap_or_default();
+    log_request(&record, status, now_ms() - started);
+    Ok(response)
+}
+
+#[inline(never)]
+fn log_request(record: &DecisionRecord, status: u16, duration_ms: f64) {
+    let mut line = serde_json::to_value(record).unwrap_or_default();
     line["status"] = json!(status);
-    line["durationMs"] = json!(now_ms() - started);
+    line["durationMs"] = json!(duration_ms);
     line["event"] = json!("request");
     log_line(line);
-    Ok(response)
 }
 
 async fn handle(req: &web_sys::Request, env: &Env, method: &str, url: &Url, record: &mut DecisionRecord) -> Result<Response> {

@@ -227,6 +227,7 @@ fn name_of(n: Option<cst::Name>) -> Option<String> {
 }
 
 /// Analyses one GraphQL call. Returns the plan of every operation in the document.
+#[inline(never)]
 pub fn analyse(ctx: Ctx, roots: &RootFields, endpoint: Endpoint, call: &GqlCall, limits: GraphqlLimits) -> Result<Vec<OpPlan>, (Vec<String>, Denied)> {
     let tree = Parser::new(&call.query).recursion_limit(limits.recursion).token_limit(limits.tokens).parse();
     if let Some(e) = tree.errors().next() {

@@ -36,6 +36,9 @@ use rest::{RestDeny, RestPlan};
 use rolegate_core::view::effective_view;
 use rolegate_core::{Policy, Principal, Subject};
 use serde::Serialize;
+// `#[inline(never)]` on the per-API entry points below: in WebAssembly each function is compiled
+// on its first call, so keeping the REST, GraphQL, MCP and redaction paths apart means a fresh
+// edge isolate compiles only the code its first requests use (instead of one giant function).
 use serde_json::Value;
 
 /// A compiled policy with what the gateway derives from it once per snapshot revision.
@@ -195,6 +198,7 @@ impl Gateway {
     }
 
     /// Authenticates an API-key or agent request against the snapshot.
+    #[inline(never)]
     pub fn authenticate(&self, compiled: &Compiled, req: &Request, now: i64) -> Result<(Principal, Subject), AuthError> {
         let raw = auth::extract_bearer(req)?;
         let token = auth::Token::parse(&raw)?;
@@ -287,6 +291,7 @@ impl Gateway {
         }
     }
 
+    #[inline(never)]
     fn decide_mcp(&self, ctx: &Ctx, req: &Request, principal: Principal, subject: Subject, mut record: DecisionRecord, rev: Option<u64>) -> Outcome {
         let rpc_error = |mut record: DecisionRecord, body: Value, why: String| {
             record.decision = "deny";
@@ -344,6 +349,7 @@ impl Gateway {
     }
 
     #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
     fn decide_graphql(&self, compiled: &Compiled, ctx: &Ctx, endpoint: Endpoint, req: &Request, principal: Principal, subject: Subject, mut record: DecisionRecord) -> Outcome {
         let rev = Some(compiled.revision());
         let fail = |mut record: DecisionRecord, keys: &[String], why: String| {
@@ -445,6 +451,7 @@ impl Gateway {
         }
     }
 
+    #[inline(never)]
     pub fn redact_response(&self, compiled: &Compiled, subject: &Subject, plan: &Plan, status: u16, content_type: Option<&str>, body: &[u8]) -> Result<Redacted, String> {
         let unchanged = Ok(Redacted { body: None, changed: false });
         if !(200..300).contains(&status) {

@@ -81,6 +81,7 @@ pub struct McpPlan {
 const PROTOCOL: &[&str] = &["initialize", "ping", "notifications/initialized", "notifications/cancelled", "tools/list"];
 
 /// Decides an MCP request body. On denial: the JSON-RPC id and why.
+#[inline(never)]
 pub fn decide(ctx: &Ctx, body: &Value) -> Result<McpPlan, (Value, Denied)> {
     let messages: Vec<&Value> = match body {
         Value::Array(items) if !items.is_empty() && items.len() <= 20 => items.iter().collect(),
@@ -202,6 +203,7 @@ pub fn denial(id: &Value, why: &str) -> Value {
 }
 
 /// Redacts MCP responses in place; returns how many things were removed.
+#[inline(never)]
 pub fn redact(ctx: &Ctx, plan: &McpPlan, body: &mut Value) -> usize {
     let mut removed = 0;
     match body {

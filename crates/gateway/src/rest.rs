@@ -352,6 +352,7 @@ pub fn json_body(req: &Request) -> Result<Option<Value>, Denied> {
 }
 
 /// Decides a REST request for an authenticated subject.
+#[inline(never)]
 pub fn decide(ctx: &Ctx, req: &Request) -> Result<RestDecision, RestDeny> {
     check_method_override(req)?;
     let params = Params::parse(req)?;
