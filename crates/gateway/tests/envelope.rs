@@ -24,12 +24,25 @@ fn sign_and_verify_round_trip() {
 }
 
 #[test]
+fn the_payload_is_the_validated_snapshot_as_compact_json() {
+    let (kf, _) = keys();
+    let text = common::fixture_json();
+    let env = sign(&text, "k1", &kf.signing_key().unwrap()).unwrap();
+    assert!(!env.payload.contains('\n') && env.payload.len() < text.len());
+    let a: serde_json::Value = serde_json::from_str(&env.payload).unwrap();
+    let b: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(a, b);
+    assert!(env.payload.starts_with("{\"format\":\"rolegate/v1\""), "key order is kept");
+    assert!(sign("{not json", "k1", &kf.signing_key().unwrap()).is_err());
+}
+
+#[test]
 fn tampering_and_unknown_keys_are_refused() {
     let (kf, pk) = keys();
     let env = sign(&common::fixture_json(), "k1", &kf.signing_key().unwrap()).unwrap();
     let mut tampered = env.clone();
-    tampered.payload = tampered.payload.replace("\"canReadAllObjectRecords\": false", "\"canReadAllObjectRecords\": true");
-    tampered.payload = tampered.payload.replacen("\"revision\": 12", "\"revision\": 99", 1);
+    tampered.payload = tampered.payload.replace("\"canReadAllObjectRecords\":false", "\"canReadAllObjectRecords\":true");
+    tampered.payload = tampered.payload.replacen("\"revision\":12", "\"revision\":99", 1);
     assert_ne!(tampered.payload, env.payload);
     assert_eq!(verify(&serde_json::to_vec(&tampered).unwrap(), &pk, None, None).unwrap_err(), EnvelopeError::BadSignature);
     let mut unknown = env.clone();
