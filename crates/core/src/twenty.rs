@@ -411,8 +411,10 @@ pub fn import(answers: &Answers, opts: &Options) -> Result<Imported, Error> {
                 if let Some((other, _)) = member_role.get(id) {
                     return Err(mat.err(codes::INVALID_ARG, format!("workspace member \"{id}\" holds two roles (\"{other}\" and \"{label}\"); Twenty allows one")));
                 }
+                // Read everything before indexing it: an error must not leave a dangling index.
+                let name = member_name(m, &mat, id)?;
                 member_role.insert(id.to_string(), (label.clone(), members.len()));
-                members.push(json!({"id": id, "name": member_name(m, &mat, id)?, "roleId": rid}));
+                members.push(json!({"id": id, "name": name, "roleId": rid}));
             }
             for (j, ag) in opt_arr(r, &a, "agents")?.iter().enumerate() {
                 let gat = a.key("agents").idx(j);
@@ -429,11 +431,12 @@ pub fn import(answers: &Answers, opts: &Options) -> Result<Imported, Error> {
                 if key_index.contains_key(id) {
                     return Err(kat.err(codes::INVALID_ARG, format!("API key \"{id}\" holds two roles; Twenty allows one")));
                 }
-                key_index.insert(id.to_string(), keys.len());
-                keys.push(json!({
+                let key = json!({
                     "id": id, "name": get_str(k, &kat, "name")?, "roleId": rid,
                     "expiresAt": opt_str(k, &kat, "expiresAt")?, "revokedAt": opt_str(k, &kat, "revokedAt")?,
-                }));
+                });
+                key_index.insert(id.to_string(), keys.len());
+                keys.push(key);
             }
             Ok(())
         };
@@ -723,11 +726,12 @@ fn merge_api_keys(ans: &Value, roles: &[Value], keys: &mut Vec<Value>, key_index
                 }
             }
             None => {
-                key_index.insert(id.to_string(), keys.len());
-                keys.push(json!({
+                let key = json!({
                     "id": id, "name": get_str(k, &kat, "name")?, "roleId": role_id,
                     "expiresAt": opt_str(k, &kat, "expiresAt")?, "revokedAt": opt_str(k, &kat, "revokedAt")?,
-                }));
+                });
+                key_index.insert(id.to_string(), keys.len());
+                keys.push(key);
             }
         }
     }
