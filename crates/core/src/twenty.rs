@@ -123,8 +123,26 @@ impl<'a> At<'a> {
 
 type R<T> = std::result::Result<T, Issue>;
 
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+/// `v` itself must be an object for its keys to be read.
+fn object<'v>(v: &'v Value, at: &At) -> R<&'v Value> {
+    if v.is_object() {
+        Ok(v)
+    } else {
+        Err(at.err(codes::INVALID_ARG, format!("\"{}\" must be an object, not {}", at.path, type_name(v))))
+    }
+}
 fn get<'v>(v: &'v Value, at: &At, k: &str) -> R<&'v Value> {
-    match v.get(k) {
+    match object(v, at)?.get(k) {
         Some(x) if !x.is_null() => Ok(x),
         _ => Err(at.key(k).err(codes::INVALID_ARG, format!("\"{}\" is missing (is it in the query?)", at.key(k).path))),
     }
@@ -133,7 +151,7 @@ fn get_str<'v>(v: &'v Value, at: &At, k: &str) -> R<&'v str> {
     get(v, at, k)?.as_str().ok_or_else(|| at.key(k).err(codes::INVALID_ARG, format!("\"{}\" must be a string", at.key(k).path)))
 }
 fn opt_str<'v>(v: &'v Value, at: &At, k: &str) -> R<Option<&'v str>> {
-    match v.get(k) {
+    match object(v, at)?.get(k) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
         Some(_) => Err(at.key(k).err(codes::INVALID_ARG, format!("\"{}\" must be a string or null", at.key(k).path))),
@@ -143,17 +161,24 @@ fn get_bool(v: &Value, at: &At, k: &str) -> R<bool> {
     get(v, at, k)?.as_bool().ok_or_else(|| at.key(k).err(codes::INVALID_ARG, format!("\"{}\" must be true or false", at.key(k).path)))
 }
 fn opt_bool(v: &Value, at: &At, k: &str) -> R<Option<bool>> {
-    match v.get(k) {
+    match object(v, at)?.get(k) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
         Some(_) => Err(at.key(k).err(codes::INVALID_ARG, format!("\"{}\" must be true, false or null", at.key(k).path))),
+    }
+}
+fn opt_obj<'v>(v: &'v Value, at: &At, k: &str) -> R<Option<&'v Value>> {
+    match object(v, at)?.get(k) {
+        None | Some(Value::Null) => Ok(None),
+        Some(o @ Value::Object(_)) => Ok(Some(o)),
+        Some(x) => Err(at.key(k).err(codes::INVALID_ARG, format!("\"{}\" must be an object or null, not {}", at.key(k).path, type_name(x)))),
     }
 }
 fn get_arr<'v>(v: &'v Value, at: &At, k: &str) -> R<&'v Vec<Value>> {
     get(v, at, k)?.as_array().ok_or_else(|| at.key(k).err(codes::INVALID_ARG, format!("\"{}\" must be a list", at.key(k).path)))
 }
 fn opt_arr<'v>(v: &'v Value, at: &At, k: &str) -> R<&'v [Value]> {
-    match v.get(k) {
+    match object(v, at)?.get(k) {
         None | Some(Value::Null) => Ok(&[]),
         Some(Value::Array(a)) => Ok(a),
         Some(_) => Err(at.key(k).err(codes::INVALID_ARG, format!("\"{}\" must be a list", at.key(k).path))),
@@ -164,15 +189,16 @@ fn opt_arr<'v>(v: &'v Value, at: &At, k: &str) -> R<&'v [Value]> {
 /// GraphQL errors are reported, never ignored.
 fn data<'v>(v: &'v Value, file: &'v str) -> R<(&'v Value, At<'v>)> {
     let at = At { file, path: String::new() };
-    if let Some(errs) = v.get("errors").and_then(Value::as_array).filter(|e| !e.is_empty()) {
+    if !v.is_object() {
+        return Err(at.err(codes::INVALID_ARG, "expected a JSON object (a GraphQL answer)"));
+    }
+    let errs = opt_arr(v, &at, "errors")?;
+    if !errs.is_empty() {
         let msgs: Vec<String> = errs
             .iter()
             .map(|e| e.get("message").and_then(Value::as_str).unwrap_or("(no message)").to_string())
             .collect();
         return Err(at.key("errors").err(codes::INVALID_ARG, format!("Twenty answered with errors: {}", msgs.join("; "))));
-    }
-    if !v.is_object() {
-        return Err(at.err(codes::INVALID_ARG, "expected a JSON object (a GraphQL answer)"));
     }
     match v.get("data") {
         Some(d) if d.is_object() => Ok((d, at.key("data"))),
@@ -187,7 +213,11 @@ fn nodes<'v>(v: &'v Value, at: &At<'v>) -> R<Vec<(&'v Value, At<'v>)>> {
         return Ok(a.iter().enumerate().map(|(i, n)| (n, at.idx(i))).collect());
     }
     let edges = get_arr(v, at, "edges")?;
-    if v.get("pageInfo").and_then(|p| p.get("hasNextPage")).and_then(Value::as_bool) == Some(true) {
+    let more = match opt_obj(v, at, "pageInfo")? {
+        Some(p) => opt_bool(p, &at.key("pageInfo"), "hasNextPage")?,
+        None => None,
+    };
+    if more == Some(true) {
         return Err(at.key("pageInfo").key("hasNextPage").err(
             codes::INVALID_ARG,
             "this is one page of several (hasNextPage is true); raise the page size (paging/first) so every item is in one answer",
@@ -243,7 +273,7 @@ fn import_objects(answer: &Value, notes: &mut Vec<String>, issues: &mut Vec<Issu
         let fl = fields_of(o, oat)?;
         for (f, fat) in &fl {
             if get_str(f, fat, "type")? == "RELATION" {
-                if let Some(jc) = f.get("settings").and_then(|s| s.get("joinColumnName")).and_then(Value::as_str) {
+                if let Some(jc) = join_column_name(f, fat)? {
                     join_columns.insert(jc.to_string());
                 }
             }
@@ -306,6 +336,14 @@ fn fields_of<'v>(o: &'v Value, oat: &At<'v>) -> R<Vec<(&'v Value, At<'v>)>> {
     }
 }
 
+/// `settings.joinColumnName` of a relation field, if Twenty gives it.
+fn join_column_name<'v>(f: &'v Value, fat: &At) -> R<Option<&'v str>> {
+    match opt_obj(f, fat, "settings")? {
+        Some(s) => opt_str(s, &fat.key("settings"), "joinColumnName"),
+        None => Ok(None),
+    }
+}
+
 fn field(f: &Value, fat: &At, object: &str, name: &str, ftype: &str, object_by_id: &HashMap<String, String>) -> R<Value> {
     if ftype == "MORPH_RELATION" {
         return Err(fat.key("type").err(
@@ -333,7 +371,7 @@ fn field(f: &Value, fat: &At, object: &str, name: &str, ftype: &str, object_by_i
     }
     let target = get(rel, &rat, "targetObjectMetadata")?;
     let tat = rat.key("targetObjectMetadata");
-    let target_name = match (target.get("id").and_then(Value::as_str), target.get("nameSingular").and_then(Value::as_str)) {
+    let target_name = match (opt_str(target, &tat, "id")?, opt_str(target, &tat, "nameSingular")?) {
         (Some(id), named) => match object_by_id.get(id) {
             Some(n) if named.is_none_or(|x| x == n) => n.clone(),
             Some(n) => return Err(tat.err(codes::INVALID_ARG, format!("relation \"{object}.{name}\": target id \"{id}\" is \"{n}\" in objects.json, not \"{}\"", named.unwrap_or("")))),
@@ -346,14 +384,14 @@ fn field(f: &Value, fat: &At, object: &str, name: &str, ftype: &str, object_by_i
     let inverse = get_str(get(rel, &rat, "targetFieldMetadata")?, &rat.key("targetFieldMetadata"), "name")?;
     let mut r = json!({"kind": kind, "target": target_name, "inverse": inverse});
     if kind == "MANY_TO_ONE" {
-        let jc = f.get("settings").and_then(|s| s.get("joinColumnName")).and_then(Value::as_str).map(String::from).unwrap_or_else(|| format!("{name}Id"));
+        let jc = join_column_name(f, fat)?.map(String::from).unwrap_or_else(|| format!("{name}Id"));
         r["joinColumn"] = json!(jc);
     }
     Ok(json!({"name": name, "type": "RELATION", "relation": r}))
 }
 
 fn full_name(n: &Value, at: &At) -> R<Option<String>> {
-    let Some(name) = n.get("name").filter(|v| !v.is_null()) else { return Ok(None) };
+    let Some(name) = opt_obj(n, at, "name")? else { return Ok(None) };
     let first = opt_str(name, &at.key("name"), "firstName")?.unwrap_or("");
     let last = opt_str(name, &at.key("name"), "lastName")?.unwrap_or("");
     let full = format!("{first} {last}").trim().to_string();
@@ -374,6 +412,14 @@ fn pick_role<'r>(roles: &'r [Value], wanted: &str) -> Option<&'r str> {
         .find(|r| r["id"] == wanted)
         .or_else(|| roles.iter().find(|r| r["label"] == wanted))
         .and_then(|r| r["id"].as_str())
+}
+
+/// The value, or `None` with the error kept.
+fn keep<T>(r: R<Option<T>>, issues: &mut Vec<Issue>) -> Option<T> {
+    r.unwrap_or_else(|e| {
+        issues.push(e);
+        None
+    })
 }
 
 /// Converts Twenty's answers into a validated snapshot.
@@ -457,9 +503,18 @@ pub fn import(answers: &Answers, opts: &Options) -> Result<Imported, Error> {
         }
     }
 
-    let ws = d.get("currentWorkspace").filter(|v| !v.is_null());
     let wat = at.key("currentWorkspace");
-    let workspace_id = match (&opts.workspace_id, ws.and_then(|w| w.get("id")).and_then(Value::as_str)) {
+    // A wrongly typed answer is reported even where an option overrides it.
+    let ws = keep(opt_obj(d, &at, "currentWorkspace"), &mut issues);
+    let ws_id = keep(ws.map_or(Ok(None), |w| opt_str(w, &wat, "id")), &mut issues);
+    let ws_default = keep(
+        ws.map_or(Ok(None), |w| match opt_obj(w, &wat, "defaultRole")? {
+            Some(r) => opt_str(r, &wat.key("defaultRole"), "id"),
+            None => Ok(None),
+        }),
+        &mut issues,
+    );
+    let workspace_id = match (&opts.workspace_id, ws_id) {
         (Some(w), _) => Some(w.clone()),
         (None, Some(w)) => Some(w.to_string()),
         (None, None) => {
@@ -467,7 +522,7 @@ pub fn import(answers: &Answers, opts: &Options) -> Result<Imported, Error> {
             None
         }
     };
-    let default_role = match (&opts.default_role, ws.and_then(|w| w.get("defaultRole")).and_then(|r| r.get("id")).and_then(Value::as_str)) {
+    let default_role = match (&opts.default_role, ws_default) {
         (Some(w), _) => match pick_role(&roles, w) {
             Some(id) => Some(id.to_string()),
             None => {

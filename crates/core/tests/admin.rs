@@ -443,16 +443,15 @@ fn slot<'a>(v: &'a mut Value, path: &[Value]) -> &'a mut Value {
 fn a_wrong_type_anywhere_in_the_answers_is_an_error_or_ignored_never_a_panic() {
     let base = recorded();
     let mut panics = Vec::new();
-    type Pick = fn(&mut Recorded) -> &mut Value;
-    let files: [(&str, Pick); 4] = [
-        ("roles.json", |r| &mut r.roles),
-        ("api-keys.json", |r| &mut r.api_keys),
-        ("members.json", |r| &mut r.members),
-        ("objects.json", |r| &mut r.objects),
-    ];
-    for (file, pick) in files {
+    for (fi, file) in ["objects.json", "roles.json", "api-keys.json", "members.json"].into_iter().enumerate() {
+        let original = [&base.objects, &base.roles, &base.api_keys, &base.members][fi];
         let mut paths = Vec::new();
-        value_paths(pick(&mut recorded()), vec![], &mut paths);
+        value_paths(original, vec![], &mut paths);
+        // roles.json: the roles with members, API keys, an agent, and every kind of rule.
+        if file == "roles.json" {
+            let with: Vec<Value> = ["Intern", "Sales agent", "Integration", "Finance"].iter().map(|l| json!(role_index(&base, l))).collect();
+            paths.retain(|p| p.len() < 3 || p[1] != "getRoles" || with.contains(&p[2]));
+        }
         // objects.json is large: its envelope, and the custom object with an implicit, a plain,
         // a composite and a relation field.
         if file == "objects.json" {
@@ -461,13 +460,15 @@ fn a_wrong_type_anywhere_in_the_answers_is_an_error_or_ignored_never_a_panic() {
         }
         for p in paths {
             for wrong in [json!(7), json!("x"), json!({}), json!([1]), json!(null)] {
-                let mut r = Recorded { objects: base.objects.clone(), roles: base.roles.clone(), api_keys: base.api_keys.clone(), members: base.members.clone() };
-                let s = slot(pick(&mut r), &p);
+                let mut changed = original.clone();
+                let s = slot(&mut changed, &p);
                 if std::mem::discriminant(s) == std::mem::discriminant(&wrong) {
                     continue;
                 }
                 *s = wrong.clone();
-                if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&r, &opts()))).is_err() {
+                let [o, r, k, m] = [0, 1, 2, 3].map(|i| if i == fi { &changed } else { [&base.objects, &base.roles, &base.api_keys, &base.members][i] });
+                let answers = Answers { objects: o, roles: r, api_keys: Some(k), members: Some(m) };
+                if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| import(&answers, &opts()))).is_err() {
                     panics.push(format!("{file} {p:?} = {wrong}"));
                 }
             }
@@ -488,4 +489,50 @@ fn a_role_target_with_a_wrong_type_is_an_error_at_its_path() {
         r.roles["data"]["getRoles"][i]["workspaceMembers"][0]["name"]["firstName"] = json!(7);
     });
     assert!(e.path().ends_with("].workspaceMembers[0].name.firstName"), "{e:?}");
+}
+
+#[test]
+fn a_wrong_type_where_the_mapping_looks_is_an_error_at_its_path_never_ignored() {
+    fn field_of<'a>(r: &'a mut Recorded, object: &str, field: &str) -> &'a mut Value {
+        let o = object_index(r, object);
+        let fl = r.objects["data"]["objects"]["edges"][o]["node"]["fieldsList"].as_array_mut().unwrap();
+        fl.iter_mut().find(|f| f["name"] == field).unwrap()
+    }
+    type Edit = Box<dyn Fn(&mut Recorded)>;
+    let cases: Vec<(Edit, &str, &str)> = vec![
+        (Box::new(|r| r.objects["data"]["objects"]["pageInfo"]["hasNextPage"] = json!("true")), "objects.json:data.objects.pageInfo.hasNextPage", "true, false"),
+        (Box::new(|r| r.objects["data"]["objects"]["pageInfo"] = json!(7)), "objects.json:data.objects.pageInfo", "object"),
+        (Box::new(|r| r.members["data"]["workspaceMembers"]["pageInfo"]["hasNextPage"] = json!(1)), "members.json:data.workspaceMembers.pageInfo.hasNextPage", "true, false"),
+        (Box::new(|r| r.members["data"]["workspaceMembers"]["edges"][0]["node"]["name"] = json!("Ada Lovelace")), "members.json:data.workspaceMembers.edges[0].node.name", "object"),
+        (
+            Box::new(|r| {
+                let i = role_index(r, "Admin");
+                r.roles["data"]["getRoles"][i]["workspaceMembers"][0]["name"] = json!(["Ada"]);
+            }),
+            ".workspaceMembers[0].name",
+            "object",
+        ),
+        (Box::new(|r| field_of(r, "invoice", "company")["relation"]["targetObjectMetadata"]["id"] = json!(7)), ".relation.targetObjectMetadata.id", "string"),
+        (Box::new(|r| field_of(r, "invoice", "company")["relation"]["targetObjectMetadata"]["nameSingular"] = json!(true)), ".relation.targetObjectMetadata.nameSingular", "string"),
+        (Box::new(|r| field_of(r, "invoice", "company")["settings"]["joinColumnName"] = json!(7)), ".settings.joinColumnName", "string"),
+        (Box::new(|r| field_of(r, "invoice", "company")["settings"] = json!("companyId")), ".settings", "object"),
+        (Box::new(|r| r.roles["errors"] = json!("Forbidden resource")), "roles.json:errors", "list"),
+        (Box::new(|r| r.roles["data"]["currentWorkspace"] = json!("ws")), "roles.json:data.currentWorkspace", "object"),
+        (Box::new(|r| r.roles["data"]["currentWorkspace"]["id"] = json!(7)), "roles.json:data.currentWorkspace.id", "string"),
+        (Box::new(|r| r.roles["data"]["currentWorkspace"]["defaultRole"]["id"] = json!(7)), "roles.json:data.currentWorkspace.defaultRole.id", "string"),
+        (Box::new(|r| r.roles["data"]["currentWorkspace"]["defaultRole"] = json!("Member")), "roles.json:data.currentWorkspace.defaultRole", "object"),
+        (Box::new(|r| r.roles["data"]["getRoles"][0] = json!(7)), "roles.json:data.getRoles[0]", "object"),
+        (Box::new(|r| r.objects["data"]["objects"]["edges"][0]["node"] = json!("person")), "objects.json:data.objects.edges[0].node", "object"),
+    ];
+    let mut wrong = Vec::new();
+    for (edit, path, needle) in cases {
+        let mut r = recorded();
+        edit(&mut r);
+        match run(&r, &opts()) {
+            Ok(_) => wrong.push(format!("{path}: accepted")),
+            Err(e) if !e.issues.iter().any(|i| i.path.ends_with(path) && i.message.contains(needle)) => wrong.push(format!("{path}: {:?}", e.issues)),
+            Err(_) => {}
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
 }
