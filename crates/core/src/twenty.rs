@@ -300,7 +300,7 @@ fn import_objects(answer: &Value, notes: &mut Vec<String>, issues: &mut Vec<Issu
         let mut obj = Map::new();
         obj.insert("nameSingular".into(), json!(name));
         obj.insert("namePlural".into(), json!(get_str(o, oat, "namePlural")?));
-        obj.insert("isSystem".into(), json!(opt_bool(o, oat, "isSystem")?.unwrap_or(false)));
+        obj.insert("isSystem".into(), json!(get_bool(o, oat, "isSystem")?));
         if let Some(lid) = opt_str(o, oat, "labelIdentifierFieldMetadataId")? {
             match field_by_id.get(lid) {
                 Some(fi) if fi.object == name && !IMPLICIT_FIELDS.contains(&fi.name.as_str()) => {

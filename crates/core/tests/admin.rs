@@ -536,3 +536,14 @@ fn a_wrong_type_where_the_mapping_looks_is_an_error_at_its_path_never_ignored() 
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+#[test]
+fn an_object_without_is_system_is_refused_not_taken_for_a_regular_object() {
+    // A system object read as a regular one would follow the all-objects defaults instead of
+    // Twenty's "system objects are allowed unless a rule says otherwise".
+    let mut r = recorded();
+    let o = object_index(&r, "attachment");
+    r.objects["data"]["objects"]["edges"][o]["node"].as_object_mut().unwrap().remove("isSystem");
+    let e = run(&r, &opts()).expect_err("isSystem is required");
+    assert!(e.path().ends_with(&format!("edges[{o}].node.isSystem")), "{:?}", e.issues);
+}
