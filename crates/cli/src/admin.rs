@@ -121,23 +121,34 @@ fn report_import(imported: &Imported, changes: &Option<Diff>, out: &Option<Strin
     }
 }
 
-fn print_queries() {
+fn print_queries(format: Format) {
+    let commands: Vec<Value> = twenty::QUERIES
+        .iter()
+        .map(|(file, endpoint, query)| {
+            let body = serde_json::to_string(&json!({ "query": query })).unwrap_or_default();
+            let curl = format!(
+                "curl -sS \"$TWENTY_URL{endpoint}\" -H \"Authorization: Bearer $TWENTY_API_KEY\" -H 'content-type: application/json' \\\n  --data '{}' > {file}",
+                body.replace('\'', "'\\''")
+            );
+            json!({"file": file, "endpoint": endpoint, "query": query, "body": body, "curl": curl})
+        })
+        .collect();
+    if format == Format::Json {
+        print_json(&json!({ "queries": commands }));
+        return;
+    }
     println!("# The answers `rolegate import twenty` reads. Run each against your Twenty server");
     println!("# (an API key whose role has the Roles, Data model and API keys settings permissions):");
     println!("#   export TWENTY_URL=https://crm.example.com TWENTY_API_KEY=...");
-    for (file, endpoint, query) in twenty::QUERIES {
-        let body = serde_json::to_string(&json!({ "query": query })).unwrap_or_default();
-        println!("\n# {file}  (POST {endpoint})\n{query}\n");
-        println!(
-            "curl -sS \"$TWENTY_URL{endpoint}\" -H \"Authorization: Bearer $TWENTY_API_KEY\" -H 'content-type: application/json' \\\n  --data '{}' > {file}",
-            body.replace('\'', "'\\''")
-        );
+    for c in &commands {
+        println!("\n# {}  (POST {})\n{}\n", c["file"].as_str().unwrap_or_default(), c["endpoint"].as_str().unwrap_or_default(), c["query"].as_str().unwrap_or_default());
+        println!("{}", c["curl"].as_str().unwrap_or_default());
     }
 }
 
 pub fn import_twenty(a: &ImportTwenty, format: Format) -> Result<u8, Error> {
     if a.queries {
-        print_queries();
+        print_queries(format);
         return Ok(0);
     }
     let (objects, roles) = match (&a.objects, &a.roles) {

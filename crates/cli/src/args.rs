@@ -802,7 +802,10 @@ pub struct MappingArgs {
 #[derive(Args)]
 pub struct ImportTwenty {
     /// Print the GraphQL queries (and curl commands) whose answers this command reads, and exit.
-    #[arg(long, exclusive = true)]
+    #[arg(long, conflicts_with_all = [
+        "objects", "roles", "api_keys", "members", "out",
+        "workspace_id", "default_role", "admin_role", "previous", "revision", "api_keys_without_role",
+    ])]
     pub queries: bool,
     /// The answer to the objects query (objects with fieldsList and relations).
     #[arg(long, required_unless_present = "queries")]

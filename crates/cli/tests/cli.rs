@@ -415,3 +415,23 @@ fn readme_documents_the_exact_import_queries() {
         assert!(readme.contains(query), "README.md must show the query for {file} ({endpoint}) exactly as `rolegate import twenty --queries` prints it");
     }
 }
+
+#[test]
+fn import_twenty_queries_as_json() {
+    for args in [["import", "twenty", "--queries", "--format", "json"], ["--format", "json", "import", "twenty", "--queries"]] {
+        let o = rolegate(&args);
+        assert_eq!(code(&o), 0, "{args:?}: {}", stderr(&o));
+        let v: Value = serde_json::from_str(&stdout(&o)).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {}", stdout(&o)));
+        let q = v["queries"].as_array().expect("queries");
+        assert_eq!(q.len(), 4);
+        for (got, (file, endpoint, query)) in q.iter().zip(rolegate_core::twenty::QUERIES) {
+            assert_eq!((got["file"].as_str(), got["endpoint"].as_str(), got["query"].as_str()), (Some(file), Some(endpoint), Some(query)));
+            let body: Value = serde_json::from_str(got["body"].as_str().unwrap()).unwrap();
+            assert_eq!(body["query"], query);
+            assert!(got["curl"].as_str().unwrap().starts_with(&format!("curl -sS \"$TWENTY_URL{endpoint}\"")));
+        }
+    }
+    // --queries still goes alone.
+    let o = rolegate(&["import", "twenty", "--queries", "--roles", "r.json"]);
+    assert_eq!(code(&o), 2);
+}
