@@ -202,6 +202,23 @@ pub fn sync(a: &SyncArgs, format: Format) -> Result<u8, Error> {
     if !(base.starts_with("https://") || base.starts_with("http://")) {
         return Err(bad("--url", format!("--url \"{}\" must start with https:// (or http:// for a local server)", a.url)));
     }
+    // What signing and pushing need is checked before the server is asked anything.
+    let snap_path = match (&a.sign_key, a.out.as_deref()) {
+        (Some(_), Some(p)) if p != "-" => Some(p.to_string()),
+        (Some(_), _) => return Err(bad("--out", "--sign-key needs --out FILE (the snapshot that is signed)".into())),
+        (None, _) => None,
+    };
+    if a.push && !a.local && a.namespace_id.is_none() {
+        return Err(bad("--push", "--push needs --local or --namespace-id".into()));
+    }
+    if let Some(k) = &a.sign_key {
+        crate::keys::check_signing_key(k).map_err(|mut e| {
+            for i in &mut e.issues {
+                i.path = "--sign-key".into();
+            }
+            e
+        })?;
+    }
     let (opts, previous) = options(&a.mapping)?;
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(Duration::from_secs(a.timeout)))
@@ -233,18 +250,11 @@ pub fn sync(a: &SyncArgs, format: Format) -> Result<u8, Error> {
     let changes = show_changes(&previous, &imported.snapshot)?;
     write_out(&a.out, &imported.snapshot)?;
     let mut extra = json!({"url": base});
-    if let Some(k) = &a.sign_key {
-        let snap_path = match a.out.as_deref() {
-            Some(p) if p != "-" => p.to_string(),
-            _ => return Err(bad("--out", "--sign-key needs --out FILE (the snapshot that is signed)".into())),
-        };
+    if let (Some(k), Some(snap_path)) = (&a.sign_key, snap_path) {
         let env_path = a.envelope_out.clone().unwrap_or_else(|| format!("{}.envelope.json", snap_path.trim_end_matches(".json")));
         crate::keys::sign(&SignArgs { key: k.clone(), snapshot: snap_path.clone(), out: Some(env_path.clone()) }, Format::Text)?;
         extra["envelope"] = json!(env_path);
         if a.push {
-            if !a.local && a.namespace_id.is_none() {
-                return Err(bad("--push", "--push needs --local or --namespace-id".into()));
-            }
             eprintln!("pushing revision {} to KV ...", imported.snapshot.revision);
             crate::keys::push(
                 &PushArgs {

@@ -40,6 +40,13 @@ fn load_key(path: &str) -> Result<KeyFile, Error> {
     serde_json::from_str(&text).map_err(|e| bad("--key", format!("{path} is not a rolegate key file: {e}")))
 }
 
+/// Fails unless `path` is a key file that can sign (checked before long work that ends in signing).
+pub(crate) fn check_signing_key(path: &str) -> Result<(), Error> {
+    let kf = load_key(path)?;
+    kf.signing_key().map_err(|e| bad("--key", format!("{path}: {e}")))?;
+    Ok(())
+}
+
 pub fn sign(a: &SignArgs, format: Format) -> Result<u8, Error> {
     let kf = load_key(&a.key)?;
     let sk = kf.signing_key().map_err(|e| bad("--key", format!("{}: {e}", a.key)))?;

@@ -435,3 +435,26 @@ fn import_twenty_queries_as_json() {
     let o = rolegate(&["import", "twenty", "--queries", "--roles", "r.json"]);
     assert_eq!(code(&o), 2);
 }
+
+#[test]
+fn sync_refuses_unusable_arguments_before_fetching_anything() {
+    // The server is unreachable: every error below must come first, with nothing on stdout.
+    let key = tmp("not-a-key.json", "{}");
+    let out = tmp("sync-never.json", "");
+    std::fs::remove_file(&out).unwrap();
+    for (args, needle) in [
+        (vec!["--sign-key", key.as_str()], "--sign-key needs --out"),
+        (vec!["--sign-key", key.as_str(), "--out", out.as_str(), "--push"], "--push needs --local or --namespace-id"),
+        (vec!["--sign-key", key.as_str(), "--out", out.as_str()], "not a rolegate key file"),
+        (vec!["--sign-key", "/nonexistent/key.json", "--out", out.as_str()], "/nonexistent/key.json"),
+    ] {
+        let mut all = vec!["sync", "--url", "http://127.0.0.1:9", "--api-key-env", "ROLEGATE_TEST_KEY", "--timeout", "5"];
+        all.extend(args.iter());
+        let o = Command::new(env!("CARGO_BIN_EXE_rolegate")).args(&all).env("ROLEGATE_TEST_KEY", "k").output().unwrap();
+        assert_eq!(code(&o), 2, "{all:?}");
+        no_panic(&o);
+        assert!(stderr(&o).contains(needle) && !stderr(&o).contains("fetching"), "{all:?}: {}", stderr(&o));
+        assert!(stdout(&o).is_empty(), "{all:?}: {}", stdout(&o));
+        assert!(std::fs::metadata(&out).is_err(), "{all:?}: nothing written");
+    }
+}
