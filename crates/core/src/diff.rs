@@ -1,7 +1,9 @@
 //! `diff`: what every role and every principal gains and loses between two snapshots, per
 //! object, field and flag, computed from the effective views (contract §3) of both sides.
 //!
-//! Roles are matched by id, members, API keys and agents by id. A side where a role or
+//! Roles are matched by id, members, API keys, agents and workflows by id. A workflow is
+//! compared through its role: an agent running inside it gets at most that (the intersection
+//! with its own role), so a workflow whose role widens widens what agents may do there. A side where a role or
 //! principal does not exist counts as "may do nothing", so a new API key is all gains and a
 //! removed role all losses. A change of an object-level permission is reported once for the
 //! object, with the fields that do not follow it listed as exceptions; field changes under an
@@ -22,6 +24,7 @@ pub enum Kind {
     Member,
     ApiKey,
     Agent,
+    Workflow,
 }
 
 impl Kind {
@@ -32,6 +35,7 @@ impl Kind {
             Kind::Member => "Workspace member ",
             Kind::ApiKey => "API key ",
             Kind::Agent => "Agent ",
+            Kind::Workflow => "Workflow ",
         }
     }
 }
@@ -107,12 +111,13 @@ pub struct Diff {
     pub widens: bool,
 }
 
-/// Who is compared: kind, id, name, principal, role label (for notes).
+/// Who is compared: kind, id, name, principal (`None`: a workflow without a role, which may do
+/// nothing), role label (for notes).
 struct Who {
     kind: Kind,
     id: String,
     name: String,
-    principal: Principal,
+    principal: Option<Principal>,
     role: Option<String>,
 }
 
@@ -124,23 +129,28 @@ fn subjects(p: &Policy) -> Vec<Who> {
     let s = p.snapshot();
     let mut out = Vec::new();
     for r in &s.roles {
-        out.push(Who { kind: Kind::Role, id: r.id.clone(), name: r.label.clone(), principal: Principal::Role(r.id.clone()), role: None });
+        out.push(Who { kind: Kind::Role, id: r.id.clone(), name: r.label.clone(), principal: Some(Principal::Role(r.id.clone())), role: None });
     }
     for m in &s.members {
-        out.push(Who { kind: Kind::Member, id: m.id.clone(), name: m.name.clone(), principal: Principal::Member(m.id.clone()), role: role_label(p, &m.role_id) });
+        out.push(Who { kind: Kind::Member, id: m.id.clone(), name: m.name.clone(), principal: Some(Principal::Member(m.id.clone())), role: role_label(p, &m.role_id) });
     }
     for k in &s.api_keys {
-        out.push(Who { kind: Kind::ApiKey, id: k.id.clone(), name: k.name.clone(), principal: Principal::ApiKey(k.id.clone()), role: role_label(p, &k.role_id) });
+        out.push(Who { kind: Kind::ApiKey, id: k.id.clone(), name: k.name.clone(), principal: Some(Principal::ApiKey(k.id.clone())), role: role_label(p, &k.role_id) });
     }
     for a in &s.agents {
-        out.push(Who { kind: Kind::Agent, id: a.id.clone(), name: a.name.clone(), principal: Principal::Agent(a.id.clone()), role: role_label(p, &a.role_id) });
+        out.push(Who { kind: Kind::Agent, id: a.id.clone(), name: a.name.clone(), principal: Some(Principal::Agent(a.id.clone())), role: role_label(p, &a.role_id) });
+    }
+    for w in &s.workflows {
+        let principal = w.role_id.clone().map(Principal::Role);
+        out.push(Who { kind: Kind::Workflow, id: w.id.clone(), name: w.name.clone(), principal, role: role_label(p, &w.role_id) });
     }
     out
 }
 
 fn view_of(p: &Policy, w: &Who, now: i64) -> Option<View> {
-    let subject = p.resolve(&w.principal, now).ok()?;
-    Some(effective_view(p, &w.principal, &subject))
+    let principal = w.principal.as_ref()?;
+    let subject = p.resolve(principal, now).ok()?;
+    Some(effective_view(p, principal, &subject))
 }
 
 fn status_word(s: Status) -> &'static str {

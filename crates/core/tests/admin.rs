@@ -547,3 +547,30 @@ fn an_object_without_is_system_is_refused_not_taken_for_a_regular_object() {
     let e = run(&r, &opts()).expect_err("isSystem is required");
     assert!(e.path().ends_with(&format!("edges[{o}].node.isSystem")), "{:?}", e.issues);
 }
+
+#[test]
+fn diff_counts_a_workflow_whose_role_widens() {
+    // An agent inside "Weekly pipeline digest" gets its own role ∧ the workflow's: moving the
+    // workflow from Intern to Member widens what the sales agent may do there.
+    let old = fixture();
+    let mut new = old.clone();
+    new.revision += 1;
+    new.workflows.iter_mut().find(|w| w.id == "wf-digest").unwrap().role_id = Some("member".into());
+    let (po, pn) = (Policy::compile(old.clone()).unwrap(), Policy::compile(new.clone()).unwrap());
+    let inside = Principal::AgentInWorkflow { agent: "agent-sales".into(), workflow: "wf-digest".into() };
+    assert!(!view(&po, &inside).objects["company"].can_update && view(&pn, &inside).objects["company"].can_update);
+    let d = diff(&po, &pn, NOW);
+    let lines = d.lines();
+    assert!(d.widens, "{lines:#?}");
+    assert!(lines.contains(&"Workflow Weekly pipeline digest: role Intern → Member".to_string()), "{lines:#?}");
+    assert!(lines.contains(&"Workflow Weekly pipeline digest gains: update company".to_string()), "{lines:#?}");
+    let wf = d.subjects.iter().find(|s| s.kind == Kind::Workflow).unwrap();
+    assert_eq!(serde_json::to_value(wf).unwrap()["kind"], "workflow");
+    // A workflow without a role may do nothing: giving it one is all gains, taking it all losses.
+    let mut none = old.clone();
+    none.workflows.iter_mut().find(|w| w.id == "wf-digest").unwrap().role_id = None;
+    let d = diff(&Policy::compile(none.clone()).unwrap(), &po, NOW);
+    assert!(d.widens && d.lines().contains(&"Workflow Weekly pipeline digest: role no role → Intern".to_string()), "{:#?}", d.lines());
+    let d = diff(&po, &Policy::compile(none).unwrap(), NOW);
+    assert!(!d.widens && d.losses > 0, "{:#?}", d.lines());
+}
