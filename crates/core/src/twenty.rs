@@ -760,6 +760,8 @@ fn merge_api_keys(ans: &Value, roles: &[Value], keys: &mut Vec<Value>, key_index
             Some(r) => Some(get_str(r, &kat.key("role"), "id")?),
             None => opt_str(k, &kat, "roleId")?,
         };
+        // Whether this answer says anything about the key's role (`role: null` says "none").
+        let says_role = k.get("role").is_some() || k.get("roleId").is_some();
         if let Some(rid) = role_id {
             if !roles.iter().any(|r| r["id"] == rid) {
                 return Err(kat.key("role").err(codes::ROLE_NOT_FOUND, format!("API key \"{id}\" holds role \"{rid}\", which is not in roles.json")));
@@ -768,10 +770,11 @@ fn merge_api_keys(ans: &Value, roles: &[Value], keys: &mut Vec<Value>, key_index
         match key_index.get(id) {
             Some(&i) => {
                 let known = keys[i]["roleId"].as_str().unwrap_or_default().to_string();
-                if role_id.is_some_and(|r| r != known) {
+                if says_role && role_id != Some(known.as_str()) {
+                    let here = role_id.map_or("no role".to_string(), |r| format!("role \"{r}\""));
                     return Err(kat.key("role").err(
                         codes::INVALID_ARG,
-                        format!("API key \"{id}\" holds role \"{}\" here but \"{known}\" in roles.json (answers from different moments?)", role_id.unwrap_or_default()),
+                        format!("API key \"{id}\" holds {here} here but role \"{known}\" in roles.json (answers from different moments?)"),
                     ));
                 }
                 for f in ["expiresAt", "revokedAt"] {

@@ -160,7 +160,10 @@ fn previous_snapshot_sets_the_revision_and_keeps_options_and_workflows() {
 fn broken(edit: impl FnOnce(&mut Recorded)) -> Error {
     let mut r = recorded();
     edit(&mut r);
-    run(&r, &opts()).expect_err("must be refused")
+    match run(&r, &opts()) {
+        Ok(_) => panic!("must be refused, but it imported"),
+        Err(e) => e,
+    }
 }
 
 fn role_index(r: &Recorded, label: &str) -> usize {
@@ -573,4 +576,17 @@ fn diff_counts_a_workflow_whose_role_widens() {
     assert!(d.widens && d.lines().contains(&"Workflow Weekly pipeline digest: role no role → Intern".to_string()), "{:#?}", d.lines());
     let d = diff(&po, &Policy::compile(none).unwrap(), NOW);
     assert!(!d.widens && d.losses > 0, "{:#?}", d.lines());
+}
+
+#[test]
+fn an_api_key_without_a_role_in_one_answer_and_with_one_in_the_other_is_refused() {
+    // roles.json lists Zapier under Intern; api-keys.json saying it has no role is an answer
+    // from another moment, not something to settle silently either way.
+    let e = broken(|r| r.api_keys["data"]["apiKeys"][0]["role"] = json!(null));
+    assert!(e.path() == "api-keys.json:data.apiKeys[0].role" && e.issues[0].message.contains("different moments"), "{e:?}");
+    // Without a role key at all (an older query), the role targets decide.
+    let mut r = recorded();
+    r.api_keys["data"]["apiKeys"][0].as_object_mut().unwrap().remove("role");
+    let s = run(&r, &opts()).unwrap().snapshot;
+    assert_eq!(s.api_keys.iter().find(|k| k.name == "Zapier").unwrap().role_id, s.roles.iter().find(|x| x.label == "Intern").map(|x| x.id.clone()));
 }
