@@ -260,7 +260,9 @@ fn import_objects(answer: &Value, notes: &mut Vec<String>, issues: &mut Vec<Issu
         for (f, fat) in fields_of(o, oat)? {
             let fid = get_str(f, &fat, "id")?;
             let fname = get_str(f, &fat, "name")?;
-            field_by_id.insert(fid.to_string(), FieldInfo { name: fname.to_string(), object: name.to_string() });
+            if field_by_id.insert(fid.to_string(), FieldInfo { name: fname.to_string(), object: name.to_string() }).is_some() {
+                issues.push(fat.key("id").err(codes::INVALID_ARG, format!("field id \"{fid}\" appears twice (rules name fields by id)")));
+            }
         }
     }
     let mut objects = Vec::with_capacity(list.len());

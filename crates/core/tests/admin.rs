@@ -590,3 +590,14 @@ fn an_api_key_without_a_role_in_one_answer_and_with_one_in_the_other_is_refused(
     let s = run(&r, &opts()).unwrap().snapshot;
     assert_eq!(s.api_keys.iter().find(|k| k.name == "Zapier").unwrap().role_id, s.roles.iter().find(|x| x.label == "Intern").map(|x| x.id.clone()));
 }
+
+#[test]
+fn a_field_id_used_twice_is_refused() {
+    // Rules name fields by id: a duplicated id would silently map them to one of the two.
+    let e = broken(|r| {
+        let o = object_index(r, "invoice");
+        let fl = &mut r.objects["data"]["objects"]["edges"][o]["node"]["fieldsList"];
+        fl[5]["id"] = fl[4]["id"].clone();
+    });
+    assert!(e.path().ends_with("fieldsList[5].id") && e.issues[0].message.contains("twice"), "{e:?}");
+}
