@@ -266,6 +266,7 @@ fn import_objects(answer: &Value, notes: &mut Vec<String>, issues: &mut Vec<Issu
         }
     }
     let mut objects = Vec::with_capacity(list.len());
+    let mut implicit_left_out = 0;
     for (o, oat) in &list {
         let name = get_str(o, oat, "nameSingular")?;
         let mut fields = Vec::new();
@@ -296,6 +297,9 @@ fn import_objects(answer: &Value, notes: &mut Vec<String>, issues: &mut Vec<Issu
                 Err(e) => issues.push(e),
             }
         }
+        if implicit_seen > 0 {
+            implicit_left_out += 1;
+        }
         if implicit_seen > 0 && implicit_seen < IMPLICIT_FIELDS.len() {
             notes.push(format!("{name}: only {implicit_seen} of the implicit fields id, createdAt, updatedAt, deletedAt are listed (rolegate adds all four)"));
         }
@@ -322,6 +326,11 @@ fn import_objects(answer: &Value, notes: &mut Vec<String>, issues: &mut Vec<Issu
             notes.push(format!("{name}: inactive in Twenty, kept (its rules stay enforceable)"));
         }
         objects.push(Value::Object(obj));
+    }
+    if implicit_left_out > 0 {
+        notes.push(format!(
+            "the implicit fields id, createdAt, updatedAt, deletedAt of {implicit_left_out} objects are left out (every rolegate/v1 object has them)"
+        ));
     }
     Ok(ObjectsOut { objects, object_by_id, field_by_id })
 }

@@ -601,3 +601,9 @@ fn a_field_id_used_twice_is_refused() {
     });
     assert!(e.path().ends_with("fieldsList[5].id") && e.issues[0].message.contains("twice"), "{e:?}");
 }
+
+#[test]
+fn implicit_fields_left_out_are_said_so() {
+    let notes = run(&recorded(), &opts()).unwrap().notes;
+    assert!(notes.iter().any(|n| n.contains("implicit fields") && n.contains("14 objects")), "{notes:#?}");
+}
