@@ -284,7 +284,9 @@ fn schema_changes(old: &Policy, new: &Policy) -> Vec<String> {
         out.push(format!("Admin role {} → {}", label(old, &o.admin_role_id), label(new, &n.admin_role_id)));
     }
     if o.options != n.options {
-        out.push(format!("options.apiKeysWithoutRole {:?} → {:?}", o.options.api_keys_without_role, n.options.api_keys_without_role));
+        // The snapshot's own words (`defaultRole`, `deny`).
+        let word = |v: crate::model::ApiKeysWithoutRole| serde_json::to_value(v).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+        out.push(format!("options.apiKeysWithoutRole {} → {}", word(o.options.api_keys_without_role), word(n.options.api_keys_without_role)));
     }
     out
 }
@@ -305,7 +307,7 @@ pub fn diff(old: &Policy, new: &Policy, now: i64) -> Diff {
             (Some(_), None) => notes.push("removed".to_string()),
             (Some(a), Some(b)) => {
                 if a.role != b.role && w.kind != Kind::Role {
-                    let r = |x: &Option<String>| x.clone().unwrap_or_else(|| "no role".into());
+                    let r = |x: &Option<String>| x.clone().unwrap_or_else(|| "none".into());
                     notes.push(format!("role {} → {}", r(&a.role), r(&b.role)));
                 }
                 if a.name != b.name {

@@ -573,7 +573,7 @@ fn diff_counts_a_workflow_whose_role_widens() {
     let mut none = old.clone();
     none.workflows.iter_mut().find(|w| w.id == "wf-digest").unwrap().role_id = None;
     let d = diff(&Policy::compile(none.clone()).unwrap(), &po, NOW);
-    assert!(d.widens && d.lines().contains(&"Workflow Weekly pipeline digest: role no role → Intern".to_string()), "{:#?}", d.lines());
+    assert!(d.widens && d.lines().contains(&"Workflow Weekly pipeline digest: role none → Intern".to_string()), "{:#?}", d.lines());
     let d = diff(&po, &Policy::compile(none).unwrap(), NOW);
     assert!(!d.widens && d.losses > 0, "{:#?}", d.lines());
 }
@@ -606,4 +606,16 @@ fn a_field_id_used_twice_is_refused() {
 fn implicit_fields_left_out_are_said_so() {
     let notes = run(&recorded(), &opts()).unwrap().notes;
     assert!(notes.iter().any(|n| n.contains("implicit fields") && n.contains("14 objects")), "{notes:#?}");
+}
+
+#[test]
+fn diff_words_for_no_role_and_options_are_the_snapshot_words() {
+    let old = fixture();
+    let mut new = old.clone();
+    new.options.api_keys_without_role = rolegate_core::model::ApiKeysWithoutRole::Deny;
+    new.api_keys.iter_mut().find(|k| k.name == "Zapier").unwrap().role_id = None;
+    let d = diff(&Policy::compile(old).unwrap(), &Policy::compile(new).unwrap(), NOW);
+    let lines = d.lines();
+    assert!(lines.contains(&"Workspace: options.apiKeysWithoutRole defaultRole → deny".to_string()), "{lines:#?}");
+    assert!(lines.contains(&"API key Zapier: role Intern → none".to_string()), "{lines:#?}");
 }
