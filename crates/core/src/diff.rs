@@ -250,6 +250,9 @@ pub fn compare_views(old: Option<&View>, new: Option<&View>) -> (Vec<Change>, Ve
 fn schema_changes(old: &Policy, new: &Policy) -> Vec<String> {
     let (o, n) = (old.snapshot(), new.snapshot());
     let mut out = Vec::new();
+    if o.workspace_id != n.workspace_id {
+        out.push(format!("workspace {} → {} (two different workspaces: ids are matched as they are)", o.workspace_id, n.workspace_id));
+    }
     for obj in &n.objects {
         match o.object(&obj.name_singular) {
             None => out.push(format!("object {} added", obj.name_singular)),

@@ -619,3 +619,12 @@ fn diff_words_for_no_role_and_options_are_the_snapshot_words() {
     assert!(lines.contains(&"Workspace: options.apiKeysWithoutRole defaultRole → deny".to_string()), "{lines:#?}");
     assert!(lines.contains(&"API key Zapier: role Intern → none".to_string()), "{lines:#?}");
 }
+
+#[test]
+fn diff_of_two_workspaces_says_so() {
+    let old = fixture();
+    let mut new = old.clone();
+    new.workspace_id = "00000000-0000-4000-8000-000000000000".into();
+    let d = diff(&Policy::compile(old.clone()).unwrap(), &Policy::compile(new).unwrap(), NOW);
+    assert!(d.workspace.iter().any(|w| w.contains(&old.workspace_id) && w.contains("00000000-0000-4000-8000-000000000000")), "{:?}", d.workspace);
+}
