@@ -198,7 +198,15 @@ fn data<'v>(v: &'v Value, file: &'v str) -> R<(&'v Value, At<'v>)> {
             .iter()
             .map(|e| e.get("message").and_then(Value::as_str).unwrap_or("(no message)").to_string())
             .collect();
-        return Err(at.key("errors").err(codes::INVALID_ARG, format!("Twenty answered with errors: {}", msgs.join("; "))));
+        let has = |code: &str| errs.iter().any(|e| e.get("extensions").and_then(|x| x.get("code")).and_then(Value::as_str) == Some(code));
+        let hint = if has("UNAUTHENTICATED") {
+            " (is the API key valid, not revoked or expired?)"
+        } else if has("FORBIDDEN") {
+            " (does the API key's role have the Roles, Data model and API keys settings permissions?)"
+        } else {
+            ""
+        };
+        return Err(at.key("errors").err(codes::INVALID_ARG, format!("Twenty answered with errors: {}{hint}", msgs.join("; "))));
     }
     match v.get("data") {
         Some(d) if d.is_object() => Ok((d, at.key("data"))),

@@ -628,3 +628,12 @@ fn diff_of_two_workspaces_says_so() {
     let d = diff(&Policy::compile(old.clone()).unwrap(), &Policy::compile(new).unwrap(), NOW);
     assert!(d.workspace.iter().any(|w| w.contains(&old.workspace_id) && w.contains("00000000-0000-4000-8000-000000000000")), "{:?}", d.workspace);
 }
+
+#[test]
+fn twenty_permission_errors_say_what_to_check() {
+    // Twenty answers a missing settings permission with HTTP 200 and a FORBIDDEN GraphQL error.
+    let e = broken(|r| r.roles = json!({"data": null, "errors": [{"message": "Forbidden resource", "extensions": {"code": "FORBIDDEN"}}]}));
+    assert!(e.issues[0].message.contains("Forbidden resource") && e.issues[0].message.contains("settings permissions"), "{e:?}");
+    let e = broken(|r| r.objects = json!({"errors": [{"message": "Token invalid.", "extensions": {"code": "UNAUTHENTICATED"}}]}));
+    assert!(e.issues[0].message.contains("Token invalid.") && e.issues[0].message.contains("API key valid"), "{e:?}");
+}
