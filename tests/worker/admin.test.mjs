@@ -47,6 +47,8 @@ test('sync -> sign -> KV -> the worker enforces the imported roles', async () =>
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /fetching objects from http:\/\/127\.0\.0\.1:\d+\/metadata/);
   assert.match(r.stderr, /14 objects/);
+  // One progress line per answer, as the README shows it.
+  assert.match(r.stderr, /^fetching roles from http:\/\/127\.0\.0\.1:\d+\/metadata \.\.\. 7 roles$/m);
   const report = JSON.parse(r.stdout);
   assert.equal(report.revision, 20);
   assert.equal(report.roles, 7);

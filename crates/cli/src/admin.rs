@@ -230,10 +230,10 @@ pub fn sync(a: &SyncArgs, format: Format) -> Result<u8, Error> {
     for (file, endpoint, query) in twenty::QUERIES {
         let url = format!("{base}{endpoint}");
         let what = file.trim_end_matches(".json");
-        eprintln!("fetching {what} from {url} ...");
-        let v = post(&agent, &url, &key, query, what)?;
+        eprint!("fetching {what} from {url} ... ");
+        let v = post(&agent, &url, &key, query, what).inspect_err(|_| eprintln!())?;
         let count = count_items(&v);
-        eprintln!("  {count}");
+        eprintln!("{count}");
         if let Some(dir) = &a.save_answers {
             std::fs::create_dir_all(dir).map_err(|e| bad("--save-answers", format!("cannot create {dir}: {e}")))?;
             let p = std::path::Path::new(dir).join(file);
