@@ -637,3 +637,44 @@ fn twenty_permission_errors_say_what_to_check() {
     let e = broken(|r| r.objects = json!({"errors": [{"message": "Token invalid.", "extensions": {"code": "UNAUTHENTICATED"}}]}));
     assert!(e.issues[0].message.contains("Token invalid.") && e.issues[0].message.contains("API key valid"), "{e:?}");
 }
+
+#[test]
+fn rules_that_set_nothing_join_columns_and_grants_of_every_operation() {
+    let mut r = recorded();
+    let fin = role_index(&r, "Finance");
+    let invoice = r.objects["data"]["objects"]["edges"][object_index(&r, "invoice")]["node"]["id"].clone();
+    let person = r.objects["data"]["objects"]["edges"][object_index(&r, "person")]["node"]["id"].clone();
+    let phones = r.roles["data"]["getRoles"][fin]["fieldPermissions"][2].clone();
+    assert_eq!(phones["objectMetadataId"], person);
+    // Finance: destroy granted on invoice; an all-null object rule and field rule.
+    let ops = r.roles["data"]["getRoles"][fin]["objectPermissions"].as_array_mut().unwrap();
+    let inv = ops.iter_mut().find(|p| p["objectMetadataId"] == invoice).unwrap();
+    inv["canDestroyObjectRecords"] = json!(true);
+    ops.push(json!({"objectMetadataId": person, "canReadObjectRecords": null, "canUpdateObjectRecords": null, "canSoftDeleteObjectRecords": null, "canDestroyObjectRecords": null}));
+    let mut empty = phones.clone();
+    empty["canReadFieldValue"] = json!(null);
+    empty["canUpdateFieldValue"] = json!(null);
+    empty["fieldMetadataId"] = json!(field_id(&r, "person", "jobTitle"));
+    r.roles["data"]["getRoles"][fin]["fieldPermissions"].as_array_mut().unwrap().push(empty);
+    // A legacy UUID field that is the join column of invoice.company.
+    let o = object_index(&r, "invoice");
+    r.objects["data"]["objects"]["edges"][o]["node"]["fieldsList"].as_array_mut().unwrap().push(json!({"id": "legacy-company-id", "name": "companyId", "type": "UUID", "isActive": true, "isSystem": true}));
+    let out = run(&r, &opts()).unwrap();
+    let s = &out.snapshot;
+    let f = s.roles.iter().find(|x| x.label == "Finance").unwrap();
+    assert_eq!(f.object_permissions.iter().find(|p| p.object == "invoice").unwrap().can_destroy, Some(true));
+    assert!(!f.object_permissions.iter().any(|p| p.object == "person"), "{:?}", f.object_permissions);
+    assert!(!f.field_permissions.iter().any(|p| p.field == "jobTitle"), "{:?}", f.field_permissions);
+    assert!(s.object("invoice").unwrap().field("companyId").is_none());
+    for needle in ["object rule on \"person\" sets nothing", "field rule on \"person.jobTitle\" sets nothing", "invoice.companyId: the join column"] {
+        assert!(out.notes.iter().any(|n| n.contains(needle)), "{needle}: {:#?}", out.notes);
+    }
+    let p = Policy::compile(s.clone()).unwrap();
+    let subj = p.resolve(&Principal::Role(f.id.clone()), NOW).unwrap();
+    assert!(p.check(&subj, "invoice", None, Op::Destroy).unwrap());
+}
+
+fn field_id(r: &Recorded, object: &str, field: &str) -> Value {
+    let o = object_index(r, object);
+    r.objects["data"]["objects"]["edges"][o]["node"]["fieldsList"].as_array().unwrap().iter().find(|f| f["name"] == field).unwrap()["id"].clone()
+}
