@@ -249,6 +249,8 @@ struct FieldInfo {
 
 struct ObjectsOut {
     objects: Vec<Value>,
+    /// Where each object is in objects.json (`objects.json:data.objects.edges[3].node`).
+    places: Vec<String>,
     object_by_id: HashMap<String, String>,
     field_by_id: HashMap<String, FieldInfo>,
 }
@@ -274,6 +276,7 @@ fn import_objects(answer: &Value, notes: &mut Vec<String>, issues: &mut Vec<Issu
         }
     }
     let mut objects = Vec::with_capacity(list.len());
+    let places = list.iter().map(|(_, oat)| format!("{}:{}", oat.file, oat.path)).collect();
     let mut implicit_left_out = 0;
     for (o, oat) in &list {
         let name = get_str(o, oat, "nameSingular")?;
@@ -340,7 +343,7 @@ fn import_objects(answer: &Value, notes: &mut Vec<String>, issues: &mut Vec<Issu
             "the implicit fields id, createdAt, updatedAt, deletedAt of {implicit_left_out} objects are left out (every rolegate/v1 object has them)"
         ));
     }
-    Ok(ObjectsOut { objects, object_by_id, field_by_id })
+    Ok(ObjectsOut { objects, places, object_by_id, field_by_id })
 }
 
 fn fields_of<'v>(o: &'v Value, oat: &At<'v>) -> R<Vec<(&'v Value, At<'v>)>> {
@@ -431,6 +434,13 @@ fn pick_role<'r>(roles: &'r [Value], wanted: &str) -> Option<&'r str> {
         .find(|r| r["id"] == wanted)
         .or_else(|| roles.iter().find(|r| r["label"] == wanted))
         .and_then(|r| r["id"].as_str())
+}
+
+/// `roles[2].fieldPermissions[0]` → the place of the answer's role 2, if `path` is under `prefix`.
+fn place_in_answers<'p>(path: &str, prefix: &str, places: &'p [String]) -> Option<&'p String> {
+    let rest = path.strip_prefix(prefix)?;
+    let n: usize = rest[..rest.find(']')?].parse().ok()?;
+    places.get(n)
 }
 
 /// The value, or `None` with the error kept.
@@ -620,9 +630,18 @@ pub fn import(answers: &Answers, opts: &Options) -> Result<Imported, Error> {
         "agents": agents,
         "workflows": workflows,
     });
+    // Roles and objects are in the answers' order: an error in `roles[2]…` is at getRoles[2].
+    let role_places: Vec<String> = (0..roles.len()).map(|i| format!("{}:{}", rat.file, rat.idx(i).path)).collect();
     let snapshot = Snapshot::from_value(&snap).map_err(|mut e| {
         for i in &mut e.issues {
-            i.message = format!("the imported snapshot is not valid: {}", i.message);
+            let place = place_in_answers(&i.path, "roles[", &role_places).or_else(|| place_in_answers(&i.path, "objects[", &objs.places));
+            match place {
+                Some(p) => {
+                    i.message = format!("the imported snapshot is not valid at {}: {}", i.path, i.message);
+                    i.path = p.clone();
+                }
+                None => i.message = format!("the imported snapshot is not valid: {}", i.message),
+            }
         }
         e
     })?;

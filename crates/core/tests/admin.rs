@@ -678,3 +678,22 @@ fn field_id(r: &Recorded, object: &str, field: &str) -> Value {
     let o = object_index(r, object);
     r.objects["data"]["objects"]["edges"][o]["node"]["fieldsList"].as_array().unwrap().iter().find(|f| f["name"] == field).unwrap()["id"].clone()
 }
+
+#[test]
+fn rules_the_snapshot_refuses_are_reported_at_their_place_in_the_answers() {
+    // Well-typed but invalid: a field rule that grants, a role that cannot read but whose object
+    // rule grants update. Found when the mapped snapshot is validated; reported in roles.json.
+    let mut r = recorded();
+    let (fin, intern) = (role_index(&r, "Finance"), role_index(&r, "Intern"));
+    r.roles["data"]["getRoles"][fin]["fieldPermissions"][0]["canReadFieldValue"] = json!(true);
+    r.roles["data"]["getRoles"][intern]["canReadAllObjectRecords"] = json!(false);
+    let o = object_index(&r, "invoice");
+    r.objects["data"]["objects"]["edges"][o]["node"]["namePlural"] = json!("people");
+    let e = run(&r, &opts()).unwrap_err();
+    let at = |code: &str| e.issues.iter().find(|i| i.code == code).unwrap_or_else(|| panic!("{code}: {:?}", e.issues));
+    let i = at(codes::ONLY_FIELD_RESTRICTION_ALLOWED);
+    assert_eq!(i.path, format!("roles.json:data.getRoles[{fin}]"));
+    assert!(i.message.contains("roles[") && i.message.contains("fieldPermissions[0].canRead"), "{}", i.message);
+    assert!(e.issues.iter().any(|i| i.path == format!("roles.json:data.getRoles[{intern}]")), "{:?}", e.issues);
+    assert!(e.issues.iter().any(|i| i.path == format!("objects.json:data.objects.edges[{o}].node")), "{:?}", e.issues);
+}
