@@ -25,7 +25,9 @@ fn unix_now() -> u64 {
 fn options(m: &MappingArgs) -> Result<(twenty::Options, Option<Snapshot>), Error> {
     let previous = m.previous.as_deref().map(load_snapshot).transpose()?;
     let revision = match (&previous, m.revision) {
-        (Some(p), _) => p.revision + 1,
+        (Some(p), _) => p.revision.checked_add(1).ok_or_else(|| {
+            bad("--previous", format!("the previous snapshot's revision {} is the last possible one: no later revision exists", p.revision))
+        })?,
         (None, Some(r)) => r,
         (None, None) => unix_now(),
     };

@@ -458,3 +458,15 @@ fn sync_refuses_unusable_arguments_before_fetching_anything() {
         assert!(std::fs::metadata(&out).is_err(), "{all:?}: nothing written");
     }
 }
+
+#[test]
+fn import_after_the_last_possible_revision_is_an_error_not_an_overflow() {
+    let mut s: Value = serde_json::from_str(&std::fs::read_to_string(fixture()).unwrap()).unwrap();
+    s["revision"] = serde_json::json!(u64::MAX);
+    let prev = tmp("previous-max.json", &s.to_string());
+    let out = tmp("after-max.json", "");
+    let o = import_to(&out, &["--previous", &prev, "--workspace-id", s["workspaceId"].as_str().unwrap()]);
+    no_panic(&o);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("--previous") && stderr(&o).contains("18446744073709551615"), "{}", stderr(&o));
+}
