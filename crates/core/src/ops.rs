@@ -444,7 +444,9 @@ pub fn apply(snapshot: &Snapshot, op: &Operation) -> Result<Snapshot> {
             }
         }
     }
-    s.revision += 1;
+    s.revision = s.revision.checked_add(1).ok_or_else(|| {
+        err(codes::INVALID_ARG, "revision", format!("revision {} is the last possible one: no later revision exists", s.revision))
+    })?;
     let issues = crate::validate::validate(&s);
     if issues.is_empty() {
         Ok(s)

@@ -355,3 +355,12 @@ fn check_by_name_rejects_unknown_names() {
     assert_eq!(p.object_id_by_plural("people"), p.object_id("person"));
     assert!(p.memory_bytes() > 0);
 }
+
+#[test]
+fn an_operation_on_the_last_possible_revision_is_an_error_not_an_overflow() {
+    let mut s = Snapshot::from_json(&common::fixture_json()).unwrap();
+    s.revision = u64::MAX;
+    let op: rolegate_core::ops::Operation = serde_json::from_value(serde_json::json!({"op": "setDefaultRole", "roleId": "member"})).unwrap();
+    let e = rolegate_core::ops::apply(&s, &op).unwrap_err();
+    assert_eq!((e.code(), e.path()), (rolegate_core::codes::INVALID_ARG, "revision"));
+}
