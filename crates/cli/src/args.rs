@@ -865,8 +865,8 @@ pub struct SyncArgs {
     /// With --push: the wrangler executable.
     #[arg(long, default_value = "wrangler")]
     pub wrangler: String,
-    /// Seconds to wait for each answer of the server.
-    #[arg(long, default_value_t = 60)]
+    /// Seconds to wait for each answer of the server (1 to 86400).
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: u64,
 }
 

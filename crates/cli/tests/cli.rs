@@ -470,3 +470,17 @@ fn import_after_the_last_possible_revision_is_an_error_not_an_overflow() {
     assert_eq!(code(&o), 2, "{}", stderr(&o));
     assert!(stderr(&o).contains("--previous") && stderr(&o).contains("18446744073709551615"), "{}", stderr(&o));
 }
+
+#[test]
+fn sync_timeout_out_of_range_is_refused() {
+    for t in ["18446744073709551615", "0"] {
+        let o = Command::new(env!("CARGO_BIN_EXE_rolegate"))
+            .args(["sync", "--url", "http://127.0.0.1:9", "--api-key-env", "ROLEGATE_TEST_KEY", "--timeout", t])
+            .env("ROLEGATE_TEST_KEY", "k")
+            .output()
+            .unwrap();
+        no_panic(&o);
+        assert_eq!(code(&o), 2, "{t}");
+        assert!(stderr(&o).contains("--timeout") && !stderr(&o).contains("fetching"), "{t}: {}", stderr(&o));
+    }
+}
