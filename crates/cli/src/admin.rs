@@ -201,8 +201,10 @@ pub fn sync(a: &SyncArgs, format: Format) -> Result<u8, Error> {
         .filter(|k| !k.trim().is_empty())
         .ok_or_else(|| bad("--api-key-env", format!("the environment variable {} (a Twenty API key) is not set", a.api_key_env)))?;
     let base = a.url.trim_end_matches('/');
-    if !(base.starts_with("https://") || base.starts_with("http://")) {
-        return Err(bad("--url", format!("--url \"{}\" must start with https:// (or http:// for a local server)", a.url)));
+    let host = a.url.strip_prefix("https://").or_else(|| a.url.strip_prefix("http://")).map(|h| h.trim_matches('/'));
+    if host.is_none_or(str::is_empty) {
+        let what = if host.is_some() { "needs a host after the scheme" } else { "must start with https:// (or http:// for a local server)" };
+        return Err(bad("--url", format!("--url \"{}\" {what}", a.url)));
     }
     // What signing and pushing need is checked before the server is asked anything.
     let snap_path = match (&a.sign_key, a.out.as_deref()) {

@@ -354,6 +354,13 @@ fn sync_fails_clearly_without_a_key_or_a_server() {
         .unwrap();
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("https://"), "{}", stderr(&o));
+    let o = Command::new(env!("CARGO_BIN_EXE_rolegate"))
+        .args(["sync", "--url", "https://", "--api-key-env", "ROLEGATE_TEST_KEY"])
+        .env("ROLEGATE_TEST_KEY", "k")
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("needs a host"), "{}", stderr(&o));
 }
 
 #[test]
