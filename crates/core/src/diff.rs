@@ -3,9 +3,9 @@
 //!
 //! Roles are matched by id, members, API keys, agents and workflows by id. A workflow is
 //! compared through its role: an agent running inside it gets at most that (the intersection
-//! with its own role), so a workflow whose role widens widens what agents may do there. A side where a role or
-//! principal does not exist counts as "may do nothing", so a new API key is all gains and a
-//! removed role all losses. A change of an object-level permission is reported once for the
+//! with its own role), so a workflow whose role widens widens what agents may do there. A side
+//! where a role or principal does not exist counts as "may do nothing", so a new API key is all
+//! gains and a removed role all losses. A change of an object-level permission is reported once for the
 //! object, with the fields that do not follow it listed as exceptions; field changes under an
 //! unchanged object permission are reported one by one.
 
@@ -112,17 +112,17 @@ pub struct Diff {
 }
 
 /// Who is compared: kind, id, name, principal (`None`: a workflow without a role, which may do
-/// nothing), role label (for notes).
+/// nothing), the role held as (id, label) for notes.
 struct Who {
     kind: Kind,
     id: String,
     name: String,
     principal: Option<Principal>,
-    role: Option<String>,
+    role: Option<(String, String)>,
 }
 
-fn role_label(p: &Policy, id: &Option<String>) -> Option<String> {
-    id.as_ref().map(|r| p.snapshot().role(r).map(|x| x.label.clone()).unwrap_or_else(|| r.clone()))
+fn role_label(p: &Policy, id: &Option<String>) -> Option<(String, String)> {
+    id.as_ref().map(|r| (r.clone(), p.snapshot().role(r).map(|x| x.label.clone()).unwrap_or_else(|| r.clone())))
 }
 
 fn subjects(p: &Policy) -> Vec<Who> {
@@ -309,8 +309,10 @@ pub fn diff(old: &Policy, new: &Policy, now: i64) -> Diff {
             (None, Some(_)) => notes.push("added".to_string()),
             (Some(_), None) => notes.push("removed".to_string()),
             (Some(a), Some(b)) => {
-                if a.role != b.role && w.kind != Kind::Role {
-                    let r = |x: &Option<String>| x.clone().unwrap_or_else(|| "none".into());
+                // By id: a renamed role is not a change of role for those holding it.
+                let id = |x: &Option<(String, String)>| x.as_ref().map(|(id, _)| id.clone());
+                if id(&a.role) != id(&b.role) && w.kind != Kind::Role {
+                    let r = |x: &Option<(String, String)>| x.as_ref().map_or_else(|| "none".into(), |(_, label)| label.clone());
                     notes.push(format!("role {} → {}", r(&a.role), r(&b.role)));
                 }
                 if a.name != b.name {

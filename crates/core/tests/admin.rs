@@ -697,3 +697,13 @@ fn rules_the_snapshot_refuses_are_reported_at_their_place_in_the_answers() {
     assert!(e.issues.iter().any(|i| i.path == format!("roles.json:data.getRoles[{intern}]")), "{:?}", e.issues);
     assert!(e.issues.iter().any(|i| i.path == format!("objects.json:data.objects.edges[{o}].node")), "{:?}", e.issues);
 }
+
+#[test]
+fn diff_of_a_renamed_role_does_not_say_its_holders_changed_role() {
+    let (old, new) = changed(&[json!({"op": "updateRole", "roleId": "intern", "changes": {"label": "Trainee"}})]);
+    let d = diff(&old, &new, NOW);
+    let lines = d.lines();
+    assert!(lines.contains(&"Trainee: renamed from Intern".to_string()), "{lines:#?}");
+    assert!(!lines.iter().any(|l| l.contains("role Intern → Trainee")), "{lines:#?}");
+    assert!(!d.widens && d.gains == 0 && d.losses == 0, "{lines:#?}");
+}
