@@ -86,6 +86,8 @@ pub struct SubjectDiff {
     pub notes: Vec<String>,
     pub gains: Vec<Change>,
     pub losses: Vec<Change>,
+    /// True when this subject gains anything, or (an API key) keeps its access for longer.
+    pub widens: bool,
 }
 
 impl SubjectDiff {
@@ -107,7 +109,8 @@ pub struct Diff {
     pub subjects: Vec<SubjectDiff>,
     pub gains: usize,
     pub losses: usize,
-    /// True when anything was gained: a deploy gate fails on it.
+    /// True when anything was gained, or an API key's access now lasts longer (a later or no
+    /// expiry): a deploy gate fails on it.
     pub widens: bool,
 }
 
@@ -119,6 +122,8 @@ struct Who {
     name: String,
     principal: Option<Principal>,
     role: Option<(String, String)>,
+    /// API keys: `expiresAt` (`None`: never expires).
+    expires_at: Option<String>,
 }
 
 fn role_label(p: &Policy, id: &Option<String>) -> Option<(String, String)> {
@@ -129,20 +134,27 @@ fn subjects(p: &Policy) -> Vec<Who> {
     let s = p.snapshot();
     let mut out = Vec::new();
     for r in &s.roles {
-        out.push(Who { kind: Kind::Role, id: r.id.clone(), name: r.label.clone(), principal: Some(Principal::Role(r.id.clone())), role: None });
+        out.push(Who { kind: Kind::Role, id: r.id.clone(), name: r.label.clone(), principal: Some(Principal::Role(r.id.clone())), role: None, expires_at: None });
     }
     for m in &s.members {
-        out.push(Who { kind: Kind::Member, id: m.id.clone(), name: m.name.clone(), principal: Some(Principal::Member(m.id.clone())), role: role_label(p, &m.role_id) });
+        out.push(Who { kind: Kind::Member, id: m.id.clone(), name: m.name.clone(), principal: Some(Principal::Member(m.id.clone())), role: role_label(p, &m.role_id), expires_at: None });
     }
     for k in &s.api_keys {
-        out.push(Who { kind: Kind::ApiKey, id: k.id.clone(), name: k.name.clone(), principal: Some(Principal::ApiKey(k.id.clone())), role: role_label(p, &k.role_id) });
+        out.push(Who {
+            kind: Kind::ApiKey,
+            id: k.id.clone(),
+            name: k.name.clone(),
+            principal: Some(Principal::ApiKey(k.id.clone())),
+            role: role_label(p, &k.role_id),
+            expires_at: k.expires_at.clone(),
+        });
     }
     for a in &s.agents {
-        out.push(Who { kind: Kind::Agent, id: a.id.clone(), name: a.name.clone(), principal: Some(Principal::Agent(a.id.clone())), role: role_label(p, &a.role_id) });
+        out.push(Who { kind: Kind::Agent, id: a.id.clone(), name: a.name.clone(), principal: Some(Principal::Agent(a.id.clone())), role: role_label(p, &a.role_id), expires_at: None });
     }
     for w in &s.workflows {
         let principal = w.role_id.clone().map(Principal::Role);
-        out.push(Who { kind: Kind::Workflow, id: w.id.clone(), name: w.name.clone(), principal, role: role_label(p, &w.role_id) });
+        out.push(Who { kind: Kind::Workflow, id: w.id.clone(), name: w.name.clone(), principal, role: role_label(p, &w.role_id), expires_at: None });
     }
     out
 }
@@ -305,6 +317,7 @@ pub fn diff(old: &Policy, new: &Policy, now: i64) -> Diff {
         let w = n.or(o).expect("one side exists");
         let (ov, nv) = (o.and_then(|o| view_of(old, o, now)), n.and_then(|n| view_of(new, n, now)));
         let mut notes = Vec::new();
+        let mut longer = false;
         match (o, n) {
             (None, Some(_)) => notes.push("added".to_string()),
             (Some(_), None) => notes.push("removed".to_string()),
@@ -318,6 +331,26 @@ pub fn diff(old: &Policy, new: &Policy, now: i64) -> Diff {
                 if a.name != b.name {
                     notes.push(format!("renamed from {}", a.name));
                 }
+                if w.kind == Kind::ApiKey && a.expires_at != b.expires_at {
+                    // Expiry as a time (`None` = never); an unreadable one counts as now.
+                    let at = |x: &Option<String>| x.as_deref().map(|t| crate::model::parse_timestamp(t).unwrap_or(i64::MIN));
+                    let (before, after) = (at(&a.expires_at), at(&b.expires_at));
+                    let shown = |x: &Option<String>| x.clone().unwrap_or_else(|| "never".into());
+                    let change = format!("{} → {}", shown(&a.expires_at), shown(&b.expires_at));
+                    match (before, after) {
+                        (Some(_), None) => {
+                            longer = true;
+                            notes.push(format!("no longer expires ({change})"));
+                        }
+                        // The same instant written differently is no change.
+                        (Some(x), Some(y)) if y == x => {}
+                        (Some(x), Some(y)) if y > x => {
+                            longer = true;
+                            notes.push(format!("expires later ({change})"));
+                        }
+                        _ => notes.push(format!("expires sooner ({change})")),
+                    }
+                }
             }
             (None, None) => {}
         }
@@ -328,7 +361,8 @@ pub fn diff(old: &Policy, new: &Policy, now: i64) -> Diff {
         }
         let (gains, losses) = compare_views(ov.as_ref(), nv.as_ref());
         if !gains.is_empty() || !losses.is_empty() || !notes.is_empty() {
-            out.push(SubjectDiff { kind: w.kind, id: w.id.clone(), name: w.name.clone(), notes, gains, losses });
+            let widens = longer || !gains.is_empty();
+            out.push(SubjectDiff { kind: w.kind, id: w.id.clone(), name: w.name.clone(), notes, gains, losses, widens });
         }
     };
     for n in &new_who {
@@ -345,6 +379,7 @@ pub fn diff(old: &Policy, new: &Policy, now: i64) -> Diff {
     }
     let gains = out.iter().map(|s| s.gains.len()).sum();
     let losses = out.iter().map(|s| s.losses.len()).sum();
+    let widens = out.iter().any(|s| s.widens);
     Diff {
         workspace_id: new.workspace_id().to_string(),
         old_revision: old.revision(),
@@ -353,7 +388,7 @@ pub fn diff(old: &Policy, new: &Policy, now: i64) -> Diff {
         subjects: out,
         gains,
         losses,
-        widens: gains > 0,
+        widens,
     }
 }
 

@@ -707,3 +707,29 @@ fn diff_of_a_renamed_role_does_not_say_its_holders_changed_role() {
     assert!(!lines.iter().any(|l| l.contains("role Intern → Trainee")), "{lines:#?}");
     assert!(!d.widens && d.gains == 0 && d.losses == 0, "{lines:#?}");
 }
+
+#[test]
+fn diff_counts_a_key_that_now_expires_later_as_widening() {
+    // Access that lasts longer is wider, even if nothing differs today.
+    let old = fixture();
+    assert!(old.api_keys.iter().find(|k| k.name == "Zapier").unwrap().expires_at.is_some());
+    let mut later = old.clone();
+    later.api_keys.iter_mut().find(|k| k.name == "Zapier").unwrap().expires_at = Some("2199-01-01T00:00:00Z".into());
+    let mut never = old.clone();
+    never.api_keys.iter_mut().find(|k| k.name == "Zapier").unwrap().expires_at = None;
+    let p = |s: &Snapshot| Policy::compile(s.clone()).unwrap();
+    for (new, words) in [(&later, "expires later"), (&never, "no longer expires")] {
+        let d = diff(&p(&old), &p(new), NOW);
+        assert!(d.widens, "{:#?}", d.lines());
+        assert!(d.lines().iter().any(|l| l.starts_with("API key Zapier: ") && l.contains(words)), "{:#?}", d.lines());
+        // The other way round narrows.
+        let back = diff(&p(new), &p(&old), NOW);
+        assert!(!back.widens && back.lines().iter().any(|l| l.starts_with("API key Zapier: ")), "{:#?}", back.lines());
+    }
+    let mut same = old.clone();
+    same.api_keys.iter_mut().find(|k| k.name == "Zapier").unwrap().expires_at = Some("2030-01-01T00:00:00.000Z".into());
+    let mut same_later = same.clone();
+    same_later.api_keys.iter_mut().find(|k| k.name == "Zapier").unwrap().expires_at = Some("2030-01-01T00:00:00Z".into());
+    let d = diff(&p(&same), &p(&same_later), NOW);
+    assert!(d.subjects.is_empty() && !d.widens, "the same instant: {:#?}", d.lines());
+}
