@@ -237,8 +237,9 @@ impl Policy {
     }
 
     fn compile_validated(snapshot: Snapshot) -> Policy {
-        let mut by_singular = FxHashMap::default();
-        let mut by_plural = FxHashMap::default();
+        let n = snapshot.objects.len();
+        let mut by_singular = FxHashMap::with_capacity_and_hasher(n, Default::default());
+        let mut by_plural = FxHashMap::with_capacity_and_hasher(n, Default::default());
         for (i, o) in snapshot.objects.iter().enumerate() {
             by_singular.insert(o.name_singular.as_str().into(), ObjectId(i as u32));
             by_plural.insert(o.name_plural.as_str().into(), ObjectId(i as u32));
@@ -296,7 +297,7 @@ impl Policy {
         let total_fields = offset as usize;
 
         let mut roles = Vec::with_capacity(snapshot.roles.len());
-        let mut role_index = FxHashMap::default();
+        let mut role_index = FxHashMap::with_capacity_and_hasher(snapshot.roles.len(), Default::default());
         for (ri, role) in snapshot.roles.iter().enumerate() {
             role_index.insert(role.id.as_str().into(), ri as u16);
             let mut obits = vec![0u8; objects.len()];

@@ -65,6 +65,8 @@ pub struct RootFields {
 impl RootFields {
     pub fn build(policy: &Policy) -> RootFields {
         let mut rf = RootFields::default();
+        rf.query.reserve(policy.objects().len() * 4);
+        rf.mutation.reserve(policy.objects().len() * 11);
         for (i, o) in policy.objects().iter().enumerate() {
             let id = ObjectId(i as u32);
             let (s, p) = (&*o.name, &*o.plural);

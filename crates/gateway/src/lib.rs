@@ -45,13 +45,18 @@ use serde_json::Value;
 #[derive(Debug)]
 pub struct Compiled {
     pub policy: Policy,
-    pub roots: RootFields,
+    /// GraphQL root field names, built on the first GraphQL request: REST-only traffic (and a
+    /// fresh edge isolate's first REST request) does not pay for them.
+    roots: std::sync::OnceLock<RootFields>,
 }
 
 impl Compiled {
     pub fn new(policy: Policy) -> Compiled {
-        let roots = RootFields::build(&policy);
-        Compiled { policy, roots }
+        Compiled { policy, roots: std::sync::OnceLock::new() }
+    }
+    /// The GraphQL root fields of every object (`people`, `createPerson`, ...).
+    pub fn roots(&self) -> &RootFields {
+        self.roots.get_or_init(|| RootFields::build(&self.policy))
     }
     pub fn revision(&self) -> u64 {
         self.policy.revision()
@@ -384,7 +389,7 @@ impl Gateway {
         let mut analysed = Vec::with_capacity(calls.len());
         let mut denial: Option<(usize, Vec<String>, String)> = None;
         for (i, call) in calls.iter().enumerate() {
-            match graphql::analyse(*ctx, &compiled.roots, endpoint, call, self.config.graphql) {
+            match graphql::analyse(*ctx, compiled.roots(), endpoint, call, self.config.graphql) {
                 Ok(plans) => {
                     for p in &plans {
                         record.operations.extend(p.operations.iter().cloned());
