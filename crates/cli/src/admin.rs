@@ -9,6 +9,15 @@ use rolegate_core::{codes, Error, Flag, Op, Policy, Snapshot};
 use serde_json::{json, Value};
 use std::time::Duration;
 
+/// `println!` for report lines: a reader that stops early (`| head`) ends the output, not the
+/// command (no panic, and the exit code still says what happened).
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+
 fn bad(path: &str, msg: String) -> Error {
     Error::one(codes::INVALID_ARG, path, msg)
 }
@@ -49,8 +58,9 @@ fn write_out(out: &Option<String>, snapshot: &Snapshot) -> Result<(), Error> {
     match out.as_deref() {
         Some(p) if p != "-" => std::fs::write(p, text).map_err(|e| bad("--out", format!("cannot write {p}: {e}"))),
         _ => {
-            print!("{text}");
-            Ok(())
+            use std::io::Write as _;
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()).map_err(|e| bad("--out", format!("cannot write the snapshot to standard output: {e}")))
         }
     }
 }
@@ -139,12 +149,12 @@ fn print_queries(format: Format) {
         print_json(&json!({ "queries": commands }));
         return;
     }
-    println!("# The answers `rolegate import twenty` reads. Run each against your Twenty server");
-    println!("# (an API key whose role has the Roles, Data model and API keys settings permissions):");
-    println!("#   export TWENTY_URL=https://crm.example.com TWENTY_API_KEY=...");
+    say!("# The answers `rolegate import twenty` reads. Run each against your Twenty server");
+    say!("# (an API key whose role has the Roles, Data model and API keys settings permissions):");
+    say!("#   export TWENTY_URL=https://crm.example.com TWENTY_API_KEY=...");
     for c in &commands {
-        println!("\n# {}  (POST {})\n{}\n", c["file"].as_str().unwrap_or_default(), c["endpoint"].as_str().unwrap_or_default(), c["query"].as_str().unwrap_or_default());
-        println!("{}", c["curl"].as_str().unwrap_or_default());
+        say!("\n# {}  (POST {})\n{}\n", c["file"].as_str().unwrap_or_default(), c["endpoint"].as_str().unwrap_or_default(), c["query"].as_str().unwrap_or_default());
+        say!("{}", c["curl"].as_str().unwrap_or_default());
     }
 }
 
@@ -305,12 +315,12 @@ pub fn diff_cmd(a: &DiffArgs, format: Format) -> Result<u8, Error> {
         Format::Text => {
             let lines = d.lines();
             for l in &lines {
-                println!("{l}");
+                say!("{l}");
             }
             if lines.is_empty() {
-                println!("no changes: revision {} → {} grants exactly the same", d.old_revision, d.new_revision);
+                say!("no changes: revision {} → {} grants exactly the same", d.old_revision, d.new_revision);
             } else {
-                println!(
+                say!(
                     "{} gained, {} lost across {} roles and principals (revision {} → {}){}",
                     d.gains,
                     d.losses,
@@ -340,7 +350,7 @@ pub fn who_can_cmd(a: &WhoCanArgs, format: Format) -> Result<u8, Error> {
     match format {
         Format::Json => print_json(&w),
         Format::Text => {
-            println!("who can {} (workspace {} revision {}): {} of {} roles and principals", w.query, w.workspace_id, w.revision, w.allowed.len(), w.considered);
+            say!("who can {} (workspace {} revision {}): {} of {} roles and principals", w.query, w.workspace_id, w.revision, w.allowed.len(), w.considered);
             let snap = policy.snapshot();
             let title = |h: &rolegate_core::who_can::Holder| match h.kind {
                 rolegate_core::diff::Kind::Role => format!("Role {}", h.name),
@@ -353,7 +363,7 @@ pub fn who_can_cmd(a: &WhoCanArgs, format: Format) -> Result<u8, Error> {
                 for r in &snap.roles {
                     reason = reason.replace(&format!("role \"{}\"", r.id), &format!("role \"{}\"", r.label));
                 }
-                println!("  {:<width$}  {:<15} {reason}", title(h), h.level);
+                say!("  {:<width$}  {:<15} {reason}", title(h), h.level);
             }
         }
     }

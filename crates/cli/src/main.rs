@@ -81,7 +81,8 @@ pub(crate) fn now_secs(now: &Option<String>) -> Result<i64, Error> {
 }
 
 pub(crate) fn print_json(v: &impl serde::Serialize) {
-    println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+    // A reader that stops early (`| head`) ends the output, not the command: no panic.
+    let _ = writeln!(std::io::stdout().lock(), "{}", serde_json::to_string_pretty(v).unwrap_or_default());
 }
 
 fn run(cli: Cli) -> Result<u8, Error> {

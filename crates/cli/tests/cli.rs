@@ -491,3 +491,28 @@ fn sync_timeout_out_of_range_is_refused() {
         assert!(stderr(&o).contains("--timeout") && !stderr(&o).contains("fetching"), "{t}: {}", stderr(&o));
     }
 }
+
+#[test]
+fn a_reader_that_stops_early_is_not_a_panic() {
+    // `rolegate diff a b | head -1`: the output pipe closes before everything is written.
+    let fx = fixture();
+    let wider = tmp("wider-pipe.json", "");
+    assert_eq!(code(&rolegate(&["rule", "field", "--snapshot", &fx, "--role", "intern", "--object", "person", "--field", "address", "--read", "null", "--update", "null", "--out", &wider])), 0);
+    for (args, exit) in [
+        (vec!["diff", fx.as_str(), wider.as_str()], 1),
+        (vec!["diff", fx.as_str(), wider.as_str(), "--format", "json"], 1),
+        (vec!["who-can", "--snapshot", fx.as_str(), "--object", "person", "--op", "read"], 0),
+        (vec!["import", "twenty", "--queries"], 0),
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rolegate"))
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let o = child.wait_with_output().unwrap();
+        no_panic(&o);
+        assert_eq!(code(&o), exit, "{args:?}: the exit code still says what happened");
+    }
+}
