@@ -9,14 +9,6 @@ use rolegate_core::{codes, Error, Flag, Op, Policy, Snapshot};
 use serde_json::{json, Value};
 use std::time::Duration;
 
-/// `println!` for report lines: a reader that stops early (`| head`) ends the output, not the
-/// command (no panic, and the exit code still says what happened).
-macro_rules! say {
-    ($($t:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout().lock(), $($t)*);
-    }};
-}
 
 fn bad(path: &str, msg: String) -> Error {
     Error::one(codes::INVALID_ARG, path, msg)

@@ -103,18 +103,18 @@ pub fn run(a: &AuditArgs, format: Format) -> Result<u8, Error> {
         Format::Json => print_json(&json!({ "principals": list })),
         Format::Text => {
             if list.is_empty() {
-                println!("no decision records found");
+                say!("no decision records found");
             }
             for s in &list {
                 let ctx = if s.contexts.is_empty() { String::new() } else { format!(" ({})", s.contexts.join(", ")) };
-                println!("{} {}{}: {} requests, {} allowed, {} redacted, {} denied", s.kind, s.principal, ctx, s.requests, s.allowed, s.redacted, s.denied);
+                say!("{} {}{}: {} requests, {} allowed, {} redacted, {} denied", s.kind, s.principal, ctx, s.requests, s.allowed, s.redacted, s.denied);
                 let ops: Vec<String> = s.operations.iter().map(|(k, v)| format!("{k} x{v}")).collect();
-                println!("  did: {}", ops.join(", "));
+                say!("  did: {}", ops.join(", "));
                 if !s.objects.is_empty() {
-                    println!("  objects: {}", s.objects.join(", "));
+                    say!("  objects: {}", s.objects.join(", "));
                 }
                 for d in &s.denials {
-                    println!("  denied: {d}");
+                    say!("  denied: {d}");
                 }
             }
         }

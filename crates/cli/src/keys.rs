@@ -29,7 +29,7 @@ pub fn keygen(a: &KeygenArgs, format: Format) -> Result<u8, Error> {
         Format::Json => print_json(&json!({"keyId": kf.key_id, "publicKey": kf.public_key, "snapshotPublicKeys": kf.public_keys_json(), "out": a.out})),
         Format::Text => {
             eprintln!("wrote private key {} to {} (keep it secret)", kf.key_id, a.out);
-            println!("{}", kf.public_keys_json());
+            say!("{}", kf.public_keys_json());
         }
     }
     Ok(0)
@@ -61,7 +61,7 @@ pub fn sign(a: &SignArgs, format: Format) -> Result<u8, Error> {
                 Format::Text => eprintln!("signed {} with key {} -> {p}", a.snapshot, kf.key_id),
             }
         }
-        _ => println!("{text}"),
+        _ => say!("{text}"),
     }
     Ok(0)
 }
@@ -74,14 +74,14 @@ pub fn verify(a: &VerifyArgs, format: Format) -> Result<u8, Error> {
         Ok(s) => {
             match format {
                 Format::Json => print_json(&json!({"valid": true, "workspaceId": s.workspace_id, "revision": s.revision})),
-                Format::Text => println!("valid: workspace {} revision {}", s.workspace_id, s.revision),
+                Format::Text => say!("valid: workspace {} revision {}", s.workspace_id, s.revision),
             }
             Ok(0)
         }
         Err(e) => {
             match format {
                 Format::Json => print_json(&json!({"valid": false, "code": e.code(), "message": e.to_string()})),
-                Format::Text => println!("refused: {}: {e}", e.code()),
+                Format::Text => say!("refused: {}: {e}", e.code()),
             }
             Ok(1)
         }
@@ -109,7 +109,7 @@ pub fn push(a: &PushArgs, format: Format) -> Result<u8, Error> {
         args.extend(["--namespace-id".into(), ns.clone(), "--remote".into()]);
     }
     if a.dry_run {
-        println!("{} {}", a.wrangler, args.join(" "));
+        say!("{} {}", a.wrangler, args.join(" "));
         return Ok(0);
     }
     let status = std::process::Command::new(&a.wrangler)

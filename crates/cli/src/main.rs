@@ -3,6 +3,15 @@
 //!
 //! Exit codes: 0 ok / allowed, 1 denied or failing tests, 2 invalid input.
 
+/// `say!` for every report line of every command: a reader that stops early (`| head`)
+/// ends the output, not the command (no panic, and the exit code still says what happened).
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+
 mod admin;
 mod args;
 mod audit;
@@ -33,7 +42,7 @@ fn main() -> ExitCode {
 
 fn report_error(e: &Error, format: Format) {
     match format {
-        Format::Json => println!("{}", json!({ "error": e.issues })),
+        Format::Json => say!("{}", json!({ "error": e.issues })),
         Format::Text => {
             for i in &e.issues {
                 if i.path.is_empty() {
@@ -99,7 +108,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
             );
             match format {
                 Format::Json => print_json(&json!({"valid": true, "workspaceId": s.workspace_id, "revision": s.revision})),
-                Format::Text => println!("{msg}"),
+                Format::Text => say!("{msg}"),
             }
             Ok(0)
         }
@@ -143,10 +152,10 @@ fn run(cli: Cli) -> Result<u8, Error> {
                 Format::Text => {
                     for r in &reports {
                         for line in r.failure_lines() {
-                            println!("{line}");
+                            say!("{line}");
                         }
                     }
-                    println!("{passed} passed, {failed} failed");
+                    say!("{passed} passed, {failed} failed");
                 }
             }
             Ok(if failed > 0 { 1 } else { 0 })
@@ -178,7 +187,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
             getrandom::getrandom(&mut jti).map_err(|e| Error::one(codes::INTERNAL, "", format!("no randomness: {e}")))?;
             let jti: String = jti.iter().map(|b| format!("{b:02x}")).collect();
             let token = rolegate_gateway::auth::mint_agent_token(&secret, &s.workspace_id, &a.agent, a.workflow.as_deref(), a.on_behalf_of.as_deref(), now, exp, &jti);
-            println!("{token}");
+            say!("{token}");
             Ok(0)
         }
         Command::Token(TokenArgs { cmd: TokenCmd::ApiKey(a) }) => {
@@ -189,7 +198,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
             let secret = secret_from_env(&a.secret_env, "Twenty's APP_SECRET")?;
             let (now, exp) = lifetime(&a.ttl)?;
             let token = rolegate_gateway::auth::mint_api_key_token(&secret, &s.workspace_id, &a.api_key, now, exp, "API_KEY");
-            println!("{token}");
+            say!("{token}");
             Ok(0)
         }
         Command::Import(ImportArgs { cmd: ImportCmd::Twenty(a) }) => admin::import_twenty(&a, format),
@@ -251,7 +260,7 @@ fn yes(b: bool) -> &'static str {
 }
 
 fn print_view_text(v: &View) {
-    println!(
+    say!(
         "{} (status {}, roles: {}) in workspace {} revision {}",
         principal_words(&v.principal),
         v.status.as_str(),
@@ -259,24 +268,24 @@ fn print_view_text(v: &View) {
         v.workspace_id,
         v.revision
     );
-    println!();
-    println!("{:<22} {:>5} {:>7} {:>11} {:>8}", "object", "read", "update", "softDelete", "destroy");
+    say!();
+    say!("{:<22} {:>5} {:>7} {:>11} {:>8}", "object", "read", "update", "softDelete", "destroy");
     for (name, o) in &v.objects {
-        println!("{:<22} {:>5} {:>7} {:>11} {:>8}", name, yes(o.can_read), yes(o.can_update), yes(o.can_soft_delete), yes(o.can_destroy));
+        say!("{:<22} {:>5} {:>7} {:>11} {:>8}", name, yes(o.can_read), yes(o.can_update), yes(o.can_soft_delete), yes(o.can_destroy));
         if o.can_read {
             let hidden: Vec<&str> = o.fields.iter().filter(|(_, f)| !f.can_read).map(|(n, _)| n.as_str()).collect();
             let see_only: Vec<&str> = o.fields.iter().filter(|(_, f)| f.can_read && !f.can_update && o.can_update).map(|(n, _)| n.as_str()).collect();
             if !hidden.is_empty() {
-                println!("    no access: {}", hidden.join(", "));
+                say!("    no access: {}", hidden.join(", "));
             }
             if !see_only.is_empty() {
-                println!("    see only:  {}", see_only.join(", "));
+                say!("    see only:  {}", see_only.join(", "));
             }
         }
     }
     let flags: Vec<&str> = v.permission_flags.iter().filter(|(_, b)| **b).map(|(k, _)| k.as_str()).collect();
-    println!();
-    println!("flags: {}", if flags.is_empty() { "none".to_string() } else { flags.join(", ") });
+    say!();
+    say!("flags: {}", if flags.is_empty() { "none".to_string() } else { flags.join(", ") });
 }
 
 fn principal_words(p: &Principal) -> String {
@@ -288,12 +297,12 @@ fn print_explain_text(e: &Explanation) {
         Some(f) => format!("{}.{}", e.object, f),
         None => e.object.clone(),
     };
-    println!("{} {} {} for {}", e.decision.to_uppercase(), e.op.as_str(), target, e.principal);
-    println!("  decided by: {}{}", e.level.as_str(), e.role.as_ref().map(|r| format!(" (role \"{r}\")")).unwrap_or_default());
-    println!("  because: {}", e.reason);
+    say!("{} {} {} for {}", e.decision.to_uppercase(), e.op.as_str(), target, e.principal);
+    say!("  decided by: {}{}", e.level.as_str(), e.role.as_ref().map(|r| format!(" (role \"{r}\")")).unwrap_or_default());
+    say!("  because: {}", e.reason);
     if e.roles.len() > 1 {
         for r in &e.roles {
-            println!("  - role \"{}\": {} ({}): {}", r.role, if r.allowed { "allows" } else { "denies" }, r.level.as_str(), r.reason);
+            say!("  - role \"{}\": {} ({}): {}", r.role, if r.allowed { "allows" } else { "denies" }, r.level.as_str(), r.reason);
         }
     }
 }

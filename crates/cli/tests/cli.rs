@@ -503,6 +503,10 @@ fn a_reader_that_stops_early_is_not_a_panic() {
         (vec!["diff", fx.as_str(), wider.as_str(), "--format", "json"], 1),
         (vec!["who-can", "--snapshot", fx.as_str(), "--object", "person", "--op", "read"], 0),
         (vec!["import", "twenty", "--queries"], 0),
+        (vec!["effective", "--snapshot", fx.as_str(), "--role", "intern"], 0),
+        (vec!["effective", "--snapshot", fx.as_str(), "--role", "intern", "--format", "json"], 0),
+        (vec!["validate", fx.as_str()], 0),
+        (vec!["explain", "--snapshot", fx.as_str(), "--role", "intern", "--object", "opportunity", "--op", "read"], 1),
     ] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_rolegate"))
             .args(&args)
