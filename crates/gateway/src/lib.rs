@@ -442,18 +442,11 @@ impl Gateway {
     /// Redacts an upstream response. Error statuses and non-JSON bodies pass unchanged; a 2xx
     /// JSON body that does not parse is an error (the caller must not forward it).
     /// Whether [`Gateway::redact_response`] needs this response's body: `false` exactly when it
-    /// would pass the response on unchanged whatever the body holds (an error status, a
-    /// pass-through plan, a body that is not JSON outside MCP). An adapter may then stream the
-    /// body through without reading it.
-    pub fn inspects_response(&self, plan: &Plan, status: u16, content_type: Option<&str>) -> bool {
-        if !(200..300).contains(&status) {
-            return false;
-        }
-        match plan {
-            Plan::Mcp(_) => true,
-            Plan::Passthrough | Plan::Rest(RestPlan::Passthrough) => false,
-            _ => is_json_type(content_type),
-        }
+    /// would pass the response on unchanged whatever the body holds (an error status, or a
+    /// pass-through plan such as a settings route whose flag was checked). An adapter may then
+    /// stream the body through without reading it.
+    pub fn inspects_response(&self, plan: &Plan, status: u16, _content_type: Option<&str>) -> bool {
+        (200..300).contains(&status) && !matches!(plan, Plan::Passthrough | Plan::Rest(RestPlan::Passthrough))
     }
 
     #[inline(never)]
@@ -462,14 +455,21 @@ impl Gateway {
         if !(200..300).contains(&status) {
             return unchanged;
         }
+        if matches!(plan, Plan::Passthrough | Plan::Rest(RestPlan::Passthrough)) {
+            return unchanged;
+        }
         let is_json = is_json_type(content_type);
         if let Plan::Mcp(_) = plan {
             if !is_json {
                 return Err("MCP responses must be JSON (event streams cannot be checked)".into());
             }
         }
-        if !is_json || body.iter().all(|b| b.is_ascii_whitespace()) {
+        if body.iter().all(|b| b.is_ascii_whitespace()) {
             return unchanged;
+        }
+        // Records are only ever answered as JSON: anything else could carry them unchecked.
+        if !is_json {
+            return Err(format!("a successful response to a checked request must be JSON, not {}", content_type.unwrap_or("")));
         }
         let policy = &compiled.policy;
         let ctx = Ctx::new(policy, subject);

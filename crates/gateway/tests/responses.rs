@@ -43,4 +43,9 @@ fn a_body_is_skipped_only_when_redaction_would_not_touch_it() {
     }
     assert!(g.inspects_response(&mcp, 200, Some("text/event-stream")), "MCP must be JSON: a stream is refused, not passed");
     assert!(!g.inspects_response(&settings, 200, Some("application/json")), "settings routes pass through once their flag is checked");
+    // A checked route whose successful answer is not JSON is refused, never passed through.
+    for plan in [&people, &graphql, &mcp] {
+        assert!(g.inspects_response(plan, 200, Some("text/html")));
+        assert!(g.redact_response(&c, &s, plan, 200, Some("text/html"), &hostile).is_err());
+    }
 }

@@ -205,9 +205,17 @@ fn responses_are_redacted() {
     // nothing to remove: allow, not redacted
     let clean = json!({"data": {"person": {"id": UUID, "jobTitle": "CEO"}}});
     assert!(!redact(&plan, ZAPIER, 200, Some("application/json"), &clean).unwrap().changed);
-    // error statuses and non-JSON bodies pass unchanged
+    // error statuses pass unchanged; a successful non-JSON body is refused (it could carry the
+    // records unchecked), an empty one passes
     assert!(redact(&plan, ZAPIER, 400, Some("application/json"), &upstream).unwrap().body.is_none());
-    assert!(redact(&plan, ZAPIER, 200, Some("text/csv"), &upstream).unwrap().body.is_none());
+    assert!(redact(&plan, ZAPIER, 200, Some("text/csv"), &upstream).is_err());
+    assert!(redact(&plan, ZAPIER, 200, Some("text/html"), &upstream).is_err());
+    {
+        let c = compiled();
+        let s = c.policy.resolve(&rolegate_core::Principal::ApiKey(ZAPIER.into()), NOW).unwrap();
+        let empty = gateway().redact_response(&c, &s, &plan, 204, Some("text/plain"), b"").unwrap();
+        assert!(empty.body.is_none() && !empty.changed);
+    }
     // a 2xx JSON body that does not parse is an error, never forwarded as is
     let c = compiled();
     let s = c.policy.resolve(&rolegate_core::Principal::ApiKey(ZAPIER.into()), NOW).unwrap();
