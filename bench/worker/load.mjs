@@ -57,10 +57,6 @@ const timed = async () => {
   return { ms, cpuMs: ((rolegatePid ? cpuNs(rolegatePid) : NaN) - c0) / 1e6, mainMs: ((rolegatePid ? mainCpuNs(rolegatePid) : NaN) - m0) / 1e6 };
 };
 const cold = await timed();
-const warmCpu = [];
-for (let i = 0; i < 20; i++) warmCpu.push((await timed()).mainMs);
-warmCpu.sort((a, b) => a - b);
-const warmMain = warmCpu[warmCpu.length >> 1];
 const coldMs = cold.ms;
 
 async function run(base, expect = base === urls.rolegate ? EXPECT : 200, concurrency = CONCURRENCY, requests = REQUESTS) {
@@ -126,7 +122,7 @@ console.log(`  added latency: median ${f(rg.median - pt.median)} ms (budget 1 ms
 console.log(`  throughput: ${((rg.rps / pt.rps) * 100).toFixed(0)}% of pass-through (budget >= 70%)`);
 console.log(`at concurrency 1 (500 requests x ${ROUNDS}): pass-through median ${f(pt1.median)} ms, p99 ${f(pt1.p99)} ms; rolegate median ${f(rg1.median)} ms, p99 ${f(rg1.p99)} ms; added median ${f(rg1.median - pt1.median)} ms, p99 ${f(rg1.p99 - pt1.p99)} ms`);
 console.log(`worker .wasm: ${(wasm.length / 1024).toFixed(0)} KB raw, ${(gzipSync(wasm, { level: 9 }).length / 1024).toFixed(0)} KB gzipped (budget 1 MB gzipped)`);
-console.log(`cold start, first request of a fresh isolate (KV read + verify + compile + decide + upstream): ${f(coldMs)} ms wall; CPU ${f(cold.mainMs)} ms on workerd's main thread (budget 10 ms), ${f(cold.cpuMs)} ms with V8's background compiler threads; a lone warm request: ${f(warmMain)} ms on the main thread`);
+console.log(`cold start, first request of a fresh isolate (KV read + verify + compile + decide + upstream): ${f(coldMs)} ms wall; CPU ${f(cold.mainMs)} ms on workerd's main thread (budget 10 ms), ${f(cold.cpuMs)} ms with V8's background compiler threads`);
 await rolegate.dispose();
 await passthrough.dispose();
 upstream.stop();
