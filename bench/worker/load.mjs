@@ -15,7 +15,10 @@ const REQUESTS = Number(process.env.REQUESTS ?? 4000);
 const PATH = process.env.BENCH_PATH ?? '/rest/companies?limit=20';
 const EXPECT = Number(process.env.EXPECT_STATUS ?? 200);
 
-const upstream = await startUpstream();
+// UPSTREAM_DELAY_MS: the upstream answers that late, like a Twenty server doing its own work;
+// with it the machine is not saturated at concurrency 32, so the added latency is the gateway's.
+const DELAY = Number(process.env.UPSTREAM_DELAY_MS ?? 0);
+const upstream = await startUpstream(DELAY ? ['--delay-ms', String(DELAY)] : []);
 const key = signingKey('bench');
 // the worker's log lines are drained, not printed (printing would load the generator's core)
 const drain = (out, err) => { out.resume(); err.resume(); };
@@ -113,7 +116,7 @@ const pt1 = summary(single.passthrough.map((r) => ({ ...r, cpuUs: 0 })));
 const rg1 = summary(single.rolegate.map((r) => ({ ...r, cpuUs: 0 })));
 const wasm = readFileSync(join(process.env.BUILD_DIR ?? join(root, 'build'), 'index_bg.wasm'));
 const f = (n) => n.toFixed(2);
-console.log(`GET ${PATH}, ${REQUESTS} requests at concurrency ${CONCURRENCY}, local workerd, sample upstream`);
+console.log(`GET ${PATH}, ${REQUESTS} requests at concurrency ${CONCURRENCY}, local workerd, sample upstream${DELAY ? ` answering after ${DELAY} ms` : ''}`);
 console.log(`  (median of ${ROUNDS} alternating rounds each)`);
 console.log(`  pass-through: median ${f(pt.median)} ms, p99 ${f(pt.p99)} ms, ${pt.rps.toFixed(0)} req/s, workerd CPU ${pt.cpuUs.toFixed(0)} µs/request`);
 console.log(`  rolegate:     median ${f(rg.median)} ms, p99 ${f(rg.p99)} ms, ${rg.rps.toFixed(0)} req/s, workerd CPU ${rg.cpuUs.toFixed(0)} µs/request`);

@@ -277,6 +277,7 @@ fn main() {
     let mut data = String::from("fixtures/sample-data.json");
     let mut twenty_dir: Option<String> = None;
     let mut twenty_key: Option<String> = None;
+    let mut delay_ms = 0u64;
     let args: Vec<String> = std::env::args().collect();
     let mut i = 1;
     while i < args.len() {
@@ -287,8 +288,9 @@ fn main() {
             "--data" => data = v,
             "--twenty-metadata" => twenty_dir = Some(v),
             "--twenty-api-key" => twenty_key = Some(v),
+            "--delay-ms" => delay_ms = v.parse().ok().filter(|d| *d <= 60_000).unwrap_or_else(|| fail(&format!("--delay-ms {v} is not 0 to 60000"))),
             "--help" | "-h" => {
-                println!("rolegate-sample-upstream --port 8788 --snapshot FILE --data FILE [--twenty-metadata DIR [--twenty-api-key KEY]]\nA stand-in for a Twenty server, for tests and the local demo.");
+                println!("rolegate-sample-upstream --port 8788 --snapshot FILE --data FILE [--twenty-metadata DIR [--twenty-api-key KEY]] [--delay-ms N]\nA stand-in for a Twenty server, for tests and the local demo.\n--delay-ms answers every request N ms late, like a real server's own work (for load tests).");
                 return;
             }
             other => fail(&format!("unknown argument {other}")),
@@ -319,10 +321,12 @@ fn main() {
     );
     eprintln!("sample upstream (a stand-in for Twenty) listening on http://127.0.0.1:{port}");
     let recorded = std::sync::Arc::new(std::sync::Mutex::new(Vec::<Value>::new()));
-    let threads: Vec<_> = (0..4)
+    // With a delay, requests wait in their thread: enough threads for a concurrency-32 load test.
+    let delay = std::time::Duration::from_millis(delay_ms);
+    let threads: Vec<_> = (0..if delay_ms > 0 { 64 } else { 4 })
         .map(|_| {
             let (server, store, recorded) = (server.clone(), store.clone(), recorded.clone());
-            std::thread::spawn(move || serve(&server, &store, &recorded))
+            std::thread::spawn(move || serve(&server, &store, &recorded, delay))
         })
         .collect();
     for t in threads {
@@ -330,7 +334,7 @@ fn main() {
     }
 }
 
-fn serve(server: &tiny_http::Server, store: &Store, recorded: &std::sync::Mutex<Vec<Value>>) {
+fn serve(server: &tiny_http::Server, store: &Store, recorded: &std::sync::Mutex<Vec<Value>>, delay: std::time::Duration) {
     for mut req in server.incoming_requests() {
         let method = req.method().as_str().to_string();
         let url = req.url().to_string();
@@ -347,6 +351,9 @@ fn serve(server: &tiny_http::Server, store: &Store, recorded: &std::sync::Mutex<
         } else if path == "/__upstream/health" {
             (200, json!({"ok": true, "stand_in_for": "Twenty"}))
         } else {
+            if !delay.is_zero() {
+                std::thread::sleep(delay);
+            }
             recorded.lock().unwrap_or_else(|e| e.into_inner()).push(json!({"method": method, "path": path, "query": query, "headers": headers, "body": String::from_utf8_lossy(&body_bytes)}));
             let body: Value = serde_json::from_slice(&body_bytes).unwrap_or(Value::Null);
             if let Some(answer) = twenty_answer(store, &path, &headers, &body) {
