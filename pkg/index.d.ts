@@ -1,5 +1,6 @@
 // Type declarations for the `rolegate` package. Shapes follow the rolegate contract
-// (snapshot §1, principals §2, effective view §3, management operations §5).
+// (snapshot §1, principals §2, effective view §3). `rolegate/full` (full.d.ts) adds the
+// management operations (§5) and redaction of JSON text.
 
 export type Op = 'read' | 'update' | 'softDelete' | 'destroy';
 export type WriteOp = 'create' | 'update' | 'upsert' | 'softDelete' | 'restore' | 'destroy';
@@ -168,7 +169,8 @@ export interface FromSnapshotOptions {
 }
 
 export declare class Permissions implements Disposable {
-  private constructor();
+  /** Use Permissions.fromSnapshot or Permissions.fromView. */
+  protected constructor();
   /** Validates the snapshot and resolves the principal; throws `RolegateError` otherwise. */
   static fromSnapshot(snapshot: Snapshot | string, principal: Principal | string, options?: FromSnapshotOptions): Permissions;
   /** Loads an effective view, e.g. from the gateway's `/rolegate/v1/permissions`. */
@@ -185,8 +187,6 @@ export declare class Permissions implements Disposable {
   isFieldReadOnly(object: string, field: string, options?: { recordDeleted?: boolean }): boolean;
   /** A copy of a record, an array of records or a connection, without what cannot be read. */
   redact<T>(object: string, recordOrRecords: T): T;
-  /** The same on JSON text (a record, an array or a connection), streamed through WebAssembly. */
-  redactJson(object: string, json: string): string;
   checkWrite(object: string, op: WriteOp, body?: unknown): WriteCheck;
   explain(object: string, field: string | null | undefined, op: Op): Explanation;
   view(): View;
@@ -197,5 +197,3 @@ export declare class Permissions implements Disposable {
 }
 
 export declare function validateSnapshot(snapshot: Snapshot | string): { valid: true } | { valid: false; errors: Issue[] };
-/** Applies a management operation (contract §5) and returns the new snapshot (revision + 1). */
-export declare function applyOperation(snapshot: Snapshot | string, operation: object | string): Snapshot;

@@ -1,22 +1,31 @@
 #!/usr/bin/env bash
-# Builds the npm package in pkg/: Rust -> wasm32 -> wasm-bindgen (web target) -> wasm-opt -Oz.
+# Builds the npm package in pkg/: Rust -> wasm32 -> wasm-bindgen (web target) -> wasm-opt -Oz,
+# twice: the main build (`rolegate`: what a UI needs) into pkg/dist/, and the `full` feature
+# (`rolegate/full`: adds applyOperation and redactJson) into pkg/dist/full/.
 # Needs: the wasm32 target, wasm-bindgen-cli 0.2.130, node_modules/.bin/wasm-opt (npm binaryen),
 # node_modules/.bin/esbuild.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=pkg/dist
-# `cargo rustc --crate-type cdylib`: the crate is also an rlib (for its wasm-bindgen tests), and
-# cargo does not apply the profile's `lto = true` to a crate built as rlib and cdylib at once.
-cargo rustc -q -p rolegate-wasm --lib --crate-type cdylib --target wasm32-unknown-unknown --profile wasm-release
 rm -rf "$out"
-mkdir -p "$out"
-wasm-bindgen --target web --no-typescript --out-dir "$out" target/wasm32-unknown-unknown/wasm-release/rolegate_wasm.wasm
-node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers --strip-target-features \
-  "$out/rolegate_wasm_bg.wasm" -o "$out/rolegate_wasm_bg.wasm"
-# The Node entry as one ES module (glue + API + entry): Node's loader takes ~2 ms less for one
-# module than for three, which counts in a fresh process's load time.
-node_modules/.bin/esbuild pkg/src/node.js --bundle --format=esm --platform=node --target=node20 \
-  --log-level=warning --outfile="$out/node.js"
-raw=$(wc -c < "$out/rolegate_wasm_bg.wasm")
-gz=$(gzip -9 -c "$out/rolegate_wasm_bg.wasm" | wc -c)
-echo "pkg: rolegate_wasm_bg.wasm ${raw} bytes raw, ${gz} bytes gzipped"
+build() { # build <output dir> <node entry> [cargo args...]
+  local dir=$1 entry=$2
+  shift 2
+  # `cargo rustc --crate-type cdylib`: the crate is also an rlib (for its wasm-bindgen tests), and
+  # cargo does not apply the profile's `lto = true` to a crate built as rlib and cdylib at once.
+  cargo rustc -q -p rolegate-wasm --lib --crate-type cdylib --target wasm32-unknown-unknown --profile wasm-release "$@"
+  mkdir -p "$dir"
+  wasm-bindgen --target web --no-typescript --out-dir "$dir" target/wasm32-unknown-unknown/wasm-release/rolegate_wasm.wasm
+  node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers --strip-target-features \
+    "$dir/rolegate_wasm_bg.wasm" -o "$dir/rolegate_wasm_bg.wasm"
+  # The Node entry as one ES module (glue + API + entry): Node's loader takes ~2 ms less for one
+  # module than for three, which counts in a fresh process's load time.
+  node_modules/.bin/esbuild "$entry" --bundle --format=esm --platform=node --target=node20 \
+    --log-level=warning --outfile="$dir/node.js"
+  local raw gz
+  raw=$(wc -c < "$dir/rolegate_wasm_bg.wasm")
+  gz=$(gzip -9 -c "$dir/rolegate_wasm_bg.wasm" | wc -c)
+  echo "pkg: ${dir#pkg/}/rolegate_wasm_bg.wasm ${raw} bytes raw, ${gz} bytes gzipped"
+}
+build "$out" pkg/src/node.js
+build "$out/full" pkg/src/full/node.js --features full

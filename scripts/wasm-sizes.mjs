@@ -2,12 +2,8 @@
 // section), grouped by path prefix, the largest functions, and the sections. A stand-in for
 // twiggy that needs nothing beyond Node. It needs a module that still has its names:
 //
-//   CARGO_PROFILE_WASM_RELEASE_STRIP=none cargo rustc -q -p rolegate-wasm --lib --crate-type cdylib \
-//     --target wasm32-unknown-unknown --profile wasm-release
-//   wasm-bindgen --keep-debug --target web --no-typescript --out-dir /tmp/named \
-//     target/wasm32-unknown-unknown/wasm-release/rolegate_wasm.wasm
-//   node_modules/.bin/wasm-opt -Oz -g --strip-dwarf /tmp/named/rolegate_wasm_bg.wasm -o /tmp/named/opt.wasm
-//   node scripts/wasm-sizes.mjs /tmp/named/opt.wasm [--top N] [--depth D] [--grep WORD]
+//   ./scripts/wasm-named.sh [--features full]     # -> target/wasm-named/opt.wasm
+//   node scripts/wasm-sizes.mjs target/wasm-named/opt.wasm [--top N] [--depth D] [--grep WORD]
 //
 // (The shipped module is the same without names: build-pkg.sh strips them.)
 import { readFileSync } from 'node:fs';

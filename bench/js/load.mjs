@@ -1,5 +1,5 @@
 // Module load + Permissions.fromSnapshot of the fixture, each in a fresh Node process
-// (median of 15), and the size of the shipped .wasm (raw and gzip -9).
+// (median of 15), and the size of the shipped .wasm modules (raw and gzip -9).
 //
 //   node bench/js/load.mjs
 import { execFileSync } from 'node:child_process';
@@ -30,5 +30,7 @@ const require = createRequire(import.meta.url);
 const wasm = readFileSync(require.resolve('rolegate/rolegate.wasm'));
 const gz = gzipSync(wasm, { level: 9 }).length;
 console.log(`rolegate .wasm: ${(wasm.length / 1024).toFixed(1)} KB raw, ${(gz / 1024).toFixed(1)} KB gzipped (budget 100 KB raw, 45 KB gzipped)`);
+const full = readFileSync(require.resolve('rolegate/full/rolegate.wasm'));
+console.log(`rolegate/full .wasm (adds applyOperation, redactJson): ${(full.length / 1024).toFixed(1)} KB raw, ${(gzipSync(full, { level: 9 }).length / 1024).toFixed(1)} KB gzipped`);
 const cedar = readFileSync(new URL('../../node_modules/@cedar-policy/cedar-wasm/nodejs/cedar_wasm_bg.wasm', import.meta.url));
 console.log(`for comparison, @cedar-policy/cedar-wasm: ${(cedar.length / 1024).toFixed(0)} KB raw, ${(gzipSync(cedar, { level: 9 }).length / 1024).toFixed(0)} KB gzipped`);

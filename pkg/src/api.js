@@ -103,6 +103,10 @@ function edge(plan, object, e) {
   return out;
 }
 
+/**
+ * `wasm` is the main build or the `full` one (`rolegate/full`, which adds `applyOperation` and
+ * `redactJson`); what the module lacks, the API lacks too.
+ */
 export function makeApi(wasm) {
   class Permissions {
     #inner;
@@ -175,7 +179,7 @@ export function makeApi(wasm) {
       this.#plan ??= planMaps(JSON.parse(this.#p().plan()));
       return applyPlan(this.#plan, object, recordOrRecords);
     }
-    /** The same on JSON text, streamed through the WebAssembly core without a DOM. */
+    /** The same on JSON text, streamed through the WebAssembly core (only in `rolegate/full`). */
     redactJson(object, json) {
       return call(() => this.#p().redactJson(object, json));
     }
@@ -211,5 +215,9 @@ export function makeApi(wasm) {
     return JSON.parse(call(() => wasm.applyOperation(text(snapshot, 'snapshot'), text(operation, 'operation'))));
   }
 
+  if (typeof wasm.applyOperation !== 'function') {
+    delete Permissions.prototype.redactJson;
+    return { Permissions, validateSnapshot };
+  }
   return { Permissions, validateSnapshot, applyOperation };
 }

@@ -5,4 +5,4 @@ import { makeApi } from './api.js';
 
 await init({ module_or_path: new URL('../dist/rolegate_wasm_bg.wasm', import.meta.url) });
 
-export const { Permissions, validateSnapshot, applyOperation } = makeApi(wasm);
+export const { Permissions, validateSnapshot } = makeApi(wasm);

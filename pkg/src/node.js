@@ -8,4 +8,4 @@ import { makeApi } from './api.js';
 
 initSync({ module: readFileSync(new URL('../dist/rolegate_wasm_bg.wasm', import.meta.url)) });
 
-export const { Permissions, validateSnapshot, applyOperation } = makeApi(wasm);
+export const { Permissions, validateSnapshot } = makeApi(wasm);

@@ -7,4 +7,4 @@ import { makeApi } from './api.js';
 
 initSync({ module: wasmModule });
 
-export const { Permissions, validateSnapshot, applyOperation } = makeApi(wasm);
+export const { Permissions, validateSnapshot } = makeApi(wasm);

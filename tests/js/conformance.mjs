@@ -1,8 +1,11 @@
 // Runs the whole conformance corpus through the built npm package (public API only), so the
-// WebAssembly answers are proven identical to the native ones. Prints `N passed, M failed`.
+// WebAssembly answers are proven identical to the native ones. Twice: through `rolegate` (its
+// decisions; the management operations it leaves out come from `rolegate/full`) and wholly
+// through `rolegate/full`. Prints `N passed, M failed` for each, then the total.
 //
 //   node tests/js/conformance.mjs [files...]   (default: ../shared/conformance/*.json and tests/conformance/*.json)
-import { Permissions, applyOperation, validateSnapshot } from 'rolegate';
+import * as main from 'rolegate';
+import * as full from 'rolegate/full';
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +20,11 @@ function corpus() {
 }
 
 const OPS = { canRead: 'canRead', canUpdate: 'canUpdate', canSoftDelete: 'canSoftDelete', canDestroy: 'canDestroy' };
+
+// The entry under test; set by the loop at the bottom.
+let Permissions;
+let validateSnapshot;
+const { applyOperation } = full;
 
 function assertion(snapshot, t) {
   const p = Permissions.fromSnapshot(snapshot, t.as, { now: NOW });
@@ -73,26 +81,35 @@ function run(snapshot, tests, prefix, report) {
 }
 
 const files = process.argv.slice(2).length ? process.argv.slice(2) : corpus();
-let passed = 0;
-let failed = 0;
-for (const file of files) {
-  const report = {
-    pass: () => passed++,
-    fail: (name, expected, actual) => {
-      failed++;
-      console.log(`FAIL ${file} :: ${name}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
-    },
-  };
-  let suite;
-  try {
-    suite = JSON.parse(readFileSync(file, 'utf8'));
-    const snapshot = typeof suite.snapshot === 'string' ? readFileSync(resolve(dirname(file), suite.snapshot), 'utf8') : suite.snapshot;
-    const v = validateSnapshot(snapshot);
-    if (!v.valid) throw new Error(`snapshot invalid: ${JSON.stringify(v.errors[0])}`);
-    run(typeof snapshot === 'string' ? JSON.parse(snapshot) : snapshot, suite.tests, '', report);
-  } catch (e) {
-    report.fail('(file)', 'a readable, valid test file', String(e.message ?? e));
+let total = 0;
+let totalFailed = 0;
+for (const [entry, mod] of [['rolegate', main], ['rolegate/full', full]]) {
+  ({ Permissions, validateSnapshot } = mod);
+  let passed = 0;
+  let failed = 0;
+  for (const file of files) {
+    const report = {
+      pass: () => passed++,
+      fail: (name, expected, actual) => {
+        failed++;
+        console.log(`FAIL [${entry}] ${file} :: ${name}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+      },
+    };
+    let suite;
+    try {
+      suite = JSON.parse(readFileSync(file, 'utf8'));
+      const snapshot = typeof suite.snapshot === 'string' ? readFileSync(resolve(dirname(file), suite.snapshot), 'utf8') : suite.snapshot;
+      const v = validateSnapshot(snapshot);
+      if (!v.valid) throw new Error(`snapshot invalid: ${JSON.stringify(v.errors[0])}`);
+      run(typeof snapshot === 'string' ? JSON.parse(snapshot) : snapshot, suite.tests, '', report);
+    } catch (e) {
+      report.fail('(file)', 'a readable, valid test file', String(e.message ?? e));
+    }
   }
+  console.log(`${entry}: ${passed} passed, ${failed} failed`);
+  if (passed === 0) failed++;
+  total += passed;
+  totalFailed += failed;
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed > 0 || passed === 0 ? 1 : 0);
+console.log(`${total} passed, ${totalFailed} failed`);
+process.exit(totalFailed > 0 ? 1 : 0);

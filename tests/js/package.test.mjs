@@ -2,7 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { Permissions, applyOperation, validateSnapshot } from 'rolegate';
+import * as main from 'rolegate';
+import * as full from 'rolegate/full';
+
+const { Permissions, validateSnapshot } = main;
+const { applyOperation } = full;
 
 const shared = process.env.ROLEGATE_SHARED ?? new URL('../../../shared/', import.meta.url).pathname;
 const text = readFileSync(`${shared}/fixtures/workspace.json`, 'utf8');
@@ -125,16 +129,33 @@ test('redact (plan applied in JS) equals the core streaming redaction (redactJso
   const inputs = [person(1), [person(1), person(2), null], { edges: [{ node: person(3), cursor: 'z' }, 7], pageInfo: {}, totalCount: 2 }, null, [], 'x'];
   const principals = [{ role: 'intern' }, { role: 'admin' }, { apiKey: '8d4e6f10-2c3b-4a5d-8e9f-1a2b3c4d5e6f' }, { agent: 'agent-research' }, { agent: 'agent-sales', onBehalfOf: 'm-bob' }];
   for (const who of principals) {
-    const p = Permissions.fromSnapshot(snapshot, who);
+    const p = full.Permissions.fromSnapshot(snapshot, who);
+    const m = Permissions.fromSnapshot(snapshot, who);
     const v = Permissions.fromView(p.view());
     for (const input of inputs) {
       const viaCore = JSON.parse(p.redactJson('person', JSON.stringify(input)));
       assert.deepEqual(p.redact('person', input), viaCore, JSON.stringify(who));
+      assert.deepEqual(m.redact('person', input), viaCore, JSON.stringify(who));
       // view-backed instances follow the same field rules (without relation metadata)
       const flat = Array.isArray(input) ? input.filter((x) => x && typeof x === 'object').map((x) => ({ id: x.id, jobTitle: x.jobTitle, address: x.address, emails: x.emails })) : null;
       if (flat) assert.deepEqual(v.redact('person', flat), JSON.parse(p.redactJson('person', JSON.stringify(flat))));
     }
   }
   assert.throws(() => Permissions.fromSnapshot(snapshot, { role: 'intern' }).redact('persons', {}), (e) => e.code === 'OBJECT_METADATA_NOT_FOUND');
-  assert.throws(() => Permissions.fromSnapshot(snapshot, { role: 'intern' }).redactJson('person', '{"a":'), (e) => e.code === 'INVALID_JSON');
+  assert.throws(() => full.Permissions.fromSnapshot(snapshot, { role: 'intern' }).redactJson('person', '{"a":'), (e) => e.code === 'INVALID_JSON');
+});
+
+test('rolegate leaves out what rolegate/full adds, and both answer alike', () => {
+  assert.equal(main.applyOperation, undefined);
+  assert.equal(Permissions.fromSnapshot(snapshot, { role: 'intern' }).redactJson, undefined);
+  assert.equal(typeof full.Permissions.fromSnapshot(snapshot, { role: 'intern' }).redactJson, 'function');
+  assert.notEqual(full.Permissions, Permissions, 'each build has its own class');
+  for (const who of [{ role: 'intern' }, { role: 'member' }, { apiKey: ZAPIER }, { agent: 'agent-sales', workflow: 'wf-enrich' }]) {
+    const a = Permissions.fromSnapshot(snapshot, who);
+    const b = full.Permissions.fromSnapshot(snapshot, who);
+    assert.deepEqual(a.view(), b.view(), JSON.stringify(who));
+    assert.deepEqual(a.explain('person', 'address', 'read'), b.explain('person', 'address', 'read'));
+    assert.deepEqual(a.checkWrite('person', 'update', { address: {} }), b.checkWrite('person', 'update', { address: {} }));
+  }
+  assert.deepEqual(main.validateSnapshot({}), full.validateSnapshot({}));
 });

@@ -12,7 +12,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
 const shared = process.env.ROLEGATE_SHARED ?? resolve(root, '../shared');
 const out = join(root, 'tests/output');
-const INTERN = { address: false, emailsReadOnly: true, opportunities: false, fields: 21 };
+// `full`: the same principal through `rolegate/full` (its own .wasm) after applyOperation.
+const FULL = { address: false, revision: 13, redactJson: '{"id":"1"}' };
+const INTERN = { address: false, emailsReadOnly: true, opportunities: false, fields: 21, full: FULL };
 
 test('Vite build in headless Chromium', async () => {
   execFileSync(join(root, 'node_modules/.bin/vite'), ['build', '--config', join(here, 'vite-app/vite.config.js')], {
@@ -20,7 +22,7 @@ test('Vite build in headless Chromium', async () => {
     env: { ...process.env, ROLEGATE_SHARED: shared },
   });
   const assets = readdirSync(join(out, 'vite-app/assets'));
-  assert.ok(assets.some((f) => f.endsWith('.wasm')), `the .wasm is emitted as an asset: ${assets}`);
+  assert.equal(assets.filter((f) => f.endsWith('.wasm')).length, 2, `both .wasm modules are emitted as assets: ${assets}`);
   const server = await serve({ '/': join(out, 'vite-app') });
   const browser = await launch();
   try {
@@ -63,6 +65,7 @@ test('Worker under workerd (Miniflare), wasm imported as a module', async () => 
     assert.deepEqual(await res.json(), INTERN);
     const admin = await (await mf.dispatchFetch('http://localhost/?role=admin')).json();
     assert.equal(admin.address, true);
+    assert.deepEqual(admin.full, { address: true, revision: 13, redactJson: '{"id":"1","address":{"addressCity":"x"}}' });
     assert.equal(admin.opportunities, true);
   } finally {
     await mf.dispose();

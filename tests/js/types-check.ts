@@ -1,5 +1,6 @@
 // Compiled with `tsc --noEmit`: the declarations must describe the real API.
-import { Permissions, applyOperation, validateSnapshot } from 'rolegate';
+import { Permissions, validateSnapshot } from 'rolegate';
+import { Permissions as FullPermissions, applyOperation } from 'rolegate/full';
 import type { Explanation, Principal, Snapshot, View, WriteCheck, RolegateError } from 'rolegate';
 
 declare const snapshot: Snapshot;
@@ -19,6 +20,11 @@ const status: 'active' | 'revoked' | 'expired' | 'noRole' = again.status;
 const v = validateSnapshot(snapshot);
 if (!v.valid) console.log(v.errors[0].code);
 const next: Snapshot = applyOperation(snapshot, { op: 'setDefaultRole', roleId: 'intern' });
+const fp: FullPermissions = FullPermissions.fromSnapshot(next, principal);
+const redactedText: string = fp.redactJson('person', '[]');
+const asMain: Permissions = fp; // the full class has every method of the main one
+// @ts-expect-error the main entry has no redactJson
+p.redactJson('person', '[]');
 try {
   p.canRead('persons');
 } catch (e) {

@@ -4,7 +4,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { Permissions, applyOperation } from 'rolegate';
+import { Permissions } from 'rolegate';
+import { applyOperation } from 'rolegate/full';
 import { KEYS, WS, APP_SECRET, apiKeyToken, envelope, fixture, fixturePath, gateway, signingKey, sleep, startUpstream } from '../js/lib/worker.mjs';
 
 let upstream;

@@ -4,7 +4,13 @@
 //! `JSON.stringify` / `JSON.parse`), so the module stays small and a question costs only its
 //! strings. Errors are thrown as JSON strings `{"code","message","path","issues"}`, which the
 //! wrapper turns into `Error`s with `.code` and `.path`. No decision is made here.
+//!
+//! Two builds: the default one (the package's main entry, what a UI needs) and, with the
+//! `full` feature, one that also has `applyOperation` and `redactJson` (`rolegate/full`), which
+//! carry the management operations and the streaming JSON redaction the main entry leaves out
+//! to stay small.
 
+#[cfg(feature = "full")]
 use rolegate_core::ops::{apply, Operation};
 use rolegate_core::permissions::Permissions as Core;
 use rolegate_core::view::View;
@@ -12,6 +18,10 @@ use rolegate_core::write::WriteOp;
 use rolegate_core::{codes, Error, Op, Policy, Principal, Snapshot};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
+
+#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 fn err(e: &Error) -> JsValue {
     let v = serde_json::json!({"code": e.code(), "message": e.to_string(), "path": e.path(), "issues": e.issues});
@@ -86,14 +96,6 @@ impl Permissions {
         json(&self.inner.redaction_plan())
     }
 
-    /// Records JSON in, redacted JSON out (streaming, no DOM).
-    #[wasm_bindgen(js_name = redactJson)]
-    pub fn redact_json(&self, object: &str, records: &str) -> Result<String, JsValue> {
-        let mut out = Vec::with_capacity(records.len());
-        self.inner.redact_json(object, records.as_bytes(), &mut out).map_err(|e| err(&e))?;
-        String::from_utf8(out).map_err(|e| invalid("records", e.to_string()))
-    }
-
     /// Write check JSON `{allowed, operationAllowed, violations}`; `body` may be absent.
     #[wasm_bindgen(js_name = checkWrite)]
     pub fn check_write(&self, object: &str, op_name: &str, body: Option<String>) -> Result<String, JsValue> {
@@ -129,9 +131,23 @@ pub fn validate_snapshot(snapshot: &str) -> String {
 }
 
 /// Applies a management operation (contract §5); returns the new snapshot JSON.
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = applyOperation)]
 pub fn apply_operation(snapshot: &str, operation: &str) -> Result<String, JsValue> {
     let s = Snapshot::from_json(snapshot).map_err(|e| err(&e))?;
     let op = Operation::from_value(&parse(operation, "operation")?).map_err(|e| err(&e))?;
     Ok(json(&apply(&s, &op).map_err(|e| err(&e))?))
+}
+
+/// Only in the `full` build (`rolegate/full`): redaction of JSON text, streamed through the core.
+#[cfg(feature = "full")]
+#[wasm_bindgen]
+impl Permissions {
+    /// Records JSON in, redacted JSON out (streaming, no DOM).
+    #[wasm_bindgen(js_name = redactJson)]
+    pub fn redact_json(&self, object: &str, records: &str) -> Result<String, JsValue> {
+        let mut out = Vec::with_capacity(records.len());
+        self.inner.redact_json(object, records.as_bytes(), &mut out).map_err(|e| err(&e))?;
+        String::from_utf8(out).map_err(|e| invalid("records", e.to_string()))
+    }
 }

@@ -1,0 +1,10 @@
+// `rolegate/full` for browsers: ../browser.js with the full build of the module, which adds
+// applyOperation and Permissions#redactJson.
+// Browsers (with or without a bundler) and the default condition: fetches the .wasm next to
+// this package and compiles it while the module loads (top-level await).
+import init, * as wasm from '../../dist/full/rolegate_wasm.js';
+import { makeApi } from '../api.js';
+
+await init({ module_or_path: new URL('../../dist/full/rolegate_wasm_bg.wasm', import.meta.url) });
+
+export const { Permissions, validateSnapshot, applyOperation } = makeApi(wasm);
