@@ -4,9 +4,8 @@
 //! allowed requests to the Twenty server, redacts the response, and logs one JSON line per
 //! request. Every decision is made in `rolegate-gateway`; nothing here decides.
 
-use rolegate_core::{Policy, Snapshot};
 use rolegate_gateway::auth::{extract_bearer, Token};
-use rolegate_gateway::envelope::{self, SnapshotKeys};
+use rolegate_gateway::envelope::{self, SignedSnapshot, SnapshotKeys};
 use rolegate_gateway::respond;
 use rolegate_gateway::{Compiled, Config, DecisionRecord, Gateway, Outcome, Request as GwRequest, Response as GwResponse, TokenKeys};
 use serde_json::json;
@@ -59,8 +58,8 @@ fn settings(env: &Env) -> std::result::Result<Rc<Settings>, String> {
 #[inline(never)]
 fn parse_settings(env: &Env) -> std::result::Result<Settings, String> {
     let upstream = binding(env, "UPSTREAM_URL").ok_or("UPSTREAM_URL is not set")?;
-    let parsed = Url::parse(&upstream).map_err(|e| format!("UPSTREAM_URL is not a URL: {e}"))?;
-    if !matches!(parsed.scheme(), "http" | "https") {
+    let parsed = web_sys::Url::new(&upstream).map_err(|e| format!("UPSTREAM_URL is not a URL: {}", Error::from(e)))?;
+    if !matches!(parsed.protocol().as_str(), "http:" | "https:") {
         return Err("UPSTREAM_URL must be http(s)".into());
     }
     let snapshot_keys = SnapshotKeys::parse(&binding(env, "SNAPSHOT_PUBLIC_KEYS").ok_or("SNAPSHOT_PUBLIC_KEYS is not set")?)?;
@@ -122,13 +121,14 @@ fn log_line(v: serde_json::Value) {
 // they would make one giant function that every fresh isolate compiles whole.
 
 #[inline(never)]
-fn verify(text: &str, keys: &SnapshotKeys, workspace: &str, served: Option<u64>) -> std::result::Result<Snapshot, String> {
-    envelope::verify(text.as_bytes(), keys, Some(workspace), served).map_err(|e| format!("{}: {e}", e.code()))
+fn verify(text: &str, keys: &SnapshotKeys, workspace: &str, served: Option<u64>) -> std::result::Result<SignedSnapshot, String> {
+    envelope::verify_signed(text.as_bytes(), keys, Some(workspace), served).map_err(|e| format!("{}: {e}", e.code()))
 }
 
+/// Validates (once) and compiles.
 #[inline(never)]
-fn compile(snap: Snapshot) -> std::result::Result<Rc<Compiled>, String> {
-    Ok(Rc::new(Compiled::new(Policy::compile(snap).map_err(|e| format!("snapshot does not compile: {e}"))?)))
+fn compile(snap: SignedSnapshot) -> std::result::Result<Rc<Compiled>, String> {
+    Ok(Rc::new(Compiled::new(snap.compile().map_err(|e| format!("{}: {e}", e.code()))?)))
 }
 
 /// The compiled snapshot of `workspace`, from the isolate cache or KV. `Err` = fail closed.
@@ -145,14 +145,14 @@ async fn snapshot(env: &Env, s: &Settings, workspace: &str) -> std::result::Resu
     let kv = env.kv("SNAPSHOTS").map_err(|e| format!("KV binding: {e}"))?;
     let ttl = (s.max_age_secs as u64).max(30);
     let read = kv.get(&format!("workspace:{workspace}")).cache_ttl(ttl).text().await;
-    let outcome: std::result::Result<Snapshot, String> = match read {
+    let outcome: std::result::Result<SignedSnapshot, String> = match read {
         Err(e) => Err(format!("KV read failed: {e}")),
         Ok(None) => Err(format!("no snapshot in KV for workspace {workspace}")),
         Ok(Some(text)) => verify(&text, &s.snapshot_keys, workspace, served),
     };
     match outcome {
         Ok(snap) => {
-            let same = served == Some(snap.revision);
+            let same = served == Some(snap.revision());
             let compiled = match (&cached, same) {
                 (Some((c, _, _)), true) => c.clone(),
                 _ => compile(snap)?,
@@ -198,11 +198,29 @@ fn to_worker(r: GwResponse) -> Result<Response> {
     Ok(Response::from_bytes(r.body)?.with_status(r.status).with_headers(headers))
 }
 
-fn gateway_request(method: &str, url: &Url, headers: &Headers, body: Vec<u8>) -> GwRequest {
+/// The request URL as parsed by the runtime's own (WHATWG) URL parser, the one that built
+/// `request.url`: the percent-encoded path, and the query without its `?`.
+struct Target {
+    url: web_sys::Url,
+    path: String,
+    query: String,
+}
+
+impl Target {
+    fn parse(raw: &str) -> Result<Target> {
+        let url = web_sys::Url::new(raw).map_err(Error::from)?;
+        let path = url.pathname();
+        let search = url.search();
+        let query = search.strip_prefix('?').unwrap_or(&search).to_string();
+        Ok(Target { url, path, query })
+    }
+}
+
+fn gateway_request(method: &str, url: &Target, headers: &Headers, body: Vec<u8>) -> GwRequest {
     GwRequest {
         method: method.to_string(),
-        path: url.path().to_string(),
-        query: url.query().unwrap_or("").to_string(),
+        path: url.path.clone(),
+        query: url.query.clone(),
         headers: headers.entries().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect(),
         body,
     }
@@ -222,9 +240,13 @@ async fn body_bytes(p: std::result::Result<js_sys::Promise, wasm_bindgen::JsValu
 async fn fetch(req: web_sys::Request, env: Env, _ctx: Context) -> Result<Response> {
     let started = now_ms();
     let method = req.method();
-    let url = Url::parse(&req.url())?;
+    let url = Target::parse(&req.url());
     let mut record = DecisionRecord { method: method.clone(), route: "(unrecognised)".into(), decision: "deny", ..Default::default() };
-    let (response, status) = match handle(&req, &env, &method, &url, &mut record).await {
+    let handled = match &url {
+        Ok(url) => handle(&req, &env, &method, url, &mut record).await,
+        Err(e) => Err(Error::RustError(format!("request URL: {e}"))),
+    };
+    let (response, status) = match handled {
         Ok(r) => {
             let s = r.status_code();
             (r, s)
@@ -248,7 +270,7 @@ fn log_request(record: &DecisionRecord, status: u16, duration_ms: f64) {
     log_line(line);
 }
 
-async fn handle(req: &web_sys::Request, env: &Env, method: &str, url: &Url, record: &mut DecisionRecord) -> Result<Response> {
+async fn handle(req: &web_sys::Request, env: &Env, method: &str, url: &Target, record: &mut DecisionRecord) -> Result<Response> {
     let settings = match settings(env) {
         Ok(s) => s,
         Err(why) => {
@@ -256,10 +278,10 @@ async fn handle(req: &web_sys::Request, env: &Env, method: &str, url: &Url, reco
             return to_worker(respond::unavailable(&format!("Gateway misconfigured: {why}")).with_decision("deny", None));
         }
     };
-    if settings.test_panic_path.as_deref() == Some(url.path()) {
+    if settings.test_panic_path.as_deref() == Some(url.path.as_str()) {
         panic!("test panic requested by ROLEGATE_TEST_PANIC_PATH");
     }
-    if url.path() == "/rolegate/v1/health" {
+    if url.path == "/rolegate/v1/health" {
         return health(env, &settings, url, record).await;
     }
     // Bodies are bounded before they are read.
@@ -406,10 +428,10 @@ async fn forward(
     Ok(Response::from_body(body)?.with_status(status).with_headers(out_headers))
 }
 
-async fn health(env: &Env, s: &Settings, url: &Url, record: &mut DecisionRecord) -> Result<Response> {
+async fn health(env: &Env, s: &Settings, url: &Target, record: &mut DecisionRecord) -> Result<Response> {
     record.api = "rolegate";
     record.route = "/rolegate/v1/health".into();
-    let ws = url.query_pairs().find(|(k, _)| k == "workspace").map(|(_, v)| v.to_string());
+    let ws = url.url.search_params().get("workspace");
     let Some(ws) = ws else {
         let r = GwResponse { status: 400, headers: vec![("content-type".into(), "application/json".into())], body: br#"{"status":"error","message":"add ?workspace=<workspaceId>"}"#.to_vec() };
         return to_worker(r.with_decision("deny", None));

@@ -93,7 +93,7 @@ impl Snapshot {
     }
 
     /// Snapshot JSON text as a value (or the INVALID_JSON error of [`Snapshot::from_json`]).
-    pub(crate) fn json_value(json: &str) -> Result<serde_json::Value> {
+    pub fn json_value(json: &str) -> Result<serde_json::Value> {
         serde_json::from_str(json).map_err(|e| {
             Error::one(
                 codes::INVALID_JSON,

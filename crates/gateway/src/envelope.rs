@@ -162,6 +162,39 @@ pub fn verify(
     expected_workspace: Option<&str>,
     served_revision: Option<u64>,
 ) -> Result<Snapshot, EnvelopeError> {
+    let signed = verify_signed(bytes, keys, expected_workspace, served_revision)?;
+    let issues = rolegate_core::validate::validate(&signed.0);
+    if !issues.is_empty() {
+        return Err(EnvelopeError::InvalidSnapshot(rolegate_core::Error::from_issues(issues)));
+    }
+    Ok(signed.0)
+}
+
+/// A snapshot whose signature, workspace and revision are verified and whose shape is checked,
+/// but which is not yet validated (contract §1 semantics): the only way on is
+/// [`SignedSnapshot::compile`], which validates while compiling, or [`SignedSnapshot::revision`]
+/// (a caller already serving that revision keeps what it has). Lets the edge worker validate a
+/// snapshot once, not once in `verify` and again in `Policy::compile`.
+pub struct SignedSnapshot(Snapshot);
+
+impl SignedSnapshot {
+    pub fn revision(&self) -> u64 {
+        self.0.revision
+    }
+
+    /// Validates and compiles (the errors of [`verify`]'s validation, as `InvalidSnapshot`).
+    pub fn compile(self) -> Result<rolegate_core::Policy, EnvelopeError> {
+        rolegate_core::Policy::compile(self.0).map_err(EnvelopeError::InvalidSnapshot)
+    }
+}
+
+/// [`verify`] without the semantic validation, which [`SignedSnapshot::compile`] does.
+pub fn verify_signed(
+    bytes: &[u8],
+    keys: &SnapshotKeys,
+    expected_workspace: Option<&str>,
+    served_revision: Option<u64>,
+) -> Result<SignedSnapshot, EnvelopeError> {
     let env: Envelope = serde_json::from_slice(bytes).map_err(|e| EnvelopeError::Malformed(e.to_string()))?;
     if env.format != ENVELOPE_FORMAT {
         return Err(EnvelopeError::Malformed(format!("format \"{}\" is not \"{ENVELOPE_FORMAT}\"", env.format)));
@@ -172,7 +205,8 @@ pub fn verify(
         .ok_or_else(|| EnvelopeError::Malformed("signature is not base64url of 64 bytes".into()))?;
     key.verify_strict(env.payload.as_bytes(), &Signature::from_bytes(&sig))
         .map_err(|_| EnvelopeError::BadSignature)?;
-    let snapshot = Snapshot::from_json(&env.payload).map_err(EnvelopeError::InvalidSnapshot)?;
+    let value = Snapshot::json_value(&env.payload).map_err(EnvelopeError::InvalidSnapshot)?;
+    let snapshot = Snapshot::parse_unvalidated(&value).map_err(EnvelopeError::InvalidSnapshot)?;
     if let Some(ws) = expected_workspace {
         if snapshot.workspace_id != ws {
             return Err(EnvelopeError::WorkspaceMismatch { expected: ws.into(), found: snapshot.workspace_id });
@@ -183,5 +217,5 @@ pub fn verify(
             return Err(EnvelopeError::Stale { served, found: snapshot.revision });
         }
     }
-    Ok(snapshot)
+    Ok(SignedSnapshot(snapshot))
 }

@@ -81,3 +81,43 @@ fn key_files_and_public_key_config() {
     assert!(SnapshotKeys::parse("[]").is_err());
     assert!(!format!("{kf:?}").contains(&kf.private_key), "Debug must not print the secret");
 }
+
+/// The worker's path: signature, shape, workspace and revision first, then one validation while
+/// compiling. It must refuse exactly what `verify` refuses.
+#[test]
+fn verify_signed_then_compile_refuses_what_verify_refuses() {
+    use base64::Engine;
+    use ed25519_dalek::Signer;
+    use rolegate_gateway::envelope::verify_signed;
+    let (kf, pk) = keys();
+    let sk = kf.signing_key().unwrap();
+    let signed = |payload: &str| {
+        let sig = sk.sign(payload.as_bytes()).to_bytes();
+        let e = Envelope { format: "rolegate-envelope/v1".into(), key_id: "k1".into(), payload: payload.into(), signature: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sig) };
+        serde_json::to_vec(&e).unwrap()
+    };
+    let compact = serde_json::from_str::<serde_json::Value>(&common::fixture_json()).unwrap().to_string();
+    let good = signed(&compact);
+    let s = verify_signed(&good, &pk, Some(common::WS), Some(12)).unwrap();
+    assert_eq!(s.revision(), 12);
+    assert_eq!(s.compile().unwrap().snapshot().revision, 12);
+    assert_eq!(verify_signed(&good, &pk, Some(common::WS), Some(13)).err().unwrap().code(), "STALE_REVISION");
+    assert_eq!(verify_signed(&good, &pk, Some("other"), None).err().unwrap().code(), "WORKSPACE_MISMATCH");
+    // semantically invalid (a role rule on an unknown object), well-shaped and correctly signed:
+    // verify refuses it, verify_signed hands it over, and compile refuses it with the same issues
+    let mut v: serde_json::Value = serde_json::from_str(&common::fixture_json()).unwrap();
+    v["roles"][2]["objectPermissions"].as_array_mut().unwrap().push(serde_json::json!({"object": "nope", "canRead": false}));
+    let invalid = v.to_string();
+    let bytes = signed(&invalid);
+    let EnvelopeError::InvalidSnapshot(by_verify) = verify(&bytes, &pk, None, None).unwrap_err() else { panic!("verify must refuse it as invalid") };
+    let EnvelopeError::InvalidSnapshot(by_compile) = verify_signed(&bytes, &pk, None, None).unwrap().compile().err().unwrap() else { panic!("compile must refuse it as invalid") };
+    assert_eq!(by_verify.issues, by_compile.issues);
+    assert!(!by_compile.issues.is_empty());
+    // shape errors and bad JSON are refused before anything is compiled
+    assert_eq!(verify_signed(&signed(r#"{"format":"rolegate/v1"}"#), &pk, None, None).err().unwrap().code(), "INVALID_SNAPSHOT");
+    assert_eq!(verify_signed(&signed("{not json"), &pk, None, None).err().unwrap().code(), "INVALID_SNAPSHOT");
+    let mut tampered: Envelope = serde_json::from_slice(&good).unwrap();
+    tampered.payload = tampered.payload.replacen("\"revision\":12", "\"revision\":99", 1);
+    assert_ne!(tampered.payload, compact);
+    assert_eq!(verify_signed(&serde_json::to_vec(&tampered).unwrap(), &pk, None, None).err().unwrap(), EnvelopeError::BadSignature);
+}
