@@ -100,27 +100,27 @@ fn report_import(imported: &Imported, changes: &Option<Diff>, out: &Option<Strin
             }
             // With the snapshot on standard output, the report goes to standard error.
             if to_stdout {
-                eprintln!("{}", serde_json::to_string(&v).unwrap_or_default());
+                warn!("{}", serde_json::to_string(&v).unwrap_or_default());
             } else {
                 print_json(&v);
             }
         }
         Format::Text => {
             for n in &imported.notes {
-                eprintln!("note: {n}");
+                warn!("note: {n}");
             }
             if let Some(d) = changes {
                 let lines = d.lines();
                 if lines.is_empty() {
-                    eprintln!("no permission changes since revision {}", d.old_revision);
+                    warn!("no permission changes since revision {}", d.old_revision);
                 } else {
-                    eprintln!("changes since revision {}:", d.old_revision);
+                    warn!("changes since revision {}:", d.old_revision);
                     for l in lines {
-                        eprintln!("  {l}");
+                        warn!("  {l}");
                     }
                 }
             }
-            eprintln!("imported {}{}", summary(&imported.snapshot), out.as_deref().filter(|p| *p != "-").map(|p| format!(" -> {p}")).unwrap_or_default());
+            warn!("imported {}{}", summary(&imported.snapshot), out.as_deref().filter(|p| *p != "-").map(|p| format!(" -> {p}")).unwrap_or_default());
         }
     }
 }
@@ -236,10 +236,13 @@ pub fn sync(a: &SyncArgs, format: Format) -> Result<u8, Error> {
     for (file, endpoint, query) in twenty::QUERIES {
         let url = format!("{base}{endpoint}");
         let what = file.trim_end_matches(".json");
-        eprint!("fetching {what} from {url} ... ");
-        let v = post(&agent, &url, &key, query, what).inspect_err(|_| eprintln!())?;
+        {
+            use std::io::Write as _;
+            let _ = write!(std::io::stderr().lock(), "fetching {what} from {url} ... ");
+        }
+        let v = post(&agent, &url, &key, query, what).inspect_err(|_| warn!())?;
         let count = count_items(&v);
-        eprintln!("{count}");
+        warn!("{count}");
         if let Some(dir) = &a.save_answers {
             std::fs::create_dir_all(dir).map_err(|e| bad("--save-answers", format!("cannot create {dir}: {e}")))?;
             let p = std::path::Path::new(dir).join(file);
@@ -248,7 +251,7 @@ pub fn sync(a: &SyncArgs, format: Format) -> Result<u8, Error> {
         }
         answers.push(v);
     }
-    eprintln!("mapping Twenty's ids to names and validating ...");
+    warn!("mapping Twenty's ids to names and validating ...");
     let imported = twenty::import(
         &Answers { objects: &answers[0], roles: &answers[1], api_keys: Some(&answers[2]), members: Some(&answers[3]) },
         &opts,
@@ -261,7 +264,7 @@ pub fn sync(a: &SyncArgs, format: Format) -> Result<u8, Error> {
         crate::keys::sign(&SignArgs { key: k.clone(), snapshot: snap_path.clone(), out: Some(env_path.clone()) }, Format::Text)?;
         extra["envelope"] = json!(env_path);
         if a.push {
-            eprintln!("pushing revision {} to KV ...", imported.snapshot.revision);
+            warn!("pushing revision {} to KV ...", imported.snapshot.revision);
             crate::keys::push(
                 &PushArgs {
                     envelope: env_path,

@@ -28,7 +28,7 @@ pub fn keygen(a: &KeygenArgs, format: Format) -> Result<u8, Error> {
     match format {
         Format::Json => print_json(&json!({"keyId": kf.key_id, "publicKey": kf.public_key, "snapshotPublicKeys": kf.public_keys_json(), "out": a.out})),
         Format::Text => {
-            eprintln!("wrote private key {} to {} (keep it secret)", kf.key_id, a.out);
+            warn!("wrote private key {} to {} (keep it secret)", kf.key_id, a.out);
             say!("{}", kf.public_keys_json());
         }
     }
@@ -58,7 +58,7 @@ pub fn sign(a: &SignArgs, format: Format) -> Result<u8, Error> {
             std::fs::write(p, &text).map_err(|e| bad("--out", format!("cannot write {p}: {e}")))?;
             match format {
                 Format::Json => print_json(&json!({"ok": true, "keyId": kf.key_id, "out": p})),
-                Format::Text => eprintln!("signed {} with key {} -> {p}", a.snapshot, kf.key_id),
+                Format::Text => warn!("signed {} with key {} -> {p}", a.snapshot, kf.key_id),
             }
         }
         _ => say!("{text}"),
@@ -122,7 +122,7 @@ pub fn push(a: &PushArgs, format: Format) -> Result<u8, Error> {
     }
     match format {
         Format::Json => print_json(&json!({"ok": true, "key": key, "revision": snapshot.revision, "local": a.local})),
-        Format::Text => eprintln!("pushed revision {} of workspace {} to KV key {key}", snapshot.revision, snapshot.workspace_id),
+        Format::Text => warn!("pushed revision {} of workspace {} to KV key {key}", snapshot.revision, snapshot.workspace_id),
     }
     Ok(0)
 }

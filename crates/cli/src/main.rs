@@ -12,6 +12,15 @@ macro_rules! say {
     }};
 }
 
+/// `eprintln!` that never panics: a closed or broken standard error (`2>&-`, a reader that
+/// went away) loses the message, not the command's exit code.
+macro_rules! warn {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($t)*);
+    }};
+}
+
 mod admin;
 mod args;
 mod audit;
@@ -46,9 +55,9 @@ fn report_error(e: &Error, format: Format) {
         Format::Text => {
             for i in &e.issues {
                 if i.path.is_empty() {
-                    eprintln!("error: {}: {}", i.code, i.message);
+                    warn!("error: {}: {}", i.code, i.message);
                 } else {
-                    eprintln!("error: {} at {}: {}", i.code, i.path, i.message);
+                    warn!("error: {} at {}: {}", i.code, i.path, i.message);
                 }
             }
         }
@@ -136,7 +145,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
             }
             if e.level == rolegate_core::explain::Level::UnknownPrincipal {
                 if format == Format::Text {
-                    eprintln!("error: {}: {}", codes::UNKNOWN_PRINCIPAL, e.reason);
+                    warn!("error: {}: {}", codes::UNKNOWN_PRINCIPAL, e.reason);
                 }
                 return Ok(2);
             }
@@ -243,7 +252,7 @@ fn manage(snapshot_path: &str, out: Option<&str>, op: Value, format: Format) -> 
             let msg = format!("{}: {} applied; revision {} -> {}", path, op.name(), snapshot.revision, next.revision);
             match format {
                 Format::Json => print_json(&json!({"ok": true, "op": op.name(), "revision": next.revision, "out": path})),
-                Format::Text => eprintln!("{msg}"),
+                Format::Text => warn!("{msg}"),
             }
         }
         _ => {

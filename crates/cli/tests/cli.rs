@@ -520,3 +520,28 @@ fn a_reader_that_stops_early_is_not_a_panic() {
         assert_eq!(code(&o), exit, "{args:?}: the exit code still says what happened");
     }
 }
+
+#[test]
+fn a_closed_standard_error_is_not_a_panic() {
+    // `rolegate ... 2>&-` or a log reader that went away: messages are lost, the exit code is not.
+    let fx = fixture();
+    let bad = tmp("bad-stderr.json", r#"{"format":"rolegate/v1"}"#);
+    let key = tmp("stderr-key.json", "");
+    let _ = std::fs::remove_file(&key);
+    for (args, exit) in [
+        (vec!["validate", bad.as_str()], 2),
+        (vec!["keygen", "--key-id", "k9", "--out", key.as_str()], 0),
+        (vec!["effective", "--snapshot", fx.as_str(), "--role", "nope"], 2),
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rolegate"))
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stderr.take());
+        let o = child.wait_with_output().unwrap();
+        no_panic(&o);
+        assert_eq!(code(&o), exit, "{args:?}: the exit code still says what happened");
+    }
+}
