@@ -80,8 +80,17 @@ fn flag_decision(policy: &Policy, subject: &Subject, flag: Flag) -> (bool, Strin
 
 /// Asks every role (as `{"role": R}`), member, API key and agent of the snapshot.
 pub fn who_can(policy: &Policy, query: &Query, now: i64) -> Result<WhoCan> {
-    if let Query::Op { object, field, .. } = query {
+    if let Query::Op { object, field, op } = query {
         policy.resolve_names(object, field.as_deref())?;
+        // Twenty decides soft delete and destroy per object; a field there would be answered at
+        // object level while reading as if it were a field's answer.
+        if let (Some(f), Op::SoftDelete | Op::Destroy) = (field, op) {
+            return Err(Error::one(
+                codes::INVALID_ARG,
+                "field",
+                format!("{} is decided per object, not per field: ask about \"{object}\" without the field \"{f}\"", op.as_str()),
+            ));
+        }
     }
     let s = policy.snapshot();
     let mut asked: Vec<(Kind, &str, &str, Principal)> = Vec::new();

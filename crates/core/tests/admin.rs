@@ -416,6 +416,13 @@ fn who_can_lists_exactly_those_allowed_with_the_deciding_level() {
 
     let e = who_can(&p, &Query::Op { object: "persn".into(), field: None, op: Op::Read }, NOW).unwrap_err();
     assert_eq!(e.code(), codes::OBJECT_METADATA_NOT_FOUND);
+    // soft delete and destroy are object-level in Twenty: a field with them is a mistake, not a question
+    for op in [Op::SoftDelete, Op::Destroy] {
+        let e = who_can(&p, &Query::Op { object: "person".into(), field: Some("address".into()), op }, NOW).unwrap_err();
+        assert_eq!(e.code(), codes::INVALID_ARG);
+        assert_eq!(e.path(), "field");
+        assert!(e.to_string().contains("per object"), "{e}");
+    }
 }
 
 // --- hostile answers --------------------------------------------------------------------
