@@ -260,3 +260,34 @@ test('one JSON log line per request with the decision record', async () => {
   const all = JSON.stringify(logs);
   assert.ok(!all.includes(APP_SECRET) && !all.includes('eyJ'), 'no secrets or tokens in logs');
 });
+
+test('a correctly signed but invalid envelope for the revision already served is refused and logged', async () => {
+  const { createPrivateKey, sign } = await import('node:crypto');
+  const kf = JSON.parse(readFileSync(key.file, 'utf8'));
+  // PKCS#8 wrapping of the raw Ed25519 seed, so node:crypto can sign what `rolegate sign` would refuse
+  const seed = Buffer.from(kf.privateKey, 'base64url');
+  const pk = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]), format: 'der', type: 'pkcs8' });
+  const invalid = structuredClone(fixture);
+  invalid.roles[2].objectPermissions.push({ object: 'nope', canRead: false }); // unknown object, same revision 12
+  const payload = JSON.stringify(invalid);
+  const env = JSON.stringify({ format: 'rolegate-envelope/v1', keyId: kf.keyId, payload, signature: sign(null, Buffer.from(payload), pk).toString('base64url') });
+  const own = [];
+  const gw = gateway({ bindings: bindings({ SNAPSHOT_MAX_AGE_SECONDS: '1' }), logs: own });
+  try {
+    const kv = await gw.getKVNamespace('SNAPSHOTS');
+    await kv.put(`workspace:${WS}`, envelope(key, fixtureText));
+    const get = () => gw.dispatchFetch('http://gateway.local/rest/companies', { headers: { authorization: `Bearer ${apiKeyToken(KEYS.intern)}` } });
+    let r = await get();
+    assert.equal(r.headers.get('x-rolegate-revision'), '12');
+    await r.arrayBuffer();
+    await kv.put(`workspace:${WS}`, env);
+    await sleep(1300);
+    r = await get();
+    assert.equal(r.status, 200, 'the verified revision 12 stays in use for now');
+    await r.arrayBuffer();
+    for (let i = 0; i < 20 && !own.some((l) => l.event === 'snapshotRejected'); i++) await sleep(50);
+    assert.ok(own.some((l) => l.event === 'snapshotRejected' && /INVALID_SNAPSHOT/.test(l.reason)), `the invalid envelope is logged: ${JSON.stringify(own.filter((l) => l.event !== 'request'))}`);
+  } finally {
+    await gw.dispose();
+  }
+});

@@ -177,7 +177,14 @@ async fn snapshot(env: &Env, s: &Settings, workspace: &str) -> std::result::Resu
     let outcome: std::result::Result<SignedSnapshot, String> = match read {
         Err(e) => Err(format!("KV read failed: {e}")),
         Ok(None) => Err(format!("no snapshot in KV for workspace {workspace}")),
-        Ok(Some(text)) => verify(&text, &s.snapshot_keys, workspace, served),
+        Ok(Some(text)) => verify(&text, &s.snapshot_keys, workspace, served).and_then(|snap| {
+            // The revision already served is not compiled again, but an invalid envelope for it
+            // is still refused (and logged), as a new one would be.
+            if served == Some(snap.revision()) {
+                snap.validate().map_err(|e| format!("{}: {e}", e.code()))?;
+            }
+            Ok(snap)
+        }),
     };
     match outcome {
         Ok(snap) => {

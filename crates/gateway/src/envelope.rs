@@ -163,10 +163,7 @@ pub fn verify(
     served_revision: Option<u64>,
 ) -> Result<Snapshot, EnvelopeError> {
     let signed = verify_signed(bytes, keys, expected_workspace, served_revision)?;
-    let issues = rolegate_core::validate::validate(&signed.0);
-    if !issues.is_empty() {
-        return Err(EnvelopeError::InvalidSnapshot(rolegate_core::Error::from_issues(issues)));
-    }
+    signed.validate()?;
     Ok(signed.0)
 }
 
@@ -180,6 +177,17 @@ pub struct SignedSnapshot(Snapshot);
 impl SignedSnapshot {
     pub fn revision(&self) -> u64 {
         self.0.revision
+    }
+
+    /// Validates without compiling (a caller that already serves this revision still refuses
+    /// an invalid envelope for it, as [`verify`] would).
+    pub fn validate(&self) -> Result<(), EnvelopeError> {
+        let issues = rolegate_core::validate::validate(&self.0);
+        if issues.is_empty() {
+            Ok(())
+        } else {
+            Err(EnvelopeError::InvalidSnapshot(rolegate_core::Error::from_issues(issues)))
+        }
     }
 
     /// Validates and compiles (the errors of [`verify`]'s validation, as `InvalidSnapshot`).

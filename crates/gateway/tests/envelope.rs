@@ -112,6 +112,9 @@ fn verify_signed_then_compile_refuses_what_verify_refuses() {
     let EnvelopeError::InvalidSnapshot(by_verify) = verify(&bytes, &pk, None, None).unwrap_err() else { panic!("verify must refuse it as invalid") };
     let EnvelopeError::InvalidSnapshot(by_compile) = verify_signed(&bytes, &pk, None, None).unwrap().compile().err().unwrap() else { panic!("compile must refuse it as invalid") };
     assert_eq!(by_verify.issues, by_compile.issues);
+    let EnvelopeError::InvalidSnapshot(by_validate) = verify_signed(&bytes, &pk, None, None).unwrap().validate().unwrap_err() else { panic!("validate must refuse it") };
+    assert_eq!(by_validate.issues, by_compile.issues);
+    assert!(verify_signed(&good, &pk, None, None).unwrap().validate().is_ok());
     assert!(!by_compile.issues.is_empty());
     // shape errors and bad JSON are refused before anything is compiled
     assert_eq!(verify_signed(&signed(r#"{"format":"rolegate/v1"}"#), &pk, None, None).err().unwrap().code(), "INVALID_SNAPSHOT");
