@@ -1,17 +1,20 @@
 // Type declarations for `rolegate/full`: everything in `rolegate`, plus the management
 // operations (contract §5) and redaction of JSON text. Its Permissions is its own class (the
-// full build's WebAssembly module), with the same methods and one more.
-import { Permissions as MainPermissions } from './index.js';
-import type { FromSnapshotOptions, Principal, Snapshot, View } from './index.js';
+// full build's WebAssembly module, not a subclass: `instanceof` the main one is false), with the
+// same methods and one more.
+import type { FromSnapshotOptions, Permissions as MainPermissions, Principal, Snapshot, View } from './index.js';
 
 export * from './index.js';
 
-export declare class Permissions extends MainPermissions {
-  protected constructor();
-  static fromSnapshot(snapshot: Snapshot | string, principal: Principal | string, options?: FromSnapshotOptions): Permissions;
-  static fromView(view: View | string): Permissions;
+/** Every method of the main entry's Permissions, and redactJson. */
+export interface Permissions extends MainPermissions {
   /** Redaction of JSON text (a record, an array or a connection), streamed through WebAssembly. */
   redactJson(object: string, json: string): string;
+}
+export declare class Permissions {
+  private constructor();
+  static fromSnapshot(snapshot: Snapshot | string, principal: Principal | string, options?: FromSnapshotOptions): Permissions;
+  static fromView(view: View | string): Permissions;
 }
 
 /** Applies a management operation (contract §5) and returns the new snapshot (revision + 1). */

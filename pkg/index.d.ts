@@ -169,8 +169,7 @@ export interface FromSnapshotOptions {
 }
 
 export declare class Permissions implements Disposable {
-  /** Use Permissions.fromSnapshot or Permissions.fromView. */
-  protected constructor();
+  private constructor();
   /** Validates the snapshot and resolves the principal; throws `RolegateError` otherwise. */
   static fromSnapshot(snapshot: Snapshot | string, principal: Principal | string, options?: FromSnapshotOptions): Permissions;
   /** Loads an effective view, e.g. from the gateway's `/rolegate/v1/permissions`. */

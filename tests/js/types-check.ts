@@ -23,6 +23,8 @@ const next: Snapshot = applyOperation(snapshot, { op: 'setDefaultRole', roleId: 
 const fp: FullPermissions = FullPermissions.fromSnapshot(next, principal);
 const redactedText: string = fp.redactJson('person', '[]');
 const asMain: Permissions = fp; // the full class has every method of the main one
+// @ts-expect-error built only by fromSnapshot/fromView
+new FullPermissions();
 // @ts-expect-error the main entry has no redactJson
 p.redactJson('person', '[]');
 try {
