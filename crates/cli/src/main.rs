@@ -12,8 +12,8 @@ macro_rules! say {
     }};
 }
 
-/// `eprintln!` that never panics: a closed or broken standard error (`2>&-`, a reader that
-/// went away) loses the message, not the command's exit code.
+/// `eprintln!` that never panics: when standard error is a pipe whose reader went away (EPIPE),
+/// `eprintln!` panics (exit 101); this loses the message, not the command's exit code.
 macro_rules! warn {
     ($($t:tt)*) => {{
         use std::io::Write as _;

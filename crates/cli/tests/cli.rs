@@ -523,7 +523,7 @@ fn a_reader_that_stops_early_is_not_a_panic() {
 
 #[test]
 fn a_closed_standard_error_is_not_a_panic() {
-    // `rolegate ... 2>&-` or a log reader that went away: messages are lost, the exit code is not.
+    // a log reader that went away (stderr is a pipe nobody reads): messages are lost, the exit code is not.
     let fx = fixture();
     let bad = tmp("bad-stderr.json", r#"{"format":"rolegate/v1"}"#);
     let key = tmp("stderr-key.json", "");
