@@ -492,6 +492,26 @@ fn sync_timeout_out_of_range_is_refused() {
     }
 }
 
+enum Closed {
+    Stdout,
+    Stderr,
+}
+
+/// Runs rolegate with stdout or stderr a pipe whose reading end is closed at once.
+fn run_with_closed_pipe(args: &[&str], closed: Closed) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rolegate"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    match closed {
+        Closed::Stdout => drop(child.stdout.take()),
+        Closed::Stderr => drop(child.stderr.take()),
+    }
+    child.wait_with_output().unwrap()
+}
+
 #[test]
 fn a_reader_that_stops_early_is_not_a_panic() {
     // `rolegate diff a b | head -1`: the output pipe closes before everything is written.
@@ -508,14 +528,7 @@ fn a_reader_that_stops_early_is_not_a_panic() {
         (vec!["validate", fx.as_str()], 0),
         (vec!["explain", "--snapshot", fx.as_str(), "--role", "intern", "--object", "opportunity", "--op", "read"], 1),
     ] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_rolegate"))
-            .args(&args)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        drop(child.stdout.take());
-        let o = child.wait_with_output().unwrap();
+        let o = run_with_closed_pipe(&args, Closed::Stdout);
         no_panic(&o);
         assert_eq!(code(&o), exit, "{args:?}: the exit code still says what happened");
     }
@@ -533,14 +546,7 @@ fn a_closed_standard_error_is_not_a_panic() {
         (vec!["keygen", "--key-id", "k9", "--out", key.as_str()], 0),
         (vec!["effective", "--snapshot", fx.as_str(), "--role", "nope"], 2),
     ] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_rolegate"))
-            .args(&args)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        drop(child.stderr.take());
-        let o = child.wait_with_output().unwrap();
+        let o = run_with_closed_pipe(&args, Closed::Stderr);
         no_panic(&o);
         assert_eq!(code(&o), exit, "{args:?}: the exit code still says what happened");
     }
