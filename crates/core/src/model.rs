@@ -342,25 +342,13 @@ pub fn parse_timestamp(s: &str) -> Option<i64> {
         digits.iter().try_fold(0i64, |n, d| d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0')))
     };
     let lit = |at: usize, c: u8| b.get(at) == Some(&c);
-    let year = num(0, 4)?;
-    if !lit(4, b'-') {
+    // YYYY-MM-DD?HH:MM:SS (position 10, the separator, may be any byte)
+    if !(lit(4, b'-') && lit(7, b'-') && lit(13, b':') && lit(16, b':')) {
         return None;
     }
-    let month = num(5, 2)?;
-    if !lit(7, b'-') {
-        return None;
-    }
-    let day = num(8, 2)?;
-    b.get(10)?; // the separator: any byte
-    let hour = num(11, 2)?;
-    if !lit(13, b':') {
-        return None;
-    }
-    let minute = num(14, 2)?;
-    if !lit(16, b':') {
-        return None;
-    }
-    let second = num(17, 2)?;
+    let (year, month, day) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
+    b.get(10)?;
+    let (hour, minute, second) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
     let mut i = 19;
     if lit(i, b'.') {
         i += 1;

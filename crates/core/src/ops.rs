@@ -294,9 +294,7 @@ impl Operation {
 
 // The operations' keys as serde's derived Deserialize sees them (for `Operation::read`):
 // `Option` fields may be absent, `null` or of the inner type.
-use shape::{Spec, Ty};
-const REQ: bool = true;
-const OPT: bool = false;
+use shape::{Spec, Ty, OPT, REQ};
 const STRINGS: Ty = Ty::Arr(&Ty::Str);
 const ACTORS: Ty = Ty::Opt(&STRINGS);
 static ROLE_CHANGES: Spec = Spec {

@@ -37,8 +37,8 @@ pub(crate) struct Spec {
     pub keys: &'static [(&'static str, Ty, bool)],
 }
 
-const REQ: bool = true;
-const OPT: bool = false;
+pub(crate) const REQ: bool = true;
+pub(crate) const OPT: bool = false;
 
 pub(crate) static OPTIONS: Spec = Spec {
     what: "options",
