@@ -15,7 +15,7 @@ fn code(e: &JsValue) -> String {
 }
 
 fn intern() -> Permissions {
-    Permissions::from_snapshot(FIXTURE, r#"{"role":"intern"}"#, NOW).unwrap()
+    Permissions::from_snapshot(FIXTURE.as_bytes(), r#"{"role":"intern"}"#, NOW).unwrap()
 }
 
 #[wasm_bindgen_test]
@@ -37,12 +37,16 @@ fn intern_role() {
 
 #[wasm_bindgen_test]
 fn errors_carry_code_and_path() {
-    let p = Permissions::from_snapshot(FIXTURE, &json!({"apiKey": ZAPIER}).to_string(), NOW).unwrap();
+    let p = Permissions::from_snapshot(FIXTURE.as_bytes(), &json!({"apiKey": ZAPIER}).to_string(), NOW).unwrap();
     assert_eq!(code(&p.can("persons", None, "read").unwrap_err()), "OBJECT_METADATA_NOT_FOUND");
     assert_eq!(code(&p.can("person", None, "fly").unwrap_err()), "INVALID_ARG");
-    assert_eq!(code(&Permissions::from_snapshot(FIXTURE, r#"{"member":"nobody"}"#, NOW).err().unwrap()), "UNKNOWN_PRINCIPAL");
-    assert_eq!(code(&Permissions::from_snapshot("{", r#"{"role":"intern"}"#, NOW).err().unwrap()), "INVALID_JSON");
-    let v: Value = serde_json::from_str(&validate_snapshot(r#"{"format":"x"}"#)).unwrap();
+    assert_eq!(code(&Permissions::from_snapshot(FIXTURE.as_bytes(), r#"{"member":"nobody"}"#, NOW).err().unwrap()), "UNKNOWN_PRINCIPAL");
+    assert_eq!(code(&Permissions::from_snapshot(b"{", r#"{"role":"intern"}"#, NOW).err().unwrap()), "INVALID_JSON");
+    // Documents arrive as bytes: anything not UTF-8 is refused at its argument, never read.
+    assert_eq!(code(&Permissions::from_snapshot(b"{\"format\":\"\xff\"}", r#"{"role":"intern"}"#, NOW).err().unwrap()), "INVALID_JSON");
+    assert_eq!(code(&Permissions::from_view(b"\xc3").err().unwrap()), "INVALID_JSON");
+    assert_eq!(code(&validate_snapshot(b"\xff").unwrap_err()), "INVALID_JSON");
+    let v: Value = serde_json::from_str(&validate_snapshot(br#"{"format":"x"}"#).unwrap()).unwrap();
     assert_eq!(v["valid"], false);
     assert!(v["errors"].as_array().unwrap().len() > 3);
 }
@@ -61,10 +65,10 @@ fn redact_and_check_write() {
 
 #[wasm_bindgen_test]
 fn view_round_trip_and_operations() {
-    let q = Permissions::from_view(&intern().view()).unwrap();
+    let q = Permissions::from_view(intern().view().as_bytes()).unwrap();
     assert!(!q.can("person", Some("address".into()), "read").unwrap());
     assert!(q.can("person", Some("jobTitle".into()), "update").unwrap());
-    let next: Value = serde_json::from_str(&apply_operation(FIXTURE, r#"{"op":"setDefaultRole","roleId":"intern"}"#).unwrap()).unwrap();
+    let next: Value = serde_json::from_str(&apply_operation(FIXTURE.as_bytes(), r#"{"op":"setDefaultRole","roleId":"intern"}"#).unwrap()).unwrap();
     assert_eq!(next["revision"], 13);
-    assert_eq!(code(&apply_operation(FIXTURE, r#"{"op":"deleteRole","roleId":"admin"}"#).err().unwrap()), "ROLE_NOT_EDITABLE");
+    assert_eq!(code(&apply_operation(FIXTURE.as_bytes(), r#"{"op":"deleteRole","roleId":"admin"}"#).err().unwrap()), "ROLE_NOT_EDITABLE");
 }
