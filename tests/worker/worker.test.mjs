@@ -144,6 +144,8 @@ test('503 fail closed: no snapshot, bad signature, unknown key id, corrupt JSON,
     'bad signature': JSON.stringify({ ...good, payload: good.payload.replace('"Intern"', '"Intern2"') }),
     'unknown key id': JSON.stringify({ ...good, keyId: 'k9' }),
     'corrupt JSON': '{"format": "rolegate-envelope/v1", "keyId": ',
+    // the worker reads KV as bytes and the envelope parser checks them: not UTF-8 is refused
+    'not UTF-8': new Uint8Array(Buffer.concat([Buffer.from(JSON.stringify(good).slice(0, -2)), Buffer.from([0xff, 0xfe]), Buffer.from('"}')])),
     'wrong workspace': envelope(key, fixtureText),
   };
   for (const [name, value] of Object.entries(cases)) {

@@ -150,8 +150,8 @@ fn log_event<T: serde::Serialize>(event: &T) {
 // they would make one giant function that every fresh isolate compiles whole.
 
 #[inline(never)]
-fn verify(text: &str, keys: &SnapshotKeys, workspace: &str, served: Option<u64>) -> std::result::Result<SignedSnapshot, String> {
-    envelope::verify_signed(text.as_bytes(), keys, Some(workspace), served).map_err(|e| format!("{}: {e}", e.code()))
+fn verify(bytes: &[u8], keys: &SnapshotKeys, workspace: &str, served: Option<u64>) -> std::result::Result<SignedSnapshot, String> {
+    envelope::verify_signed(bytes, keys, Some(workspace), served).map_err(|e| format!("{}: {e}", e.code()))
 }
 
 /// Validates (once) and compiles.
@@ -173,11 +173,14 @@ async fn snapshot(env: &Env, s: &Settings, workspace: &str) -> std::result::Resu
     let served = cached.as_ref().map(|(c, _, _)| c.revision());
     let kv = env.kv("SNAPSHOTS").map_err(|e| format!("KV binding: {e}"))?;
     let ttl = (s.max_age_secs as u64).max(30);
-    let read = kv.get(&format!("workspace:{workspace}")).cache_ttl(ttl).text().await;
+    // As bytes (one native copy of an ArrayBuffer): as text, wasm-bindgen would copy the ~35 KB
+    // envelope into WebAssembly one character at a time in JavaScript, unoptimised on a fresh
+    // isolate. The envelope parser checks the UTF-8.
+    let read = kv.get(&format!("workspace:{workspace}")).cache_ttl(ttl).bytes().await;
     let outcome: std::result::Result<SignedSnapshot, String> = match read {
         Err(e) => Err(format!("KV read failed: {e}")),
         Ok(None) => Err(format!("no snapshot in KV for workspace {workspace}")),
-        Ok(Some(text)) => verify(&text, &s.snapshot_keys, workspace, served).and_then(|snap| {
+        Ok(Some(bytes)) => verify(&bytes, &s.snapshot_keys, workspace, served).and_then(|snap| {
             // The revision already served is not compiled again, but an invalid envelope for it
             // is still refused (and logged), as a new one would be.
             if served == Some(snap.revision()) {
