@@ -106,14 +106,14 @@ test('allowed GraphQL is projected on the selection', async () => {
 test('requests are forwarded with the caller credential, hop-by-hop headers removed', async () => {
   await upstream.clear();
   const token = apiKeyToken(KEYS.intern);
-  const r = await mf.dispatchFetch('http://gateway.local/rest/companies?limit=1', { headers: { authorization: `Bearer ${token}`, connection: 'keep-alive', 'x-rolegate-decision': 'allow', 'x-custom': 'kept' } });
+  const r = await mf.dispatchFetch('http://gateway.local/rest/companies?limit=1', { headers: { authorization: `Bearer ${token}`, connection: 'keep-alive', 'keep-alive': 'timeout=5', 'proxy-authorization': 'Basic eDp5', 'cf-ray': '1-LHR', 'x-rolegate-decision': 'allow', 'x-rolegate-other': 'x', 'x-custom': 'kept' } });
   assert.equal(r.status, 200);
   const [seen] = await upstream.requests();
   assert.equal(seen.path, '/rest/companies');
   assert.equal(seen.query, 'limit=1');
   assert.equal(seen.headers.authorization, `Bearer ${token}`);
   assert.equal(seen.headers['x-custom'], 'kept');
-  assert.equal(seen.headers['x-rolegate-decision'], undefined);
+  for (const h of ['x-rolegate-decision', 'x-rolegate-other', 'keep-alive', 'proxy-authorization', 'cf-ray']) assert.equal(seen.headers[h], undefined, h);
 });
 
 test('401 for missing, forged, expired and revoked credentials', async () => {

@@ -229,6 +229,11 @@ async fn snapshot(env: &Env, s: &Settings, workspace: &str) -> std::result::Resu
     }
 }
 
+/// Whether a request header of the caller's goes on to the upstream.
+fn forwardable(name: &str) -> bool {
+    !(HOP_BY_HOP.contains(&name) || name.starts_with("cf-") || name.starts_with("x-rolegate-"))
+}
+
 fn to_worker(r: GwResponse) -> Result<Response> {
     let headers = Headers::new();
     for (k, v) in &r.headers {
@@ -374,16 +379,15 @@ async fn handle(req: &web_sys::Request, env: &Env, method: &str, url: &Target, r
         }
         Outcome::Forward { plan, subject, record: r, principal } => {
             *record = r;
-            let mut gw_req = gw_req;
+            let mut upstream_auth = None;
             if matches!(principal, rolegate_core::Principal::Agent(_) | rolegate_core::Principal::AgentInWorkflow { .. } | rolegate_core::Principal::AgentOnBehalfOf { .. }) {
                 // The agent token stays here; upstream sees the gateway's own key, after enforcement.
                 let Some(k) = &settings.agent_api_key else {
                     return to_worker(respond::unavailable("Agent requests are not configured").with_decision("deny", Some(compiled.revision())));
                 };
-                gw_req.headers.retain(|(h, _)| h != "authorization");
-                gw_req.headers.push(("authorization".into(), format!("Bearer {k}")));
+                upstream_auth = Some(format!("Bearer {k}"));
             }
-            forward(&settings, gateway, &compiled, &subject, &plan, gw_req, record).await
+            forward(&settings, gateway, &compiled, &subject, &plan, gw_req, &req_headers.0, upstream_auth.as_deref(), record).await
         }
     }
 }
@@ -395,16 +399,23 @@ async fn forward(
     subject: &rolegate_core::Subject,
     plan: &rolegate_gateway::Plan,
     req: GwRequest,
+    original: &web_sys::Headers,
+    upstream_auth: Option<&str>,
     record: &mut DecisionRecord,
 ) -> Result<Response> {
     let rev = Some(compiled.revision());
     let target = if req.query.is_empty() { format!("{}{}", s.upstream, req.path) } else { format!("{}{}?{}", s.upstream, req.path, req.query) };
-    let headers = Headers::new();
-    for (k, v) in &req.headers {
-        if HOP_BY_HOP.contains(&k.as_str()) || k.starts_with("cf-") || k.starts_with("x-rolegate-") {
-            continue;
+    // A native copy of the caller's headers, minus what must not go upstream (the names are
+    // known from the gateway's copy): one runtime call and a few deletes instead of one append
+    // per header through the JS boundary.
+    let headers = Headers(web_sys::Headers::new_with_headers(original).map_err(Error::from)?);
+    for (k, _) in &req.headers {
+        if !forwardable(k) {
+            headers.delete(k)?;
         }
-        headers.append(k, v)?;
+    }
+    if let Some(auth) = upstream_auth {
+        headers.set("authorization", auth)?;
     }
     // Straight to the runtime's fetch: workers-rs's Request/Fetch wrappers would read `cf` and
     // rebuild the response object on the way back.
@@ -437,13 +448,14 @@ async fn forward(
     let status = resp.status();
     let resp_headers = Headers(resp.headers());
     let content_type = resp_headers.get("content-type")?;
-    let out_headers = Headers::new();
-    for (k, v) in resp_headers.entries() {
+    // The same for the way back: a native copy (the fetched response's headers are immutable),
+    // then the names that must not reach the caller are deleted.
+    let out_headers = Headers(web_sys::Headers::new_with_headers(&resp_headers.0).map_err(Error::from)?);
+    for k in resp_headers.keys() {
         let k = k.to_ascii_lowercase();
         if HOP_BY_HOP.contains(&k.as_str()) || k == "content-encoding" || k.starts_with("x-rolegate-") {
-            continue;
+            out_headers.delete(&k)?;
         }
-        out_headers.append(&k, &v)?;
     }
     let body = if gateway.inspects_response(plan, status, content_type.as_deref()) {
         let bytes = body_bytes(resp.array_buffer()).await?;
