@@ -234,6 +234,22 @@ fn forwardable(name: &str) -> bool {
     !(HOP_BY_HOP.contains(&name) || name.starts_with("cf-") || name.starts_with("x-rolegate-"))
 }
 
+/// A native copy of the caller's headers, minus what must not go upstream (the names are known
+/// from the gateway's copy), with the gateway's own key for agents: one runtime call and a few
+/// deletes instead of one append per header through the JS boundary.
+fn upstream_headers(original: &Headers, req: &GwRequest, auth: Option<&str>) -> Result<Headers> {
+    let headers = Headers(web_sys::Headers::new_with_headers(&original.0).map_err(Error::from)?);
+    for (k, _) in &req.headers {
+        if !forwardable(k) {
+            headers.delete(k)?;
+        }
+    }
+    if let Some(auth) = auth {
+        headers.set("authorization", auth)?;
+    }
+    Ok(headers)
+}
+
 fn to_worker(r: GwResponse) -> Result<Response> {
     let headers = Headers::new();
     for (k, v) in &r.headers {
@@ -387,36 +403,24 @@ async fn handle(req: &web_sys::Request, env: &Env, method: &str, url: &Target, r
                 };
                 upstream_auth = Some(format!("Bearer {k}"));
             }
-            forward(&settings, gateway, &compiled, &subject, &plan, gw_req, &req_headers.0, upstream_auth.as_deref(), record).await
+            let headers = upstream_headers(&req_headers, &gw_req, upstream_auth.as_deref())?;
+            forward(&settings, &compiled, &subject, &plan, gw_req, headers, record).await
         }
     }
 }
 
 async fn forward(
     s: &Settings,
-    gateway: &Gateway,
     compiled: &Compiled,
     subject: &rolegate_core::Subject,
     plan: &rolegate_gateway::Plan,
     req: GwRequest,
-    original: &web_sys::Headers,
-    upstream_auth: Option<&str>,
+    headers: Headers,
     record: &mut DecisionRecord,
 ) -> Result<Response> {
+    let gateway = &s.gateway;
     let rev = Some(compiled.revision());
     let target = if req.query.is_empty() { format!("{}{}", s.upstream, req.path) } else { format!("{}{}?{}", s.upstream, req.path, req.query) };
-    // A native copy of the caller's headers, minus what must not go upstream (the names are
-    // known from the gateway's copy): one runtime call and a few deletes instead of one append
-    // per header through the JS boundary.
-    let headers = Headers(web_sys::Headers::new_with_headers(original).map_err(Error::from)?);
-    for (k, _) in &req.headers {
-        if !forwardable(k) {
-            headers.delete(k)?;
-        }
-    }
-    if let Some(auth) = upstream_auth {
-        headers.set("authorization", auth)?;
-    }
     // Straight to the runtime's fetch: workers-rs's Request/Fetch wrappers would read `cf` and
     // rebuild the response object on the way back.
     let init = web_sys::RequestInit::new();
