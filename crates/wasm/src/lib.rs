@@ -25,9 +25,18 @@ use wasm_bindgen::prelude::*;
 #[global_allocator]
 static ALLOC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
+/// What an error is thrown as (serialised straight from these fields: no `serde_json::Value`
+/// tree, whose serialiser would pull number formatting into the module).
+#[derive(Serialize)]
+struct Thrown<'a> {
+    code: &'a str,
+    message: String,
+    path: &'a str,
+    issues: &'a [rolegate_core::Issue],
+}
+
 fn err(e: &Error) -> JsValue {
-    let v = serde_json::json!({"code": e.code(), "message": e.to_string(), "path": e.path(), "issues": e.issues});
-    JsValue::from_str(&v.to_string())
+    JsValue::from_str(&json(&Thrown { code: e.code(), message: e.to_string(), path: e.path(), issues: &e.issues }))
 }
 
 fn invalid(path: &str, msg: String) -> JsValue {
@@ -133,7 +142,14 @@ impl Permissions {
 pub fn validate_snapshot(snapshot: &[u8]) -> Result<String, JsValue> {
     Ok(match Snapshot::from_json(utf8(snapshot, "snapshot")?) {
         Ok(_) => r#"{"valid":true}"#.to_string(),
-        Err(e) => json(&serde_json::json!({"valid": false, "errors": e.issues})),
+        Err(e) => {
+            #[derive(Serialize)]
+            struct Invalid<'a> {
+                valid: bool,
+                errors: &'a [rolegate_core::Issue],
+            }
+            json(&Invalid { valid: false, errors: &e.issues })
+        }
     })
 }
 
