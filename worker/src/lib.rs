@@ -6,6 +6,7 @@
 
 use rolegate_gateway::auth::{extract_bearer, Token};
 use rolegate_gateway::envelope::{self, SignedSnapshot, SnapshotKeys};
+use rolegate_gateway::hop::HopByHop;
 use rolegate_gateway::respond;
 use rolegate_gateway::{Compiled, Config, DecisionRecord, Gateway, Outcome, Request as GwRequest, Response as GwResponse, TokenKeys};
 use serde_json::json;
@@ -17,10 +18,6 @@ use worker::*;
 
 /// Request bodies above this size are refused with 413 before they are read.
 const MAX_BODY_BYTES: usize = 1 << 20;
-const HOP_BY_HOP: &[&str] = &[
-    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "trailers",
-    "transfer-encoding", "upgrade", "host", "content-length",
-];
 
 /// Configuration, all from `[vars]` and secrets.
 struct Settings {
@@ -229,18 +226,14 @@ async fn snapshot(env: &Env, s: &Settings, workspace: &str) -> std::result::Resu
     }
 }
 
-/// Whether a request header of the caller's goes on to the upstream.
-fn forwardable(name: &str) -> bool {
-    !(HOP_BY_HOP.contains(&name) || name.starts_with("cf-") || name.starts_with("x-rolegate-"))
-}
-
-/// A native copy of the caller's headers, minus what must not go upstream (the names are known
-/// from the gateway's copy), with the gateway's own key for agents: one runtime call and a few
-/// deletes instead of one append per header through the JS boundary.
+/// A native copy of the caller's headers, minus what must not go upstream (`HopByHop`; the
+/// names are known from the gateway's copy), with the gateway's own key for agents: one runtime
+/// call and a few deletes instead of one append per header through the JS boundary.
 fn upstream_headers(original: &Headers, req: &GwRequest, auth: Option<&str>) -> Result<Headers> {
     let headers = Headers(web_sys::Headers::new_with_headers(&original.0).map_err(Error::from)?);
+    let hop = HopByHop::from_connection(req.header_all("connection"));
     for (k, _) in &req.headers {
-        if !forwardable(k) {
+        if hop.drops_from_request(k) {
             headers.delete(k)?;
         }
     }
@@ -455,9 +448,9 @@ async fn forward(
     // The same for the way back: a native copy (the fetched response's headers are immutable),
     // then the names that must not reach the caller are deleted.
     let out_headers = Headers(web_sys::Headers::new_with_headers(&resp_headers.0).map_err(Error::from)?);
+    let hop = HopByHop::from_connection(resp_headers.get("connection")?.as_deref());
     for k in resp_headers.keys() {
-        let k = k.to_ascii_lowercase();
-        if HOP_BY_HOP.contains(&k.as_str()) || k == "content-encoding" || k.starts_with("x-rolegate-") {
+        if hop.drops_from_response(&k) {
             out_headers.delete(&k)?;
         }
     }

@@ -20,6 +20,7 @@ mod b64;
 pub mod envelope;
 pub mod fields;
 pub mod graphql;
+pub mod hop;
 pub mod json;
 pub mod mcp;
 pub mod request;

@@ -1,0 +1,102 @@
+//! Which headers a forwarding proxy must not pass on (RFC 9110 §7.6.1): the fixed hop-by-hop
+//! set, every header the message's own `Connection` header names, and, per direction, the
+//! edge's and rolegate's own headers. The edge worker applies this to the caller's request on
+//! its way upstream and to the upstream's response on its way back.
+
+/// Hop-by-hop in every message, whatever its `Connection` header says. `host` and
+/// `content-length` are set by the runtime's own fetch for the new message.
+const ALWAYS: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "host",
+    "content-length",
+];
+
+/// The hop-by-hop headers of one message.
+#[derive(Debug, Default, Clone)]
+pub struct HopByHop {
+    /// Lower-cased names listed in the message's `Connection` header(s).
+    listed: Vec<String>,
+}
+
+impl HopByHop {
+    /// From the values of the message's `Connection` headers (comma-separated tokens).
+    pub fn from_connection<'a>(values: impl IntoIterator<Item = &'a str>) -> HopByHop {
+        let mut listed = Vec::new();
+        for v in values {
+            for token in v.split(',') {
+                let t = token.trim();
+                if !t.is_empty() {
+                    listed.push(t.to_ascii_lowercase());
+                }
+            }
+        }
+        HopByHop { listed }
+    }
+
+    fn hop(&self, name: &str) -> bool {
+        ALWAYS.iter().any(|h| h.eq_ignore_ascii_case(name)) || self.listed.iter().any(|h| h.eq_ignore_ascii_case(name))
+    }
+
+    /// Whether a header of the caller's request stays behind: hop-by-hop, the edge's own
+    /// (`cf-*`) and rolegate's (`x-rolegate-*`, which only the gateway sets).
+    pub fn drops_from_request(&self, name: &str) -> bool {
+        self.hop(name) || starts_with_ignore_case(name, "cf-") || starts_with_ignore_case(name, "x-rolegate-")
+    }
+
+    /// Whether a header of the upstream's response stays behind: hop-by-hop,
+    /// `content-encoding` (the runtime's fetch has already decoded the body) and
+    /// `x-rolegate-*` (an upstream cannot speak for the gateway).
+    pub fn drops_from_response(&self, name: &str) -> bool {
+        self.hop(name) || name.eq_ignore_ascii_case("content-encoding") || starts_with_ignore_case(name, "x-rolegate-")
+    }
+}
+
+fn starts_with_ignore_case(name: &str, prefix: &str) -> bool {
+    name.len() >= prefix.len() && name.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_set_and_connection_listed_names_are_dropped() {
+        let h = HopByHop::from_connection(["keep-alive, X-Trace-Hop", " upgrade ,,x-other"]);
+        for name in ["Connection", "keep-alive", "TE", "transfer-encoding", "proxy-authorization", "host", "content-length", "x-trace-hop", "X-OTHER"] {
+            assert!(h.drops_from_request(name), "{name}");
+            assert!(h.drops_from_response(name), "{name}");
+        }
+        for name in ["authorization", "content-type", "accept", "x-custom", "cookie", "x-trace"] {
+            assert!(!h.drops_from_request(name), "{name}");
+            assert!(!h.drops_from_response(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn each_direction_drops_its_own_names() {
+        let h = HopByHop::from_connection([]);
+        assert!(h.drops_from_request("cf-connecting-ip"));
+        assert!(h.drops_from_request("CF-Ray"));
+        assert!(h.drops_from_request("x-rolegate-decision"));
+        assert!(!h.drops_from_request("content-encoding"), "a request body's encoding goes upstream with it");
+        assert!(h.drops_from_response("content-encoding"));
+        assert!(h.drops_from_response("X-Rolegate-Revision"));
+        assert!(!h.drops_from_response("cf-cache-status"), "upstream headers named cf- are the upstream's");
+        assert!(!h.drops_from_request("cf"), "a prefix, not a substring");
+    }
+
+    #[test]
+    fn connection_header_without_tokens_names_nothing_more() {
+        let h = HopByHop::from_connection(["", " , "]);
+        assert!(!h.drops_from_request("x-custom"));
+        assert!(h.drops_from_request("connection"));
+    }
+}
