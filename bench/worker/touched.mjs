@@ -1,0 +1,108 @@
+// Which of the worker's WebAssembly functions a fresh isolate runs up to the end of its first
+// request, and how many bytes of code they are. V8 compiles a wasm function on its first call
+// (on the main thread, with its baseline compiler) and first runs it unoptimised, so these bytes
+// are most of a cold start's CPU; unlike CPU time on a shared machine, they are the same on
+// every run, so a change that takes code off the first request shows here exactly.
+//
+// How: a copy of the built worker whose module is instrumented with binaryen's --log-execution
+// (a call at every function entry and loop head), its glue given that import, and a
+// `/__touched` route that returns (and clears) what has run. Each first request runs in its own
+// fresh isolate, after the snapshot is in KV; what the isolate ran before it (top-level code)
+// is counted too.
+//
+//   ./scripts/build-worker.sh && cargo build -p rolegate-sample-upstream && node bench/worker/touched.mjs
+//   (env: BUILD_DIR, ROLEGATE_BIN_DIR, PATHS=comma-separated first requests, DEPTH, TOP)
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Miniflare } from 'miniflare';
+import { readModule } from '../../scripts/lib/wasm-module.mjs';
+import { APP_SECRET, KEYS, WS, apiKeyToken, envelope, fixturePath, root, signingKey, startUpstream } from '../../tests/js/lib/worker.mjs';
+
+const buildDir = process.env.BUILD_DIR ?? join(root, 'build');
+const PATHS = (process.env.PATHS ?? '/rest/opportunities,/rest/companies?limit=20').split(',');
+const DEPTH = Number(process.env.DEPTH ?? 2);
+const TOP = Number(process.env.TOP ?? 12);
+const bin = (name) => join(root, 'node_modules/.bin', name);
+
+const original = readFileSync(join(buildDir, 'index_bg.wasm'));
+const { funcs } = readModule(original);
+// inside the repository: workerd resolves module paths below the working directory
+mkdirSync(join(root, 'target'), { recursive: true });
+const tmp = mkdtempSync(join(root, 'target', 'touched-'));
+try {
+  // 1. the instrumented module, and which defined function each logged id is in
+  const wasm = join(tmp, 'index_bg.wasm');
+  execFileSync(bin('wasm-opt'), [join(buildDir, 'index_bg.wasm'), '--log-execution', '-o', wasm]);
+  execFileSync(bin('wasm-dis'), [wasm, '-o', join(tmp, 'index_bg.wat')]);
+  const wat = readFileSync(join(tmp, 'index_bg.wat'), 'utf8').split('\n');
+  const logImport = wat.map((l) => /\(import "[^"]+" "log_execution" \(func (\$\S+)/.exec(l)?.[1]).find(Boolean);
+  if (!logImport) throw new Error('wasm-opt --log-execution added no log_execution import');
+  const idToFunc = new Map();
+  let defined = -1;
+  for (let i = 0; i < wat.length; i++) {
+    if (wat[i].startsWith(' (func ')) defined++;
+    else if (wat[i].includes(`(call ${logImport}`)) {
+      const id = /i32\.const (\d+)/.exec(wat[i + 1])?.[1];
+      if (id !== undefined) idToFunc.set(Number(id), defined);
+    }
+  }
+  if (defined + 1 !== funcs.length) throw new Error(`instrumented module has ${defined + 1} functions, the original ${funcs.length}`);
+
+  // 2. the glue: the import, and the route (anchors in worker-build 0.8.7's output)
+  let glue = readFileSync(join(buildDir, 'index.js'), 'utf8');
+  const patch = (anchor, replacement) => {
+    if (!glue.includes(anchor)) throw new Error(`the worker glue has changed: "${anchor}" not found; update bench/worker/touched.mjs`);
+    glue = glue.replace(anchor, replacement);
+  };
+  patch('"./index_bg.js":{__proto__:null,', '"./index_bg.js":{__proto__:null,log_execution:function(i){globalThis.__touched.add(i)},');
+  const fetchAnchor = /(\w+)\.prototype\.fetch=function\((\w+)\)\{return /.exec(glue);
+  if (!fetchAnchor) throw new Error('the worker glue has changed: no prototype.fetch; update bench/worker/touched.mjs');
+  patch(
+    fetchAnchor[0],
+    `${fetchAnchor[1]}.prototype.fetch=function(${fetchAnchor[2]}){if(new URL(${fetchAnchor[2]}.url).pathname==="/__touched"){const r=JSON.stringify([...globalThis.__touched]);globalThis.__touched=new Set();return new Response(r)}return `,
+  );
+  writeFileSync(join(tmp, 'index.js'), `globalThis.__touched=new Set();\n${glue}`);
+
+  // 3. first requests, each in a fresh isolate
+  const upstream = await startUpstream();
+  const key = signingKey('touched');
+  const signed = envelope(key, readFileSync(fixturePath, 'utf8'));
+  const token = apiKeyToken(KEYS.intern);
+  const total = funcs.reduce((a, f) => a + f.len, 0);
+  console.log(`worker module: ${funcs.length} functions, ${total} bytes of code (${buildDir})`);
+  for (const path of PATHS) {
+    const mf = new Miniflare({
+      compatibilityDate: '2026-04-01', host: '127.0.0.1', port: 0, handleRuntimeStdio: (o, e) => { o.resume(); e.resume(); },
+      modules: true, scriptPath: join(tmp, 'index.js'), modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
+      kvNamespaces: ['SNAPSHOTS'],
+      bindings: { UPSTREAM_URL: upstream.url, SNAPSHOT_PUBLIC_KEYS: key.publicKeys, TWENTY_APP_SECRET: APP_SECRET, SNAPSHOT_MAX_AGE_SECONDS: '600' },
+    });
+    try {
+      const base = await mf.ready;
+      await (await mf.getKVNamespace('SNAPSHOTS')).put(`workspace:${WS}`, signed);
+      const touched = async () => (await (await fetch(new URL('/__touched', base))).json()).map((id) => idToFunc.get(id));
+      const before = await touched();
+      const r = await fetch(new URL(path, base), { headers: { authorization: `Bearer ${token}` } });
+      await r.arrayBuffer();
+      const first = new Set([...before, ...(await touched())]);
+      const ran = [...first].map((i) => funcs[i]);
+      const bytes = ran.reduce((a, f) => a + f.len, 0);
+      console.log(`\nGET ${path} -> ${r.status}, first request of a fresh isolate: ${ran.length} functions, ${bytes} bytes of code (${((100 * bytes) / total).toFixed(0)} % of the module)`);
+      const groups = new Map();
+      for (const f of ran) {
+        const k = f.name.replace(/^<|>$/g, '').split('::').map((p) => p.replace(/[<>&\s]|as .*$/g, '')).slice(0, DEPTH).join('::');
+        groups.set(k, (groups.get(k) ?? 0) + f.len);
+      }
+      console.log(`  by prefix (depth ${DEPTH}):`);
+      for (const [k, n] of [...groups].sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(`    ${String(n).padStart(7)}  ${k}`);
+      console.log('  largest functions:');
+      for (const f of ran.sort((a, b) => b.len - a.len).slice(0, TOP)) console.log(`    ${String(f.len).padStart(7)}  ${f.name.slice(0, 120)}`);
+    } finally {
+      await mf.dispose();
+    }
+  }
+  upstream.stop();
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
