@@ -13,11 +13,18 @@ const ALWAYS: &[&str] = &[
     "proxy-connection",
     "te",
     "trailer",
+    // the RFC 2616 spelling, still stripped by proxies
+    "trailers",
     "transfer-encoding",
     "upgrade",
     "host",
     "content-length",
 ];
+
+/// End-to-end headers the gateway reads to decide: a request whose `Connection` header names one
+/// is refused (stripping it would forward a different request from the one that was checked).
+/// The method-override headers too ([`crate::rest`] refuses requests that carry them).
+const CHECKED: &[&str] = &["authorization", "content-type", "content-encoding"];
 
 /// The hop-by-hop headers of one message.
 #[derive(Debug, Default, Clone)]
@@ -39,6 +46,15 @@ impl HopByHop {
             }
         }
         HopByHop { listed }
+    }
+
+    /// The first name the `Connection` header lists that the gateway reads to decide (see
+    /// `CHECKED`); the gateway refuses such a request.
+    pub fn lists_checked_header(&self) -> Option<&str> {
+        self.listed
+            .iter()
+            .map(String::as_str)
+            .find(|l| CHECKED.iter().chain(crate::rest::METHOD_OVERRIDE_HEADERS).any(|c| c.eq_ignore_ascii_case(l)))
     }
 
     fn hop(&self, name: &str) -> bool {
@@ -70,7 +86,7 @@ mod tests {
     #[test]
     fn fixed_set_and_connection_listed_names_are_dropped() {
         let h = HopByHop::from_connection(["keep-alive, X-Trace-Hop", " upgrade ,,x-other"]);
-        for name in ["Connection", "keep-alive", "TE", "transfer-encoding", "proxy-authorization", "host", "content-length", "x-trace-hop", "X-OTHER"] {
+        for name in ["Connection", "keep-alive", "TE", "trailers", "transfer-encoding", "proxy-authorization", "host", "content-length", "x-trace-hop", "X-OTHER"] {
             assert!(h.drops_from_request(name), "{name}");
             assert!(h.drops_from_response(name), "{name}");
         }
@@ -91,6 +107,14 @@ mod tests {
         assert!(h.drops_from_response("X-Rolegate-Revision"));
         assert!(!h.drops_from_response("cf-cache-status"), "upstream headers named cf- are the upstream's");
         assert!(!h.drops_from_request("cf"), "a prefix, not a substring");
+    }
+
+    #[test]
+    fn connection_naming_a_checked_header_is_reported() {
+        assert_eq!(HopByHop::from_connection(["keep-alive, Authorization"]).lists_checked_header(), Some("authorization"));
+        assert_eq!(HopByHop::from_connection(["close", "content-type"]).lists_checked_header(), Some("content-type"));
+        assert_eq!(HopByHop::from_connection(["X-HTTP-Method-Override"]).lists_checked_header(), Some("x-http-method-override"));
+        assert_eq!(HopByHop::from_connection(["keep-alive, x-trace-hop"]).lists_checked_header(), None);
     }
 
     #[test]

@@ -250,6 +250,10 @@ impl Gateway {
         if req.body.len() > self.config.max_body_bytes {
             return deny(record, respond::too_large(self.config.max_body_bytes), "request body too large".into());
         }
+        if let Some(name) = hop::HopByHop::from_connection(req.header_all("connection")).lists_checked_header() {
+            let why = format!("the Connection header names {name}, which the gateway checks and would have to remove");
+            return deny(record, respond::bad_request(&why), why);
+        }
         match record.api {
             "rest" => match rest::decide(&ctx, req) {
                 Ok(d) => {

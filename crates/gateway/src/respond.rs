@@ -96,3 +96,9 @@ pub fn too_large(limit: usize) -> Response {
                 "messages": [format!("Request body exceeds the gateway limit of {limit} bytes")], "code": "PAYLOAD_TOO_LARGE"}),
     )
 }
+
+/// 400 for a request the gateway refuses to interpret (e.g. a `Connection` header that would
+/// have an end-to-end header the gateway checked removed before the upstream sees it).
+pub fn bad_request(message: &str) -> Response {
+    Response::json(400, &json!({"statusCode": 400, "error": "BadRequestException", "messages": [message], "code": "BAD_REQUEST"}))
+}

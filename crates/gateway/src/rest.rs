@@ -128,7 +128,7 @@ fn path_is_plain(path: &str) -> bool {
     path.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'/' || c == b'-' || c == b'_')
 }
 
-const METHOD_OVERRIDE_HEADERS: &[&str] = &["x-http-method-override", "x-http-method", "x-method-override"];
+pub(crate) const METHOD_OVERRIDE_HEADERS: &[&str] = &["x-http-method-override", "x-http-method", "x-method-override"];
 
 /// Refuses anything that could make the upstream see a different method than we do.
 pub fn check_method_override(req: &Request) -> Result<(), Denied> {
