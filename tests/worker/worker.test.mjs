@@ -4,6 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import { Permissions } from 'rolegate';
 import { applyOperation } from 'rolegate/full';
 import { KEYS, WS, APP_SECRET, apiKeyToken, envelope, fixture, fixturePath, gateway, signingKey, sleep, startUpstream } from '../js/lib/worker.mjs';
@@ -116,6 +117,45 @@ test('requests are forwarded with the caller credential, hop-by-hop headers remo
   for (const h of ['x-rolegate-decision', 'x-rolegate-other', 'keep-alive', 'proxy-authorization', 'cf-ray']) assert.equal(seen.headers[h], undefined, h);
 });
 
+// Raw HTTP to the local runtime: fetch (undici) refuses Connection values other than
+// keep-alive and close.
+function rawGet(url, headers) {
+  return new Promise((resolve, reject) => {
+    const rq = http.request(url, { headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    rq.on('error', reject);
+    rq.end();
+  });
+}
+
+test('headers the caller\'s Connection header names do not reach the upstream; naming a checked header is refused', async () => {
+  const base = await mf.ready;
+  const auth = `Bearer ${apiKeyToken(KEYS.intern)}`;
+  await upstream.clear();
+  assert.equal(await rawGet(new URL('/rest/companies?limit=1', base), { authorization: auth, connection: 'keep-alive, x-trace-hop', 'x-trace-hop': '1', 'x-custom': 'kept' }), 200);
+  const [seen] = await upstream.requests();
+  assert.equal(seen.headers['x-custom'], 'kept');
+  assert.equal(seen.headers['x-trace-hop'], undefined);
+  for (const named of ['content-type', 'x-http-method-override']) {
+    const [status, n] = await upstreamCountDuring(() => rawGet(new URL('/rest/companies?limit=1', base), { authorization: auth, connection: `keep-alive, ${named}`, [named]: 'x' }));
+    assert.equal(status, 400, named);
+    assert.equal(n, 0, `${named}: the upstream received nothing`);
+  }
+});
+
+test('upstream response headers: cookies kept, hop-by-hop and the upstream\'s own x-rolegate-* dropped', async () => {
+  const extra = [['set-cookie', 'a=1; Path=/'], ['set-cookie', 'b=2; Path=/'], ['x-rolegate-decision', 'bogus'], ['x-rolegate-other', 'spoof'], ['keep-alive', 'timeout=5'], ['trailer', 'x-t'], ['x-up-trace', 'kept']];
+  const r = await call('/rest/companies?limit=1', { headers: { 'x-upstream-response-headers': JSON.stringify(extra) } });
+  assert.equal(r.status, 200);
+  await r.arrayBuffer();
+  assert.deepEqual(r.headers.getSetCookie(), ['a=1; Path=/', 'b=2; Path=/']);
+  assert.ok(['allow', 'redacted'].includes(r.headers.get('x-rolegate-decision')), r.headers.get('x-rolegate-decision'));
+  for (const h of ['x-rolegate-other', 'keep-alive', 'trailer']) assert.equal(r.headers.get(h), null, h);
+  assert.equal(r.headers.get('x-up-trace'), 'kept');
+});
+
 test('401 for missing, forged, expired and revoked credentials', async () => {
   const cases = {
     missing: await call('/rest/people', { key: null }),
@@ -145,6 +185,7 @@ test('503 fail closed: no snapshot, bad signature, unknown key id, corrupt JSON,
     'unknown key id': JSON.stringify({ ...good, keyId: 'k9' }),
     'corrupt JSON': '{"format": "rolegate-envelope/v1", "keyId": ',
     // the worker reads KV as bytes and the envelope parser checks them: not UTF-8 is refused
+    // (the bad bytes are inside the signature string)
     'not UTF-8': new Uint8Array(Buffer.concat([Buffer.from(JSON.stringify(good).slice(0, -2)), Buffer.from([0xff, 0xfe]), Buffer.from('"}')])),
     'wrong workspace': envelope(key, fixtureText),
   };
@@ -156,6 +197,11 @@ test('503 fail closed: no snapshot, bad signature, unknown key id, corrupt JSON,
     assert.equal((await r.json()).code, 'PERMISSIONS_UNAVAILABLE', name);
     assert.equal(r.headers.get('x-rolegate-decision'), 'deny', name);
     assert.equal(n, 0, `${name}: the upstream received nothing`);
+    if (name === 'not UTF-8') {
+      // refused by the UTF-8 check itself: a lossy decoding would have failed later, at the signature
+      const rejected = logs.filter((l) => l.event === 'snapshotRejected').at(-1);
+      assert.match(rejected?.reason ?? '', /MALFORMED_ENVELOPE.*invalid unicode code point/, JSON.stringify(rejected));
+    }
   }
   for (const missing of ['SNAPSHOT_PUBLIC_KEYS', 'UPSTREAM_URL', 'TWENTY_APP_SECRET']) {
     const b = bindings();

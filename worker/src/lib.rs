@@ -16,6 +16,10 @@ use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use worker::*;
 
+#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 /// Request bodies above this size are refused with 413 before they are read.
 const MAX_BODY_BYTES: usize = 1 << 20;
 
@@ -397,6 +401,11 @@ async fn handle(req: &web_sys::Request, env: &Env, method: &str, url: &Target, r
                 upstream_auth = Some(format!("Bearer {k}"));
             }
             let headers = upstream_headers(&req_headers, &gw_req, upstream_auth.as_deref())?;
+            let mut gw_req = gw_req;
+            if upstream_auth.is_some() {
+                // nothing past this point may see the agent's own token
+                gw_req.headers.retain(|(h, _)| h != "authorization");
+            }
             forward(&settings, &compiled, &subject, &plan, gw_req, headers, record).await
         }
     }

@@ -382,7 +382,18 @@ fn serve(server: &tiny_http::Server, store: &Store, recorded: &std::sync::Mutex<
         // One connection per request: tiny_http writes responses in pieces without TCP_NODELAY,
         // which stalls keep-alive clients for ~40 ms (Nagle + delayed ACK).
         let close = tiny_http::Header::from_bytes(&b"connection"[..], &b"close"[..]).expect("static header");
-        let _ = req.respond(tiny_http::Response::from_string(text).with_status_code(status).with_header(header).with_header(close));
+        let mut response = tiny_http::Response::from_string(text).with_status_code(status).with_header(header).with_header(close);
+        // For the gateway's tests: `x-upstream-response-headers: [["name","value"], ...]` adds
+        // those headers to the answer (what a real upstream might send: cookies, its own
+        // x-rolegate-* attempts, hop-by-hop headers).
+        if let Some(extra) = headers.get("x-upstream-response-headers").and_then(Value::as_str) {
+            for pair in serde_json::from_str::<Vec<(String, String)>>(extra).unwrap_or_default() {
+                if let Ok(h) = tiny_http::Header::from_bytes(pair.0.as_bytes(), pair.1.as_bytes()) {
+                    response.add_header(h);
+                }
+            }
+        }
+        let _ = req.respond(response);
     }
 }
 
