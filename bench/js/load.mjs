@@ -33,12 +33,15 @@ const baseProbe = `const t0 = performance.now(); import('empty-esm').then(() => 
 const fresh = (script, cwd) => JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd }).toString());
 const runs = [];
 const base = [];
-for (let i = 0; i < 15; i++) {
-  // interleaved, so a slow moment of the machine falls on both
-  runs.push(fresh(probe, new URL('../..', import.meta.url).pathname));
-  base.push(fresh(baseProbe, empty).load);
+try {
+  for (let i = 0; i < 15; i++) {
+    // interleaved, so a slow moment of the machine falls on both
+    runs.push(fresh(probe, new URL('../..', import.meta.url).pathname));
+    base.push(fresh(baseProbe, empty).load);
+  }
+} finally {
+  rmSync(empty, { recursive: true, force: true });
 }
-rmSync(empty, { recursive: true, force: true });
 const med = (xs) => xs.sort((a, b) => a - b)[xs.length >> 1];
 const load = med(runs.map((r) => r.load));
 const from = med(runs.map((r) => r.fromSnapshot));

@@ -1,6 +1,6 @@
 // The public API, shared by every entry point. `wasm` is the initialised wasm-bindgen module.
-// Values cross into WebAssembly as JSON strings; errors come back as JSON and become
-// `Error`s with `.code`, `.path` and `.issues`.
+// Values cross into WebAssembly as JSON (snapshots and views as UTF-8 bytes, the rest as
+// strings); errors come back as JSON and become `Error`s with `.code`, `.path` and `.issues`.
 
 /** @param {any} e */
 function toError(e) {

@@ -4,7 +4,8 @@
 //! `JSON.stringify` / `JSON.parse`), so the module stays small and a question costs only its
 //! strings. The large documents (snapshot, view) come in as UTF-8 bytes the wrapper encoded
 //! with `TextEncoder` (native): wasm-bindgen copies a `&str` argument character by character in
-//! JavaScript, which on a fresh page or process runs unoptimised — ~1 ms for the fixture. Errors are thrown as JSON strings `{"code","message","path","issues"}`, which the
+//! JavaScript, which on a fresh page or process runs unoptimised: 1.5 ms for the 27 KB
+//! fixture. Errors are thrown as JSON strings `{"code","message","path","issues"}`, which the
 //! wrapper turns into `Error`s with `.code` and `.path`. No decision is made here.
 //!
 //! Two builds: the default one (the package's main entry, what a UI needs) and, with the
