@@ -218,6 +218,16 @@ test('503 fail closed: no snapshot, bad signature, unknown key id, corrupt JSON,
   const bad = gateway({ bindings: bindings({ SNAPSHOT_PUBLIC_KEYS: '{"k1":"not-a-key"}' }) });
   assert.equal((await bad.dispatchFetch('http://gateway.local/rest/companies', { headers: { authorization: `Bearer ${apiKeyToken(KEYS.intern)}` } })).status, 503);
   await bad.dispose();
+  // 32 bytes that are not a point of the curve (y = 2): well encoded, so the configuration
+  // parses, and WebCrypto, which verifies, cannot accept anything signed for it
+  const notPoint = Buffer.concat([Buffer.from([2]), Buffer.alloc(31)]).toString('base64url');
+  const offCurve = gateway({ bindings: bindings({ SNAPSHOT_PUBLIC_KEYS: JSON.stringify({ [Object.keys(JSON.parse(key.publicKeys))[0]]: notPoint }) }) });
+  await (await offCurve.getKVNamespace('SNAPSHOTS')).put(`workspace:${WS}`, envelope(key, fixtureText));
+  const [r, n] = await upstreamCountDuring(() => offCurve.dispatchFetch('http://gateway.local/rest/companies', { headers: { authorization: `Bearer ${apiKeyToken(KEYS.intern)}` } }));
+  assert.equal(r.status, 503);
+  assert.equal((await r.json()).code, 'PERMISSIONS_UNAVAILABLE');
+  assert.equal(n, 0, 'the upstream received nothing');
+  await offCurve.dispose();
 });
 
 test('a newer revision takes effect within the max age; an older one is ignored', async () => {

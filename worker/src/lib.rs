@@ -63,7 +63,9 @@ fn parse_settings(env: &Env) -> std::result::Result<Settings, String> {
     if !matches!(parsed.protocol().as_str(), "http:" | "https:") {
         return Err("UPSTREAM_URL must be http(s)".into());
     }
-    let snapshot_keys = SnapshotKeys::parse(&binding(env, "SNAPSHOT_PUBLIC_KEYS").ok_or("SNAPSHOT_PUBLIC_KEYS is not set")?)?;
+    // The keys' encoding is checked here; the runtime's WebCrypto checks each key is a curve
+    // point when it first imports it (a key it refuses fails the snapshot closed).
+    let snapshot_keys = SnapshotKeys::parse_encoding(&binding(env, "SNAPSHOT_PUBLIC_KEYS").ok_or("SNAPSHOT_PUBLIC_KEYS is not set")?)?;
     let es256 = match binding(env, "TWENTY_JWT_PUBLIC_KEYS") {
         Some(k) => TokenKeys::parse_es256_keys(&k)?,
         None => Vec::new(),
@@ -150,9 +152,46 @@ fn log_event<T: serde::Serialize>(event: &T) {
 // WebAssembly a function is compiled on its first call, and inlined into the request's future
 // they would make one giant function that every fresh isolate compiles whole.
 
-#[inline(never)]
-fn verify(bytes: &[u8], keys: &SnapshotKeys, workspace: &str, served: Option<u64>) -> std::result::Result<SignedSnapshot, String> {
-    envelope::verify_signed(bytes, keys, Some(workspace), served).map_err(|e| format!("{}: {e}", e.code()))
+thread_local! {
+    /// Imported WebCrypto keys by key id (the keys are fixed for the life of an isolate).
+    static CRYPTO_KEYS: RefCell<Vec<(String, web_sys::CryptoKey)>> = const { RefCell::new(Vec::new()) };
+}
+
+fn subtle() -> Result<web_sys::SubtleCrypto> {
+    let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+    Ok(global.crypto().map_err(Error::from)?.subtle())
+}
+
+/// Ed25519 verification by the runtime's WebCrypto (native code: a fresh isolate's first
+/// request no longer compiles and runs SHA-512 and curve arithmetic in WebAssembly, 24 KB of
+/// code). `Ok(false)` is a signature that does not verify; `Err` a key WebCrypto refuses.
+async fn webcrypto_verify(opened: &envelope::Opened) -> Result<bool> {
+    let cached = CRYPTO_KEYS.with(|c| c.borrow().iter().find(|(id, _)| id == opened.key_id()).map(|(_, k)| k.clone()));
+    let key = match cached {
+        Some(k) => k,
+        None => {
+            let usages = js_sys::Array::of1(&"verify".into());
+            let raw = js_sys::Uint8Array::from(&opened.public_key()[..]);
+            let p = subtle()?.import_key_with_str("raw", &raw, "Ed25519", false, &usages).map_err(Error::from)?;
+            let k: web_sys::CryptoKey = wasm_bindgen_futures::JsFuture::from(p).await.map_err(Error::from)?.unchecked_into();
+            CRYPTO_KEYS.with(|c| c.borrow_mut().push((opened.key_id().to_string(), k.clone())));
+            k
+        }
+    };
+    let p = subtle()?
+        .verify_with_str_and_u8_array_and_u8_array("Ed25519", &key, &opened.signature()[..], opened.signed_bytes())
+        .map_err(Error::from)?;
+    Ok(wasm_bindgen_futures::JsFuture::from(p).await.map_err(Error::from)?.as_bool() == Some(true))
+}
+
+/// Opens the envelope, has WebCrypto verify its signature, and reads the payload.
+async fn verify(bytes: &[u8], keys: &SnapshotKeys, workspace: &str, served: Option<u64>) -> std::result::Result<SignedSnapshot, String> {
+    let fail = |e: envelope::EnvelopeError| format!("{}: {e}", e.code());
+    let opened = envelope::open(bytes, keys).map_err(fail)?;
+    let valid = webcrypto_verify(&opened)
+        .await
+        .map_err(|e| format!("BAD_SIGNATURE: Ed25519 verification of key id \"{}\" failed: {e}", opened.key_id()))?;
+    opened.after_host_verify(valid, Some(workspace), served).map_err(fail)
 }
 
 /// Validates (once) and compiles.
@@ -181,7 +220,7 @@ async fn snapshot(env: &Env, s: &Settings, workspace: &str) -> std::result::Resu
     let outcome: std::result::Result<SignedSnapshot, String> = match read {
         Err(e) => Err(format!("KV read failed: {e}")),
         Ok(None) => Err(format!("no snapshot in KV for workspace {workspace}")),
-        Ok(Some(bytes)) => verify(&bytes, &s.snapshot_keys, workspace, served).and_then(|snap| {
+        Ok(Some(bytes)) => verify(&bytes, &s.snapshot_keys, workspace, served).await.and_then(|snap| {
             // The revision already served is not compiled again, but an invalid envelope for it
             // is still refused (and logged), as a new one would be.
             if served == Some(snap.revision()) {

@@ -57,13 +57,25 @@ impl fmt::Display for EnvelopeError {
     }
 }
 
-/// Public keys that may sign snapshots, by key id.
+/// Public keys that may sign snapshots, by key id (the 32 bytes of each Ed25519 key).
 #[derive(Debug, Clone, Default)]
-pub struct SnapshotKeys(pub Vec<(String, VerifyingKey)>);
+pub struct SnapshotKeys(Vec<(String, [u8; 32])>);
 
 impl SnapshotKeys {
-    /// Parses `SNAPSHOT_PUBLIC_KEYS`: `{"<keyId>": "<base64url Ed25519 public key>"}`.
+    /// Parses `SNAPSHOT_PUBLIC_KEYS`: `{"<keyId>": "<base64url Ed25519 public key>"}`, and checks
+    /// that each key is a point of the curve (what [`Opened::verify`] needs).
     pub fn parse(json: &str) -> Result<SnapshotKeys, String> {
+        let keys = SnapshotKeys::parse_encoding(json)?;
+        for (id, bytes) in &keys.0 {
+            VerifyingKey::from_bytes(bytes).map_err(|e| format!("SNAPSHOT_PUBLIC_KEYS[{id}]: {e}"))?;
+        }
+        Ok(keys)
+    }
+
+    /// [`SnapshotKeys::parse`] without the curve-point check: for a host that verifies with its
+    /// own Ed25519 (the edge worker uses the runtime's WebCrypto, which checks the key when it
+    /// imports it, and a key it refuses fails closed there).
+    pub fn parse_encoding(json: &str) -> Result<SnapshotKeys, String> {
         let map: serde_json::Map<String, serde_json::Value> =
             serde_json::from_str(json).map_err(|e| format!("SNAPSHOT_PUBLIC_KEYS is not a JSON object: {e}"))?;
         if map.is_empty() {
@@ -76,12 +88,12 @@ impl SnapshotKeys {
                 .and_then(b64::decode)
                 .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
                 .ok_or_else(|| format!("SNAPSHOT_PUBLIC_KEYS[{id}] is not a base64url 32-byte Ed25519 key"))?;
-            let key = VerifyingKey::from_bytes(&bytes).map_err(|e| format!("SNAPSHOT_PUBLIC_KEYS[{id}]: {e}"))?;
-            keys.push((id, key));
+            keys.push((id, bytes));
         }
         Ok(SnapshotKeys(keys))
     }
-    fn get(&self, id: &str) -> Option<&VerifyingKey> {
+
+    fn get(&self, id: &str) -> Option<&[u8; 32]> {
         self.0.iter().find(|(k, _)| k == id).map(|(_, v)| v)
     }
 }
@@ -203,27 +215,86 @@ pub fn verify_signed(
     expected_workspace: Option<&str>,
     served_revision: Option<u64>,
 ) -> Result<SignedSnapshot, EnvelopeError> {
+    open(bytes, keys)?.verify(expected_workspace, served_revision)
+}
+
+/// The group order L of Ed25519, little-endian: a signature's S must be below it.
+const ED25519_L: [u8; 32] = [
+    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+];
+
+/// An envelope whose shape, format, key id and signature encoding are checked, but whose
+/// signature is not verified yet: [`Opened::verify`] verifies it here (ed25519-dalek,
+/// `verify_strict`); a host with its own Ed25519 verifies [`Opened::signed_bytes`] with
+/// [`Opened::public_key`] and [`Opened::signature`] and hands its verdict to
+/// [`Opened::after_host_verify`]. Either way the payload is read only after a signature that
+/// verifies.
+pub struct Opened {
+    env: Envelope,
+    key: [u8; 32],
+    sig: [u8; 64],
+}
+
+/// Reads an envelope up to its signature (see [`Opened`]).
+pub fn open(bytes: &[u8], keys: &SnapshotKeys) -> Result<Opened, EnvelopeError> {
     let env: Envelope = serde_json::from_slice(bytes).map_err(|e| EnvelopeError::Malformed(e.to_string()))?;
     if env.format != ENVELOPE_FORMAT {
         return Err(EnvelopeError::Malformed(format!("format \"{}\" is not \"{ENVELOPE_FORMAT}\"", env.format)));
     }
-    let key = keys.get(&env.key_id).ok_or_else(|| EnvelopeError::UnknownKeyId(env.key_id.clone()))?;
+    let key = *keys.get(&env.key_id).ok_or_else(|| EnvelopeError::UnknownKeyId(env.key_id.clone()))?;
     let sig = b64::decode(&env.signature)
         .and_then(|b| <[u8; 64]>::try_from(b.as_slice()).ok())
         .ok_or_else(|| EnvelopeError::Malformed("signature is not base64url of 64 bytes".into()))?;
-    key.verify_strict(env.payload.as_bytes(), &Signature::from_bytes(&sig))
-        .map_err(|_| EnvelopeError::BadSignature)?;
-    let value = Snapshot::json_value(&env.payload).map_err(EnvelopeError::InvalidSnapshot)?;
-    let snapshot = Snapshot::parse_unvalidated(&value).map_err(EnvelopeError::InvalidSnapshot)?;
-    if let Some(ws) = expected_workspace {
-        if snapshot.workspace_id != ws {
-            return Err(EnvelopeError::WorkspaceMismatch { expected: ws.into(), found: snapshot.workspace_id });
-        }
+    // S must be canonical (below L), as verify_strict requires: a host's Ed25519 then cannot
+    // accept a signature this one refuses for it.
+    if !sig[32..].iter().rev().lt(ED25519_L.iter().rev()) {
+        return Err(EnvelopeError::BadSignature);
     }
-    if let Some(served) = served_revision {
-        if snapshot.revision < served {
-            return Err(EnvelopeError::Stale { served, found: snapshot.revision });
-        }
+    Ok(Opened { env, key, sig })
+}
+
+impl Opened {
+    pub fn key_id(&self) -> &str {
+        &self.env.key_id
     }
-    Ok(SignedSnapshot(snapshot))
+    /// The 32 bytes of the Ed25519 public key of [`Opened::key_id`].
+    pub fn public_key(&self) -> &[u8; 32] {
+        &self.key
+    }
+    pub fn signature(&self) -> &[u8; 64] {
+        &self.sig
+    }
+    /// What the signature covers: the UTF-8 bytes of the payload.
+    pub fn signed_bytes(&self) -> &[u8] {
+        self.env.payload.as_bytes()
+    }
+
+    /// Verifies the signature (ed25519-dalek `verify_strict`), then reads the payload.
+    pub fn verify(self, expected_workspace: Option<&str>, served_revision: Option<u64>) -> Result<SignedSnapshot, EnvelopeError> {
+        let key = VerifyingKey::from_bytes(&self.key).map_err(|_| EnvelopeError::BadSignature)?;
+        let valid = key.verify_strict(self.signed_bytes(), &Signature::from_bytes(&self.sig)).is_ok();
+        self.after_host_verify(valid, expected_workspace, served_revision)
+    }
+
+    /// Reads the payload of an envelope whose signature the host verified itself: `valid` is
+    /// its verdict (false: `BAD_SIGNATURE`).
+    pub fn after_host_verify(self, valid: bool, expected_workspace: Option<&str>, served_revision: Option<u64>) -> Result<SignedSnapshot, EnvelopeError> {
+        if !valid {
+            return Err(EnvelopeError::BadSignature);
+        }
+        let value = Snapshot::json_value(&self.env.payload).map_err(EnvelopeError::InvalidSnapshot)?;
+        let snapshot = Snapshot::parse_unvalidated(&value).map_err(EnvelopeError::InvalidSnapshot)?;
+        if let Some(ws) = expected_workspace {
+            if snapshot.workspace_id != ws {
+                return Err(EnvelopeError::WorkspaceMismatch { expected: ws.into(), found: snapshot.workspace_id });
+            }
+        }
+        if let Some(served) = served_revision {
+            if snapshot.revision < served {
+                return Err(EnvelopeError::Stale { served, found: snapshot.revision });
+            }
+        }
+        Ok(SignedSnapshot(snapshot))
+    }
 }

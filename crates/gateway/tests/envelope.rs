@@ -124,3 +124,66 @@ fn verify_signed_then_compile_refuses_what_verify_refuses() {
     assert_ne!(tampered.payload, compact);
     assert_eq!(verify_signed(&serde_json::to_vec(&tampered).unwrap(), &pk, None, None).err().unwrap(), EnvelopeError::BadSignature);
 }
+
+/// `open` + a host's own verdict (the edge worker verifies with WebCrypto) reads the same
+/// snapshot as `verify`, refuses what a false verdict says, and refuses a non-canonical S
+/// (S + L: the same signature for a lax verifier) before any verifier runs.
+#[test]
+fn opened_envelopes_take_the_hosts_verdict_and_refuse_non_canonical_signatures() {
+    use base64::Engine;
+    use rolegate_gateway::envelope::{open, verify_signed};
+    let (kf, pk) = keys();
+    let env = sign(&common::fixture_json(), "k1", &kf.signing_key().unwrap()).unwrap();
+    let bytes = serde_json::to_vec(&env).unwrap();
+    let opened = open(&bytes, &pk).unwrap();
+    assert_eq!(opened.key_id(), "k1");
+    assert_eq!(opened.signed_bytes(), env.payload.as_bytes());
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    assert_eq!(b64.encode(opened.signature()), env.signature);
+    assert_eq!(b64.encode(opened.public_key()), kf.public_key);
+    let by_host = opened.after_host_verify(true, Some(common::WS), None).unwrap();
+    let by_dalek = verify_signed(&bytes, &pk, Some(common::WS), None).unwrap();
+    assert_eq!(by_host.revision(), by_dalek.revision());
+    assert_eq!(by_host.compile().unwrap().snapshot(), by_dalek.compile().unwrap().snapshot());
+    assert_eq!(open(&bytes, &pk).unwrap().after_host_verify(false, None, None).err().unwrap(), EnvelopeError::BadSignature);
+
+    // S + L (little-endian addition): a lax verifier would accept it as the same signature
+    const L: [u8; 32] = [
+        0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+    ];
+    let mut sig = b64.decode(&env.signature).unwrap();
+    let mut carry = 0u16;
+    for i in 0..32 {
+        let v = sig[32 + i] as u16 + L[i] as u16 + carry;
+        sig[32 + i] = v as u8;
+        carry = v >> 8;
+    }
+    assert_eq!(carry, 0, "S + L fits in 32 bytes (S < 2^253 - L)");
+    let lax = Envelope { signature: b64.encode(&sig), ..env.clone() };
+    let lax_bytes = serde_json::to_vec(&lax).unwrap();
+    assert_eq!(open(&lax_bytes, &pk).err().unwrap(), EnvelopeError::BadSignature);
+    // S = L - 1 passes the encoding check (and then fails verification, as any wrong S)
+    let mut edge = sig.clone();
+    edge[32..].copy_from_slice(&L);
+    edge[32] -= 1;
+    let edge_env = Envelope { signature: b64.encode(&edge), ..env };
+    let opened = open(&serde_json::to_vec(&edge_env).unwrap(), &pk).unwrap();
+    assert_eq!(opened.verify(None, None).err().unwrap(), EnvelopeError::BadSignature);
+}
+
+#[test]
+fn keys_off_the_curve_are_refused_by_parse_and_kept_by_parse_encoding() {
+    // y = 2 is not the y of any point of edwards25519
+    let mut y2 = [0u8; 32];
+    y2[0] = 2;
+    use base64::Engine;
+    let json = format!(r#"{{"k1":"{}"}}"#, base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(y2));
+    assert!(SnapshotKeys::parse(&json).unwrap_err().contains("k1"));
+    // a host with its own Ed25519 checks the point itself; verification here refuses it too
+    let off_curve = SnapshotKeys::parse_encoding(&json).unwrap();
+    let (kf, _) = keys();
+    let env = sign(&common::fixture_json(), "k1", &kf.signing_key().unwrap()).unwrap();
+    let bytes = serde_json::to_vec(&env).unwrap();
+    assert_eq!(rolegate_gateway::envelope::verify_signed(&bytes, &off_curve, None, None).err().unwrap(), EnvelopeError::BadSignature);
+    assert!(SnapshotKeys::parse_encoding(r#"{"k1":"short"}"#).is_err());
+}
