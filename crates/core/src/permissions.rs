@@ -202,11 +202,11 @@ impl Permissions {
         }
     }
 
-    /// The effective view (contract §3).
-    pub fn view(&self) -> View {
+    /// The effective view (contract §3): computed for a snapshot, borrowed for a view.
+    pub fn view(&self) -> std::borrow::Cow<'_, View> {
         match &self.inner {
-            Inner::Snapshot { policy, principal, subject } => effective_view(policy, principal, subject),
-            Inner::View(v) => (**v).clone(),
+            Inner::Snapshot { policy, principal, subject } => std::borrow::Cow::Owned(effective_view(policy, principal, subject)),
+            Inner::View(v) => std::borrow::Cow::Borrowed(v),
         }
     }
 
@@ -360,7 +360,7 @@ mod tests {
         // one-to-many into a target the Intern cannot update
         assert_eq!(p.is_field_read_only("person", "taskTargets", false).unwrap(), !p.can("taskTarget", None, Op::Update).unwrap());
         assert!(Permissions::from_snapshot(fixture(), Principal::Member("m-zed".into()), 0).is_err());
-        let mut v = p.view();
+        let mut v = p.view().into_owned();
         v.format = "rolegate-view/v9".into();
         assert!(Permissions::from_view(v).is_err());
     }
