@@ -12,18 +12,17 @@
 //
 //   ./scripts/build-worker.sh && cargo build -p rolegate-sample-upstream && node bench/worker/touched.mjs
 //   (env: BUILD_DIR, ROLEGATE_BIN_DIR, PATHS=comma-separated first requests, DEPTH, TOP)
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { readModule } from '../../scripts/lib/wasm-module.mjs';
+import { instrument, printTouched } from '../../scripts/lib/touched.mjs';
 import { APP_SECRET, KEYS, WS, apiKeyToken, envelope, fixturePath, root, signingKey, startUpstream } from '../../tests/js/lib/worker.mjs';
 
 const buildDir = process.env.BUILD_DIR ?? join(root, 'build');
 const PATHS = (process.env.PATHS ?? '/rest/opportunities,/rest/companies?limit=20').split(',');
 const DEPTH = Number(process.env.DEPTH ?? 2);
 const TOP = Number(process.env.TOP ?? 12);
-const bin = (name) => join(root, 'node_modules/.bin', name);
 
 const original = readFileSync(join(buildDir, 'index_bg.wasm'));
 const { funcs } = readModule(original);
@@ -32,22 +31,7 @@ mkdirSync(join(root, 'target'), { recursive: true });
 const tmp = mkdtempSync(join(root, 'target', 'touched-'));
 try {
   // 1. the instrumented module, and which defined function each logged id is in
-  const wasm = join(tmp, 'index_bg.wasm');
-  execFileSync(bin('wasm-opt'), [join(buildDir, 'index_bg.wasm'), '--log-execution', '-o', wasm]);
-  execFileSync(bin('wasm-dis'), [wasm, '-o', join(tmp, 'index_bg.wat')]);
-  const wat = readFileSync(join(tmp, 'index_bg.wat'), 'utf8').split('\n');
-  const logImport = wat.map((l) => /\(import "[^"]+" "log_execution" \(func (\$\S+)/.exec(l)?.[1]).find(Boolean);
-  if (!logImport) throw new Error('wasm-opt --log-execution added no log_execution import');
-  const idToFunc = new Map();
-  let defined = -1;
-  for (let i = 0; i < wat.length; i++) {
-    if (wat[i].startsWith(' (func ')) defined++;
-    else if (wat[i].includes(`(call ${logImport}`)) {
-      const id = /i32\.const (\d+)/.exec(wat[i + 1])?.[1];
-      if (id !== undefined) idToFunc.set(Number(id), defined);
-    }
-  }
-  if (defined + 1 !== funcs.length) throw new Error(`instrumented module has ${defined + 1} functions, the original ${funcs.length}`);
+  const idToFunc = instrument(root, join(buildDir, 'index_bg.wasm'), join(tmp, 'index_bg.wasm'), funcs.length);
 
   // 2. the glue: the import, and the route (anchors in worker-build 0.8.7's output)
   let glue = readFileSync(join(buildDir, 'index.js'), 'utf8');
@@ -69,8 +53,7 @@ try {
   const key = signingKey('touched');
   const signed = envelope(key, readFileSync(fixturePath, 'utf8'));
   const token = apiKeyToken(KEYS.intern);
-  const total = funcs.reduce((a, f) => a + f.len, 0);
-  console.log(`worker module: ${funcs.length} functions, ${total} bytes of code (${buildDir})`);
+  console.log(`worker module: ${buildDir}/index_bg.wasm`);
   for (const path of PATHS) {
     const mf = new Miniflare({
       compatibilityDate: '2026-04-01', host: '127.0.0.1', port: 0, handleRuntimeStdio: (o, e) => { o.resume(); e.resume(); },
@@ -86,18 +69,7 @@ try {
       const r = await fetch(new URL(path, base), { headers: { authorization: `Bearer ${token}` } });
       await r.arrayBuffer();
       const first = new Set([...before, ...(await touched())]);
-      const ran = [...first].map((i) => funcs[i]);
-      const bytes = ran.reduce((a, f) => a + f.len, 0);
-      console.log(`\nGET ${path} -> ${r.status}, first request of a fresh isolate: ${ran.length} functions, ${bytes} bytes of code (${((100 * bytes) / total).toFixed(0)} % of the module)`);
-      const groups = new Map();
-      for (const f of ran) {
-        const k = f.name.replace(/^<|>$/g, '').split('::').map((p) => p.replace(/[<>&\s]|as .*$/g, '')).slice(0, DEPTH).join('::');
-        groups.set(k, (groups.get(k) ?? 0) + f.len);
-      }
-      console.log(`  by prefix (depth ${DEPTH}):`);
-      for (const [k, n] of [...groups].sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(`    ${String(n).padStart(7)}  ${k}`);
-      console.log('  largest functions:');
-      for (const f of ran.sort((a, b) => b.len - a.len).slice(0, TOP)) console.log(`    ${String(f.len).padStart(7)}  ${f.name.slice(0, 120)}`);
+      printTouched(`\nGET ${path} -> ${r.status}, first request of a fresh isolate`, [...first].map((i) => funcs[i]), funcs, { depth: DEPTH, top: TOP });
     } finally {
       await mf.dispose();
     }
