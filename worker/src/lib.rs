@@ -398,7 +398,10 @@ async fn handle(req: &web_sys::Request, env: &Env, method: &str, url: &Target, r
         panic!("test panic requested by ROLEGATE_TEST_PANIC_PATH");
     }
     if url.path == "/rolegate/v1/health" {
-        return health(env, &settings, url, record).await;
+        // Boxed: polled through a pointer, its code stays out of the request's future (which a
+        // fresh isolate compiles whole on its first request, whatever the route).
+        let boxed: std::pin::Pin<Box<dyn std::future::Future<Output = Result<Response>> + '_>> = Box::pin(health(env, &settings, url, record));
+        return boxed.await;
     }
     // Bodies are bounded before they are read.
     let req_headers = Headers(req.headers());
