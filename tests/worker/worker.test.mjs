@@ -218,16 +218,35 @@ test('503 fail closed: no snapshot, bad signature, unknown key id, corrupt JSON,
   const bad = gateway({ bindings: bindings({ SNAPSHOT_PUBLIC_KEYS: '{"k1":"not-a-key"}' }) });
   assert.equal((await bad.dispatchFetch('http://gateway.local/rest/companies', { headers: { authorization: `Bearer ${apiKeyToken(KEYS.intern)}` } })).status, 503);
   await bad.dispose();
-  // 32 bytes that are not a point of the curve (y = 2): well encoded, so the configuration
-  // parses, and WebCrypto, which verifies, cannot accept anything signed for it
-  const notPoint = Buffer.concat([Buffer.from([2]), Buffer.alloc(31)]).toString('base64url');
-  const offCurve = gateway({ bindings: bindings({ SNAPSHOT_PUBLIC_KEYS: JSON.stringify({ [Object.keys(JSON.parse(key.publicKeys))[0]]: notPoint }) }) });
-  await (await offCurve.getKVNamespace('SNAPSHOTS')).put(`workspace:${WS}`, envelope(key, fixtureText));
-  const [r, n] = await upstreamCountDuring(() => offCurve.dispatchFetch('http://gateway.local/rest/companies', { headers: { authorization: `Bearer ${apiKeyToken(KEYS.intern)}` } }));
-  assert.equal(r.status, 503);
-  assert.equal((await r.json()).code, 'PERMISSIONS_UNAVAILABLE');
-  assert.equal(n, 0, 'the upstream received nothing');
-  await offCurve.dispose();
+  // Keys that can be checked without curve arithmetic are refused with the configuration; one
+  // off the curve (y = 2) is well encoded, parses, and fails each snapshot closed at WebCrypto.
+  const keyId = Object.keys(JSON.parse(key.publicKeys))[0];
+  const b64 = (bytes) => Buffer.from(bytes).toString('base64url');
+  const withKey = async (publicKey, signed) => {
+    const own = [];
+    const gw = gateway({ bindings: bindings({ SNAPSHOT_PUBLIC_KEYS: JSON.stringify({ [keyId]: publicKey }) }), logs: own });
+    await (await gw.getKVNamespace('SNAPSHOTS')).put(`workspace:${WS}`, signed);
+    const [r, n] = await upstreamCountDuring(() => gw.dispatchFetch('http://gateway.local/rest/companies', { headers: { authorization: `Bearer ${apiKeyToken(KEYS.intern)}` } }));
+    const body = await r.json();
+    await gw.dispose();
+    return { status: r.status, body, n, logs: own };
+  };
+  const offCurve = await withKey(b64([2, ...new Array(31).fill(0)]), envelope(key, fixtureText));
+  assert.equal(offCurve.status, 503);
+  assert.equal(offCurve.body.code, 'PERMISSIONS_UNAVAILABLE');
+  assert.equal(offCurve.n, 0, 'the upstream received nothing');
+  assert.match(offCurve.logs.find((l) => l.event === 'snapshotRejected')?.reason ?? '', /BAD_SIGNATURE/);
+  // Small-order keys (the identity, a point of order 4, one of order 2): with the identity, the
+  // signature R = identity, S = 0 verifies for every payload under a cofactorless check that
+  // does not refuse such keys. A snapshot "signed" so must never be served.
+  const forged = JSON.stringify({ format: 'rolegate-envelope/v1', keyId, payload: JSON.stringify(fixture), signature: b64([1, ...new Array(63).fill(0)]) });
+  const p1 = [0xec, ...new Array(30).fill(0xff), 0x7f];
+  for (const weak of [[1, ...new Array(31).fill(0)], new Array(32).fill(0), p1]) {
+    const got = await withKey(b64(weak), forged);
+    assert.equal(got.status, 503, `key ${b64(weak)}`);
+    assert.equal(got.n, 0, `key ${b64(weak)}: the upstream received nothing`);
+    assert.match(got.body.messages[0], /SNAPSHOT_PUBLIC_KEYS/, `key ${b64(weak)}: refused as configuration`);
+  }
 });
 
 test('a newer revision takes effect within the max age; an older one is ignored', async () => {

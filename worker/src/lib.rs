@@ -63,8 +63,8 @@ fn parse_settings(env: &Env) -> std::result::Result<Settings, String> {
     if !matches!(parsed.protocol().as_str(), "http:" | "https:") {
         return Err("UPSTREAM_URL must be http(s)".into());
     }
-    // The keys' encoding is checked here; the runtime's WebCrypto checks each key is a curve
-    // point when it first imports it (a key it refuses fails the snapshot closed).
+    // The keys' encoding (and that none is a small-order point) is checked here; a 32-byte key
+    // that is not a curve point fails every WebCrypto verification, so each snapshot, closed.
     let snapshot_keys = SnapshotKeys::parse_encoding(&binding(env, "SNAPSHOT_PUBLIC_KEYS").ok_or("SNAPSHOT_PUBLIC_KEYS is not set")?)?;
     let es256 = match binding(env, "TWENTY_JWT_PUBLIC_KEYS") {
         Some(k) => TokenKeys::parse_es256_keys(&k)?,
@@ -153,8 +153,8 @@ fn log_event<T: serde::Serialize>(event: &T) {
 // they would make one giant function that every fresh isolate compiles whole.
 
 thread_local! {
-    /// Imported WebCrypto keys by key id (the keys are fixed for the life of an isolate).
-    static CRYPTO_KEYS: RefCell<Vec<(String, web_sys::CryptoKey)>> = const { RefCell::new(Vec::new()) };
+    /// Imported WebCrypto keys by key id and key bytes.
+    static CRYPTO_KEYS: RefCell<Vec<(String, [u8; 32], web_sys::CryptoKey)>> = const { RefCell::new(Vec::new()) };
 }
 
 fn subtle() -> Result<web_sys::SubtleCrypto> {
@@ -166,7 +166,9 @@ fn subtle() -> Result<web_sys::SubtleCrypto> {
 /// request no longer compiles and runs SHA-512 and curve arithmetic in WebAssembly, 24 KB of
 /// code). `Ok(false)` is a signature that does not verify; `Err` a key WebCrypto refuses.
 async fn webcrypto_verify(opened: &envelope::Opened) -> Result<bool> {
-    let cached = CRYPTO_KEYS.with(|c| c.borrow().iter().find(|(id, _)| id == opened.key_id()).map(|(_, k)| k.clone()));
+    let cached = CRYPTO_KEYS.with(|c| {
+        c.borrow().iter().find(|(id, bytes, _)| id == opened.key_id() && bytes == opened.public_key()).map(|(_, _, k)| k.clone())
+    });
     let key = match cached {
         Some(k) => k,
         None => {
@@ -174,7 +176,7 @@ async fn webcrypto_verify(opened: &envelope::Opened) -> Result<bool> {
             let raw = js_sys::Uint8Array::from(&opened.public_key()[..]);
             let p = subtle()?.import_key_with_str("raw", &raw, "Ed25519", false, &usages).map_err(Error::from)?;
             let k: web_sys::CryptoKey = wasm_bindgen_futures::JsFuture::from(p).await.map_err(Error::from)?.unchecked_into();
-            CRYPTO_KEYS.with(|c| c.borrow_mut().push((opened.key_id().to_string(), k.clone())));
+            CRYPTO_KEYS.with(|c| c.borrow_mut().push((opened.key_id().to_string(), *opened.public_key(), k.clone())));
             k
         }
     };

@@ -72,9 +72,10 @@ impl SnapshotKeys {
         Ok(keys)
     }
 
-    /// [`SnapshotKeys::parse`] without the curve-point check: for a host that verifies with its
-    /// own Ed25519 (the edge worker uses the runtime's WebCrypto, which checks the key when it
-    /// imports it, and a key it refuses fails closed there).
+    /// [`SnapshotKeys::parse`] without the curve-point check (which needs curve arithmetic): for
+    /// a host that verifies with its own Ed25519 (the edge worker uses the runtime's WebCrypto;
+    /// a key that is not a point fails every verification there, closed). Small-order keys are
+    /// refused here as in `parse`: a cofactorless verifier may accept forged signatures for them.
     pub fn parse_encoding(json: &str) -> Result<SnapshotKeys, String> {
         let map: serde_json::Map<String, serde_json::Value> =
             serde_json::from_str(json).map_err(|e| format!("SNAPSHOT_PUBLIC_KEYS is not a JSON object: {e}"))?;
@@ -88,6 +89,12 @@ impl SnapshotKeys {
                 .and_then(b64::decode)
                 .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
                 .ok_or_else(|| format!("SNAPSHOT_PUBLIC_KEYS[{id}] is not a base64url 32-byte Ed25519 key"))?;
+            if has_small_order(&bytes) {
+                // A cofactorless verifier that does not refuse such keys (WebCrypto's) would
+                // accept signatures nobody made: with the identity, R = identity, S = 0 verifies
+                // every payload. verify_strict refuses them too, later.
+                return Err(format!("SNAPSHOT_PUBLIC_KEYS[{id}] is a small-order point, not a usable Ed25519 key"));
+            }
             keys.push((id, bytes));
         }
         Ok(SnapshotKeys(keys))
@@ -218,6 +225,40 @@ pub fn verify_signed(
     open(bytes, keys)?.verify(expected_workspace, served_revision)
 }
 
+/// Encodings (sign bit ignored) of the points of small order and their non-canonical forms, as
+/// libsodium's `has_small_order` lists them: 0 (order 4), 1 (order 1), the two y of order 8,
+/// p - 1 (order 2), p and p + 1 (non-canonical 0 and 1). Checked without curve arithmetic; the
+/// tests compare it with curve25519-dalek's eight-torsion points.
+const SMALL_ORDER: [[u8; 32]; 7] = [
+    [0; 32],
+    [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+    [
+        0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98, 0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3,
+        0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05,
+    ],
+    [
+        0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67, 0x0f, 0x2a, 0x20, 0x53, 0xfa, 0x2c,
+        0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac, 0x03, 0x7a,
+    ],
+    [
+        0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f,
+    ],
+    [
+        0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f,
+    ],
+    [
+        0xee, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f,
+    ],
+];
+
+/// Whether a public key's encoding is that of a point of small order (see [`SMALL_ORDER`]).
+pub fn has_small_order(key: &[u8; 32]) -> bool {
+    SMALL_ORDER.iter().any(|s| s[..31] == key[..31] && s[31] == key[31] & 0x7f)
+}
+
 /// The group order L of Ed25519, little-endian: a signature's S must be below it.
 const ED25519_L: [u8; 32] = [
     0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0, 0, 0, 0,
@@ -277,8 +318,10 @@ impl Opened {
         self.after_host_verify(valid, expected_workspace, served_revision)
     }
 
-    /// Reads the payload of an envelope whose signature the host verified itself: `valid` is
-    /// its verdict (false: `BAD_SIGNATURE`).
+    /// Reads the payload of an envelope whose signature the host verified itself: `valid` must
+    /// be the result of an Ed25519 verification of [`Opened::signed_bytes`] against
+    /// [`Opened::signature`] with [`Opened::public_key`] (false, or any failure to verify:
+    /// `BAD_SIGNATURE`). Nothing else may be passed as `true`.
     pub fn after_host_verify(self, valid: bool, expected_workspace: Option<&str>, served_revision: Option<u64>) -> Result<SignedSnapshot, EnvelopeError> {
         if !valid {
             return Err(EnvelopeError::BadSignature);

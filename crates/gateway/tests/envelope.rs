@@ -162,6 +162,10 @@ fn opened_envelopes_take_the_hosts_verdict_and_refuse_non_canonical_signatures()
     let lax = Envelope { signature: b64.encode(&sig), ..env.clone() };
     let lax_bytes = serde_json::to_vec(&lax).unwrap();
     assert_eq!(open(&lax_bytes, &pk).err().unwrap(), EnvelopeError::BadSignature);
+    // S = L itself is refused
+    let mut at_l = sig.clone();
+    at_l[32..].copy_from_slice(&L);
+    assert_eq!(open(&serde_json::to_vec(&Envelope { signature: b64.encode(&at_l), ..env.clone() }).unwrap(), &pk).err().unwrap(), EnvelopeError::BadSignature);
     // S = L - 1 passes the encoding check (and then fails verification, as any wrong S)
     let mut edge = sig.clone();
     edge[32..].copy_from_slice(&L);
@@ -186,4 +190,37 @@ fn keys_off_the_curve_are_refused_by_parse_and_kept_by_parse_encoding() {
     let bytes = serde_json::to_vec(&env).unwrap();
     assert_eq!(rolegate_gateway::envelope::verify_signed(&bytes, &off_curve, None, None).err().unwrap(), EnvelopeError::BadSignature);
     assert!(SnapshotKeys::parse_encoding(r#"{"k1":"short"}"#).is_err());
+}
+
+/// Every point of small order (curve25519-dalek's eight-torsion points), with either sign bit,
+/// is refused as a snapshot key, by `parse` and by `parse_encoding` (which the worker uses: its
+/// WebCrypto verifier would accept forged signatures for such keys); ordinary keys are not.
+#[test]
+fn small_order_keys_are_refused() {
+    use base64::Engine;
+    use rolegate_gateway::envelope::has_small_order;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let json = |k: &[u8; 32]| format!(r#"{{"k1":"{}"}}"#, b64.encode(k));
+    for p in curve25519_dalek::constants::EIGHT_TORSION {
+        let enc = p.compress().to_bytes();
+        for k in [enc, { let mut f = enc; f[31] ^= 0x80; f }] {
+            assert!(has_small_order(&k), "{k:02x?}");
+            assert!(SnapshotKeys::parse_encoding(&json(&k)).unwrap_err().contains("small-order"), "{k:02x?}");
+            assert!(SnapshotKeys::parse(&json(&k)).is_err(), "{k:02x?}");
+        }
+    }
+    // non-canonical encodings of 0 and 1 (y = p, y = p + 1)
+    let mut p_plus = [0xffu8; 32];
+    p_plus[31] = 0x7f;
+    for low in [0xed, 0xee] {
+        p_plus[0] = low;
+        assert!(has_small_order(&p_plus));
+    }
+    // an ordinary key, and the y = 2 key that is no point at all, are not on the list
+    let (kf, _) = keys();
+    let ordinary: [u8; 32] = b64.decode(&kf.public_key).unwrap().try_into().unwrap();
+    assert!(!has_small_order(&ordinary));
+    let mut y2 = [0u8; 32];
+    y2[0] = 2;
+    assert!(!has_small_order(&y2));
 }
