@@ -2,7 +2,8 @@
 // Prints the top functions by self time.
 //
 //   ./scripts/build-worker.sh && cargo build -p rolegate-sample-upstream -p rolegate-cli && node bench/worker/profile.mjs
-import { readFileSync } from 'node:fs';
+//   (env: COLD=1, BENCH_PATH, REQUESTS, CONCURRENCY, TOP, PROFILE_OUT=file.cpuprofile)
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
 import WebSocket from 'ws';
@@ -49,6 +50,8 @@ await load(COLD ? 1 : REQUESTS);
 const wall = performance.now() - t0;
 const { result } = await send('Profiler.stop');
 const p = result.profile;
+// PROFILE_OUT=<file>.cpuprofile keeps the whole profile (Chrome DevTools, speedscope)
+if (process.env.PROFILE_OUT) writeFileSync(process.env.PROFILE_OUT, JSON.stringify(p));
 const self = new Map();
 const byId = new Map(p.nodes.map((n) => [n.id, n]));
 const dt = new Map();
