@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { KEYS, WS, APP_SECRET, agentToken, apiKeyToken, envelope, gateway, root, signingKey, sleep, startUpstream } from '../js/lib/worker.mjs';
 
 const AGENT_SECRET = 'e2e-agent-secret';
-const GATEWAY_KEY = 'gateway-own-twenty-api-key';
+// the gateway's own Twenty API key: a token of the workspace's Integration key
+const GATEWAY_KEY = apiKeyToken(KEYS.integration);
 const snapshotText = readFileSync(join(root, 'fixtures/workspace-agents.json'), 'utf8');
 let upstream;
 let mf;
@@ -117,6 +118,26 @@ test('expired, forged, wrong-workspace and role-less agent tokens are refused', 
   const idle = await reaching(() => send(agentToken(AGENT_SECRET, 'agent-idle'), '/rest/people'));
   assert.equal(idle.status, 403, 'an agent without a role may do nothing');
   assert.equal(idle.upstream.length, 0);
+});
+
+test('agents are served only for the workspace of the gateway\'s own upstream key', async () => {
+  const elsewhere = '11111111-2222-4333-8444-555555555555';
+  const key = signingKey('k1');
+  const base = { UPSTREAM_URL: upstream.url, SNAPSHOT_PUBLIC_KEYS: key.publicKeys, TWENTY_APP_SECRET: APP_SECRET, AGENT_TOKEN_SECRET: AGENT_SECRET };
+  for (const [name, upstreamKey, status] of [
+    ['a key of another workspace', apiKeyToken(KEYS.integration, { ws: elsewhere }), 401],
+    ['a key that names no workspace', 'not-a-twenty-api-key', 503],
+  ]) {
+    const gw = gateway({ bindings: { ...base, UPSTREAM_AGENT_API_KEY: upstreamKey } });
+    await (await gw.getKVNamespace('SNAPSHOTS')).put(`workspace:${WS}`, envelope(key, snapshotText));
+    await upstream.clear();
+    const r = await gw.dispatchFetch('http://gateway.local/rest/people', { headers: { authorization: `Bearer ${research()}` } });
+    const body = await r.json();
+    assert.equal(r.status, status, name);
+    assert.match(body.messages[0], status === 401 ? new RegExp(elsewhere) : /UPSTREAM_AGENT_API_KEY/, name);
+    assert.equal((await upstream.requests()).length, 0, `${name}: the upstream received nothing`);
+    await gw.dispose();
+  }
 });
 
 test('rolegate audit attributes every request of this run to the right agent or key', async () => {

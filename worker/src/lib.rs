@@ -8,7 +8,7 @@ use rolegate_gateway::auth::{extract_bearer, Token};
 use rolegate_gateway::envelope::{self, SignedSnapshot, SnapshotKeys};
 use rolegate_gateway::hop::HopByHop;
 use rolegate_gateway::respond;
-use rolegate_gateway::{Compiled, Config, DecisionRecord, Gateway, Outcome, Request as GwRequest, Response as GwResponse, TokenKeys};
+use rolegate_gateway::{AgentKeys, Compiled, Config, DecisionRecord, Gateway, Outcome, Request as GwRequest, Response as GwResponse, TokenKeys};
 use serde_json::json;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -74,12 +74,15 @@ fn parse_settings(env: &Env) -> std::result::Result<Settings, String> {
     if app_secret.is_none() && es256.is_empty() {
         return Err("neither TWENTY_APP_SECRET nor TWENTY_JWT_PUBLIC_KEYS is set".into());
     }
-    // Agents: both or neither (an agent request is forwarded with the gateway's own key).
+    // Agents: both or neither (an agent request is forwarded with the gateway's own key, and
+    // agents are served for that key's workspace only).
     let agent_secret = binding(env, "AGENT_TOKEN_SECRET");
     let agent_api_key = binding(env, "UPSTREAM_AGENT_API_KEY");
-    if agent_secret.is_some() != agent_api_key.is_some() {
-        return Err("AGENT_TOKEN_SECRET and UPSTREAM_AGENT_API_KEY go together".into());
-    }
+    let agents = match (agent_secret, &agent_api_key) {
+        (Some(secret), Some(key)) => Some(AgentKeys::new(secret, key)?),
+        (None, None) => None,
+        _ => return Err("AGENT_TOKEN_SECRET and UPSTREAM_AGENT_API_KEY go together".into()),
+    };
     let max_age_secs = match binding(env, "SNAPSHOT_MAX_AGE_SECONDS") {
         None => 60.0,
         Some(v) => match v.trim().parse::<u32>() {
@@ -91,7 +94,7 @@ fn parse_settings(env: &Env) -> std::result::Result<Settings, String> {
     Ok(Settings {
         upstream: upstream.trim_end_matches('/').to_string(),
         snapshot_keys,
-        gateway: Gateway::new(Config { token_keys: TokenKeys { app_secret, es256, agent_secret }, max_body_bytes: MAX_BODY_BYTES, ..Config::default() }),
+        gateway: Gateway::new(Config { token_keys: TokenKeys { app_secret, es256, agents }, max_body_bytes: MAX_BODY_BYTES, ..Config::default() }),
         agent_api_key,
         max_age_secs,
         test_panic_path: binding(env, "ROLEGATE_TEST_PANIC_PATH"),

@@ -31,6 +31,8 @@ pub enum AuthError {
     UnknownAgent,
     /// The gateway has no key material to verify this kind of token.
     NotConfigured(&'static str),
+    /// An agent token for a workspace other than the one the gateway's own upstream key is for.
+    AgentWorkspace { served: String },
 }
 
 impl AuthError {
@@ -51,6 +53,7 @@ impl AuthError {
             AuthError::ApiKeyExpired => "API_KEY_EXPIRED",
             AuthError::UnknownAgent => "UNKNOWN_AGENT",
             AuthError::NotConfigured(_) => "NOT_CONFIGURED",
+            AuthError::AgentWorkspace { .. } => "WRONG_WORKSPACE",
         }
     }
 }
@@ -72,6 +75,9 @@ impl fmt::Display for AuthError {
             AuthError::ApiKeyExpired => write!(f, "This API Key is expired"),
             AuthError::UnknownAgent => write!(f, "The agent, workflow or member of this agent token does not exist"),
             AuthError::NotConfigured(what) => write!(f, "Token cannot be verified: {what} is not configured"),
+            AuthError::AgentWorkspace { served } => {
+                write!(f, "Agent tokens are served for workspace {served} only (the workspace of the gateway's upstream key)")
+            }
         }
     }
 }
@@ -83,8 +89,35 @@ pub struct TokenKeys {
     pub app_secret: Option<String>,
     /// ES256 public keys by `kid`.
     pub es256: Vec<(String, p256::ecdsa::VerifyingKey)>,
-    /// `AGENT_TOKEN_SECRET`: the HS256 key of rolegate's own agent tokens.
-    pub agent_secret: Option<String>,
+    /// rolegate's own agent tokens, if the gateway serves agents.
+    pub agents: Option<AgentKeys>,
+}
+
+/// What serving agents takes: the HS256 key of rolegate's agent tokens (`AGENT_TOKEN_SECRET`)
+/// and the one workspace they may act in: the workspace of the Twenty API key the gateway
+/// forwards agent requests with (`UPSTREAM_AGENT_API_KEY`). An agent token for any other
+/// workspace is refused: the upstream would run it in the key's workspace, under rules checked
+/// against another workspace's snapshot.
+#[derive(Clone)]
+pub struct AgentKeys {
+    pub secret: String,
+    pub workspace_id: String,
+}
+
+impl fmt::Debug for AgentKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AgentKeys").field("secret", &"<redacted>").field("workspace_id", &self.workspace_id).finish()
+    }
+}
+
+impl AgentKeys {
+    /// From `AGENT_TOKEN_SECRET` and the gateway's own Twenty API key (a JWT naming its
+    /// workspace; its signature is Twenty's to check).
+    pub fn new(secret: String, upstream_api_key: &str) -> Result<AgentKeys, String> {
+        let token = Token::parse(upstream_api_key).map_err(|e| format!("UPSTREAM_AGENT_API_KEY is not a Twenty API key token: {e}"))?;
+        let workspace_id = token.workspace_id().filter(|w| !w.is_empty()).ok_or("UPSTREAM_AGENT_API_KEY names no workspace")?.to_string();
+        Ok(AgentKeys { secret, workspace_id })
+    }
 }
 
 impl fmt::Debug for TokenKeys {
@@ -92,7 +125,7 @@ impl fmt::Debug for TokenKeys {
         f.debug_struct("TokenKeys")
             .field("app_secret", &self.app_secret.as_ref().map(|_| "<redacted>"))
             .field("es256_kids", &self.es256.iter().map(|(k, _)| k).collect::<Vec<_>>())
-            .field("agent_secret", &self.agent_secret.as_ref().map(|_| "<redacted>"))
+            .field("agents_workspace", &self.agents.as_ref().map(|a| a.workspace_id.as_str()))
             .finish()
     }
 }
@@ -290,16 +323,19 @@ pub fn verify_agent(token: &Token, keys: &TokenKeys, policy: &Policy, now: i64) 
     if token.token_type() != Some("AGENT") {
         return Err(AuthError::UnsupportedTokenType(token.token_type().unwrap_or("").to_string()));
     }
-    let secret = keys.agent_secret.as_deref().ok_or(AuthError::NotConfigured("AGENT_TOKEN_SECRET"))?;
+    let agents = keys.agents.as_ref().ok_or(AuthError::NotConfigured("AGENT_TOKEN_SECRET"))?;
     if token.alg != "HS256" {
         return Err(AuthError::UnsupportedAlgorithm(token.alg.clone()));
     }
-    if !token.verify_hs256(secret.as_bytes()) {
+    if !token.verify_hs256(agents.secret.as_bytes()) {
         return Err(AuthError::BadSignature);
     }
     token.check_exp(now)?;
     if token.claim_str("workspaceId") != Some(policy.workspace_id()) {
         return Err(AuthError::WrongWorkspace);
+    }
+    if policy.workspace_id() != agents.workspace_id {
+        return Err(AuthError::AgentWorkspace { served: agents.workspace_id.clone() });
     }
     let agent = token.claim_str("agentId").ok_or_else(|| AuthError::Malformed("no agentId claim".into()))?.to_string();
     let principal = match (token.claim_str("workflowId"), token.claim_str("onBehalfOf")) {

@@ -27,7 +27,7 @@ pub mod request;
 pub mod respond;
 pub mod rest;
 
-pub use auth::{AuthError, TokenKeys};
+pub use auth::{AgentKeys, AuthError, TokenKeys};
 pub use request::Request;
 pub use respond::Response;
 

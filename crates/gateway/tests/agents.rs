@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use rolegate_core::Policy;
 use rolegate_gateway::auth::mint_agent_token;
-use rolegate_gateway::{Compiled, Config, Gateway, Outcome, Plan, Request, TokenKeys};
+use rolegate_gateway::{AgentKeys, Compiled, Config, Gateway, Outcome, Plan, Request, TokenKeys};
 use serde_json::{json, Value};
 
 const AGENT_SECRET: &str = "agent-secret";
@@ -16,8 +16,18 @@ fn compiled_agents() -> Compiled {
     Compiled::new(Policy::from_json(&text).unwrap())
 }
 
+/// The gateway's own upstream key: a Twenty API key token for `workspace`.
+fn upstream_key(workspace: &str) -> String {
+    rolegate_gateway::auth::mint_api_key_token(APP_SECRET, workspace, "20202020-aaaa-4000-8000-00000000beef", NOW - 100, NOW + 3600, "API_KEY")
+}
+
+fn gw_for(upstream_workspace: &str) -> Gateway {
+    let agents = AgentKeys::new(AGENT_SECRET.into(), &upstream_key(upstream_workspace)).unwrap();
+    Gateway::new(Config { token_keys: TokenKeys { app_secret: Some(APP_SECRET.into()), es256: vec![], agents: Some(agents) }, ..Config::default() })
+}
+
 fn gw() -> Gateway {
-    Gateway::new(Config { token_keys: TokenKeys { app_secret: Some(APP_SECRET.into()), es256: vec![], agent_secret: Some(AGENT_SECRET.into()) }, ..Config::default() })
+    gw_for(WS)
 }
 
 fn agent_token(agent: &str, workflow: Option<&str>, member: Option<&str>) -> String {
@@ -109,8 +119,22 @@ fn agent_tokens_are_checked() {
     let q = Request::new("GET", &format!("/rest/people?token={}", research()));
     assert_eq!(status(&gw().handle(&c, &q, NOW)), 401);
     // without AGENT_TOKEN_SECRET configured, agent tokens cannot be verified
-    let no_secret = Gateway::new(Config { token_keys: TokenKeys { app_secret: Some(APP_SECRET.into()), es256: vec![], agent_secret: None }, ..Config::default() });
+    let no_secret = Gateway::new(Config { token_keys: TokenKeys { app_secret: Some(APP_SECRET.into()), es256: vec![], agents: None }, ..Config::default() });
     assert_eq!(status(&no_secret.handle(&c, &with(&research(), Request::new("GET", "/rest/people")), NOW)), 401);
+    // a gateway whose upstream key is for another workspace serves no agent of this one: the
+    // upstream would run the request there, under rules checked against this snapshot
+    let elsewhere = gw_for("11111111-1111-4111-8111-111111111111");
+    match elsewhere.handle(&c, &with(&research(), Request::new("GET", "/rest/people")), NOW) {
+        Outcome::Respond { response, record } => {
+            assert_eq!(response.status, 401);
+            assert!(record.reason.as_deref().unwrap_or("").starts_with("WRONG_WORKSPACE"), "{:?}", record.reason);
+            assert!(response.body_json()["messages"][0].as_str().unwrap().contains("11111111-1111-4111-8111-111111111111"));
+        }
+        Outcome::Forward { .. } => panic!("an agent of another workspace was forwarded"),
+    }
+    // the upstream key must name its workspace
+    assert!(AgentKeys::new(AGENT_SECRET.into(), "not-a-token").unwrap_err().contains("UPSTREAM_AGENT_API_KEY"));
+    assert_eq!(AgentKeys::new(AGENT_SECRET.into(), &upstream_key(WS)).unwrap().workspace_id, WS);
 }
 
 fn mcp_body(v: Value) -> Request {

@@ -97,7 +97,7 @@ fn es256_tokens_by_kid() {
     let sk = p256::ecdsa::SigningKey::from_slice(&[7u8; 32]).unwrap();
     let pem = sk.verifying_key().to_public_key_pem(p256::pkcs8::LineEnding::LF).unwrap();
     let keys = TokenKeys::parse_es256_keys(&serde_json::json!({"key-2026": pem}).to_string()).unwrap();
-    let gw = Gateway::new(Config { token_keys: TokenKeys { app_secret: None, es256: keys, agent_secret: None }, ..Config::default() });
+    let gw = Gateway::new(Config { token_keys: TokenKeys { app_secret: None, es256: keys, agents: None }, ..Config::default() });
     let mk = |kid: &str, key: &p256::ecdsa::SigningKey| {
         let h = base64url(serde_json::json!({"alg": "ES256", "kid": kid}).to_string().as_bytes());
         let c = base64url(serde_json::json!({"sub": WS, "type": "API_KEY", "workspaceId": WS, "exp": NOW + 60, "jti": ZAPIER}).to_string().as_bytes());

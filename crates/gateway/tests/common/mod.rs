@@ -32,7 +32,7 @@ pub fn compiled() -> Compiled {
 }
 
 pub fn gateway() -> Gateway {
-    Gateway::new(Config { token_keys: TokenKeys { app_secret: Some(APP_SECRET.into()), es256: vec![], agent_secret: None }, ..Config::default() })
+    Gateway::new(Config { token_keys: TokenKeys { app_secret: Some(APP_SECRET.into()), es256: vec![], agents: None }, ..Config::default() })
 }
 
 pub fn token(key: &str) -> String {
