@@ -299,6 +299,16 @@ test('the permissions endpoint serves the caller view, which the npm package acc
   assert.equal(hb.status, 'ok');
   assert.equal(typeof hb.revision, 'number');
   assert.ok(!JSON.stringify(hb).includes(APP_SECRET));
+  // workspace ids that cannot be one are refused before any KV read
+  for (const bad of ['', '..%2Fx', 'a%20b', 'x'.repeat(101), 'ws%3A1']) {
+    const b = await mf.dispatchFetch(`http://gateway.local/rolegate/v1/health?workspace=${bad}`);
+    assert.equal(b.status, 400, bad);
+  }
+  // and a token whose workspace claim cannot be one is a 401, not a KV lookup
+  const [t, n] = await upstreamCountDuring(() => mf.dispatchFetch('http://gateway.local/rest/people', { headers: { authorization: `Bearer ${apiKeyToken(KEYS.intern, { ws: '../other' })}` } }));
+  assert.equal(t.status, 401);
+  assert.match((await t.json()).messages[0], /workspace/);
+  assert.equal(n, 0);
 });
 
 test('a panic answers an error, never reaches the upstream, and the next request works', async () => {

@@ -429,9 +429,9 @@ async fn handle(req: &web_sys::Request, env: &Env, method: &str, url: &Target, r
             return to_worker(respond::unauthorized(&e.to_string()).with_decision("deny", None));
         }
     };
-    let Some(workspace) = workspace.filter(|w| !w.is_empty() && w.len() <= 100) else {
-        record.reason = Some("MALFORMED_TOKEN: no workspace claim".into());
-        return to_worker(respond::unauthorized("Token invalid: no workspace claim").with_decision("deny", None));
+    let Some(workspace) = workspace.filter(|w| rolegate_gateway::auth::is_workspace_id(w)) else {
+        record.reason = Some("MALFORMED_TOKEN: no usable workspace claim".into());
+        return to_worker(respond::unauthorized("Token invalid: no usable workspace claim").with_decision("deny", None));
     };
     let compiled = match snapshot(env, &settings, &workspace).await {
         Ok(c) => c,
@@ -556,8 +556,8 @@ async fn health(env: &Env, s: &Settings, url: &Target, record: &mut DecisionReco
     record.api = "rolegate";
     record.route = "/rolegate/v1/health".into();
     let ws = url.url.search_params().get("workspace");
-    let Some(ws) = ws else {
-        let r = GwResponse { status: 400, headers: vec![("content-type".into(), "application/json".into())], body: br#"{"status":"error","message":"add ?workspace=<workspaceId>"}"#.to_vec() };
+    let Some(ws) = ws.filter(|w| rolegate_gateway::auth::is_workspace_id(w)) else {
+        let r = GwResponse { status: 400, headers: vec![("content-type".into(), "application/json".into())], body: br#"{"status":"error","message":"add ?workspace=<workspaceId> (letters, digits, - and _, at most 100)"}"#.to_vec() };
         return to_worker(r.with_decision("deny", None));
     };
     match snapshot(env, s, &ws).await {

@@ -82,6 +82,12 @@ impl fmt::Display for AuthError {
     }
 }
 
+/// Whether `s` can be a workspace id to look a snapshot up by (Twenty's are UUIDs): 1 to 100
+/// ASCII letters, digits, `-` or `_`. Anything else is refused before a KV read.
+pub fn is_workspace_id(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 100 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 /// Key material for verifying Twenty tokens.
 #[derive(Clone, Default)]
 pub struct TokenKeys {
@@ -364,4 +370,15 @@ pub fn mint_agent_token(secret: &str, workspace_id: &str, agent: &str, workflow:
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
     mac.update(input.as_bytes());
     format!("{input}.{}", b64::encode(&mac.finalize().into_bytes()))
+}
+
+#[cfg(test)]
+mod workspace_id_tests {
+    #[test]
+    fn workspace_ids() {
+        assert!(super::is_workspace_id("6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f"));
+        for bad in ["", "../x", "a b", "ws:1", "\u{e9}", "x\n", &"a".repeat(101)] {
+            assert!(!super::is_workspace_id(bad), "{bad:?}");
+        }
+    }
 }
