@@ -192,6 +192,10 @@ fn run(cli: Cli) -> Result<u8, Error> {
             Policy::compile(s.clone())?.resolve(&principal, 0)?;
             let secret = secret_from_env(&a.secret_env, "the gateway's AGENT_TOKEN_SECRET")?;
             let (now, exp) = lifetime(&a.ttl)?;
+            if exp - now > rolegate_gateway::auth::MAX_AGENT_TOKEN_SECONDS {
+                let max = rolegate_gateway::auth::MAX_AGENT_TOKEN_SECONDS / 3600;
+                return Err(Error::one(codes::INVALID_ARG, "--ttl", format!("agent tokens live at most {max}h (the gateway refuses longer ones)")));
+            }
             let mut jti = [0u8; 12];
             getrandom::getrandom(&mut jti).map_err(|e| Error::one(codes::INTERNAL, "", format!("no randomness: {e}")))?;
             let jti: String = jti.iter().map(|b| format!("{b:02x}")).collect();

@@ -271,6 +271,12 @@ fn agent_and_api_key_tokens() {
     let o = run(&["token", "agent", "--snapshot", &f, "--agent", "agent-sales"], ("UNRELATED", "x"));
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("AGENT_TOKEN_SECRET"));
+    // agent tokens live at most 24 h (the gateway refuses longer ones)
+    let o = run(&["token", "agent", "--snapshot", &f, "--agent", "agent-sales", "--ttl", "2d"], ("AGENT_TOKEN_SECRET", "s3cret"));
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("--ttl") && stderr(&o).contains("24h"), "{}", stderr(&o));
+    let o = run(&["token", "agent", "--snapshot", &f, "--agent", "agent-sales", "--ttl", "24h"], ("AGENT_TOKEN_SECRET", "s3cret"));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
     let o = run(&["token", "api-key", "--snapshot", &f, "--api-key", "5f0c2a8e-1b7d-4c3a-9e6f-0a1b2c3d4e5f", "--ttl", "2h"], ("TWENTY_APP_SECRET", "app"));
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(stdout(&o).trim().split('.').count(), 3);

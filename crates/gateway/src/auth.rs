@@ -323,6 +323,10 @@ pub fn mint_api_key_token(app_secret: &str, workspace_id: &str, api_key_id: &str
     format!("{input}.{}", b64::encode(&mac.finalize().into_bytes()))
 }
 
+/// The longest an agent token may live (`exp - iat`): there is no revocation list for agent
+/// tokens, so a leaked one is bounded by this (`rolegate token agent` mints within it).
+pub const MAX_AGENT_TOKEN_SECONDS: i64 = 24 * 3600;
+
 /// Verifies one of rolegate's agent tokens (HS256 with `AGENT_TOKEN_SECRET`, `type: "AGENT"`)
 /// and returns the agent principal: alone, in a workflow, or on behalf of a member.
 pub fn verify_agent(token: &Token, keys: &TokenKeys, policy: &Policy, now: i64) -> Result<Principal, AuthError> {
@@ -337,6 +341,17 @@ pub fn verify_agent(token: &Token, keys: &TokenKeys, policy: &Policy, now: i64) 
         return Err(AuthError::BadSignature);
     }
     token.check_exp(now)?;
+    let num = |name: &str| token.claims.get(name).and_then(Value::as_f64);
+    match (num("iat"), num("exp")) {
+        (Some(iat), Some(exp)) if exp - iat <= MAX_AGENT_TOKEN_SECONDS as f64 && iat <= (now + 60) as f64 => {}
+        (None, _) => return Err(AuthError::Malformed("an agent token needs an iat claim".into())),
+        _ => {
+            return Err(AuthError::Malformed(format!(
+                "an agent token may live at most {} hours from its iat, which may not be in the future",
+                MAX_AGENT_TOKEN_SECONDS / 3600
+            )))
+        }
+    }
     if token.claim_str("workspaceId") != Some(policy.workspace_id()) {
         return Err(AuthError::WrongWorkspace);
     }

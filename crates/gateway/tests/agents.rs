@@ -112,6 +112,10 @@ fn agent_tokens_are_checked() {
     assert_eq!(run(&mint_agent_token(AGENT_SECRET, WS, "agent-research", None, None, NOW - 100, NOW - 1, "x")), 401);
     assert_eq!(run(&mint_agent_token(AGENT_SECRET, "11111111-1111-4111-8111-111111111111", "agent-research", None, None, NOW, NOW + 60, "x")), 401);
     assert_eq!(run(&agent_token("agent-ghost", None, None)), 401);
+    // at most 24 h from iat, and iat not in the future: a leaked token is bounded (no revocation)
+    assert_eq!(run(&mint_agent_token(AGENT_SECRET, WS, "agent-research", None, None, NOW - 10, NOW - 10 + 24 * 3600, "x")), 0);
+    assert_eq!(run(&mint_agent_token(AGENT_SECRET, WS, "agent-research", None, None, NOW - 10, NOW - 10 + 24 * 3600 + 1, "x")), 401);
+    assert_eq!(run(&mint_agent_token(AGENT_SECRET, WS, "agent-research", None, None, NOW + 3600, NOW + 7200, "x")), 401);
     assert_eq!(run(&agent_token("agent-research", Some("wf-ghost"), None)), 401);
     // an agent without a role authenticates and is denied everything
     assert_eq!(run(&agent_token("agent-idle", None, None)), 403);
