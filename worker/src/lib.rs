@@ -172,18 +172,19 @@ async fn webcrypto_verify(opened: &envelope::Opened) -> Result<bool> {
     let cached = CRYPTO_KEYS.with(|c| {
         c.borrow().iter().find(|(id, bytes, _)| id == opened.key_id() && bytes == opened.public_key()).map(|(_, _, k)| k.clone())
     });
+    let subtle = subtle()?;
     let key = match cached {
         Some(k) => k,
         None => {
             let usages = js_sys::Array::of1(&"verify".into());
             let raw = js_sys::Uint8Array::from(&opened.public_key()[..]);
-            let p = subtle()?.import_key_with_str("raw", &raw, "Ed25519", false, &usages).map_err(Error::from)?;
+            let p = subtle.import_key_with_str("raw", &raw, "Ed25519", false, &usages).map_err(Error::from)?;
             let k: web_sys::CryptoKey = wasm_bindgen_futures::JsFuture::from(p).await.map_err(Error::from)?.unchecked_into();
             CRYPTO_KEYS.with(|c| c.borrow_mut().push((opened.key_id().to_string(), *opened.public_key(), k.clone())));
             k
         }
     };
-    let p = subtle()?
+    let p = subtle
         .verify_with_str_and_u8_array_and_u8_array("Ed25519", &key, &opened.signature()[..], opened.signed_bytes())
         .map_err(Error::from)?;
     Ok(wasm_bindgen_futures::JsFuture::from(p).await.map_err(Error::from)?.as_bool() == Some(true))
