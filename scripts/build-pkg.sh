@@ -2,20 +2,19 @@
 # Builds the npm package in pkg/: Rust -> wasm32 -> wasm-bindgen (web target) -> wasm-opt -Oz,
 # twice: the main build (`rolegate`: what a UI needs) into pkg/dist/, and the `full` feature
 # (`rolegate/full`: adds applyOperation and redactJson) into pkg/dist/full/.
-# Needs: the wasm32 target, wasm-bindgen-cli 0.2.130, node_modules/.bin/wasm-opt (npm binaryen),
-# node_modules/.bin/esbuild.
+# Needs: the wasm32 target and rust-src (std is rebuilt for size: scripts/lib/wasm-pkg-cargo.sh),
+# wasm-bindgen-cli 0.2.130, node_modules/.bin/wasm-opt (npm binaryen), node_modules/.bin/esbuild.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/wasm-pkg-cargo.sh
 out=pkg/dist
 rm -rf "$out"
 build() { # build <output dir> <node entry> [cargo args...]
   local dir=$1 entry=$2
   shift 2
-  # `cargo rustc --crate-type cdylib`: the crate is also an rlib (for its wasm-bindgen tests), and
-  # cargo does not apply the profile's `lto = true` to a crate built as rlib and cdylib at once.
-  cargo rustc -q -p rolegate-wasm --lib --crate-type cdylib --target wasm32-unknown-unknown --profile wasm-release "$@"
+  pkg_cargo "$@"
   mkdir -p "$dir"
-  wasm-bindgen --target web --no-typescript --out-dir "$dir" target/wasm32-unknown-unknown/wasm-release/rolegate_wasm.wasm
+  wasm-bindgen --target web --no-typescript --out-dir "$dir" "$PKG_WASM"
   node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers --strip-target-features \
     "$dir/rolegate_wasm_bg.wasm" -o "$dir/rolegate_wasm_bg.wasm"
   # The Node entry as one ES module (glue + API + entry): Node's loader takes ~2 ms less for one
