@@ -113,7 +113,9 @@ test('expired, forged, wrong-workspace and role-less agent tokens are refused', 
     assert.equal(r.upstream.length, 0, name);
   }
   const other = await reaching(() => send(agentToken(AGENT_SECRET, 'agent-research', { ws: '11111111-2222-4333-8444-555555555555' }), '/rest/people'));
-  assert.ok([401, 503].includes(other.status), 'a token for another workspace is refused');
+  // refused before any snapshot is looked up: agents are served for the upstream key's workspace only
+  assert.equal(other.status, 401, 'a token for another workspace is refused');
+  assert.match(other.body.messages[0], /served for workspace/);
   assert.equal(other.upstream.length, 0);
   const idle = await reaching(() => send(agentToken(AGENT_SECRET, 'agent-idle'), '/rest/people'));
   assert.equal(idle.status, 403, 'an agent without a role may do nothing');

@@ -172,6 +172,30 @@ test('401 for missing, forged, expired and revoked credentials', async () => {
   }
 });
 
+test('a forged or expired token is refused before its workspace\'s snapshot is looked up', async () => {
+  // a workspace with no snapshot in KV: a KV lookup would answer 503, so 401 shows none was made
+  const ws = '99999999-2222-4333-8444-555555555555';
+  const cases = {
+    forged: apiKeyToken(KEYS.intern, { ws, secret: 'wrong' }),
+    expired: apiKeyToken(KEYS.intern, { ws, exp: Math.floor(Date.now() / 1000) - 10 }),
+  };
+  for (const [name, token] of Object.entries(cases)) {
+    const before = logs.length;
+    const [r, n] = await upstreamCountDuring(() => mf.dispatchFetch('http://gateway.local/rest/people', { headers: { authorization: `Bearer ${token}` } }));
+    assert.equal(r.status, 401, name);
+    await r.arrayBuffer();
+    assert.equal(n, 0, name);
+    await sleep(100);
+    const line = logs.slice(before).find((l) => l.event === 'request');
+    assert.match(line.reason, name === 'forged' ? /^BAD_SIGNATURE/ : /^TOKEN_EXPIRED/, name);
+    assert.equal(line.revision ?? null, null, `${name}: no snapshot was involved`);
+  }
+  // the same workspace with a valid token: now the snapshot is looked up, and is missing
+  const r = await mf.dispatchFetch('http://gateway.local/rest/people', { headers: { authorization: `Bearer ${apiKeyToken(KEYS.intern, { ws })}` } });
+  assert.equal(r.status, 503);
+  await r.arrayBuffer();
+});
+
 test('503 fail closed: no snapshot, bad signature, unknown key id, corrupt JSON, missing configuration', async () => {
   const other = '11111111-2222-4333-8444-555555555555';
   const kv = await mf.getKVNamespace('SNAPSHOTS');

@@ -4,7 +4,6 @@
 //! allowed requests to the Twenty server, redacts the response, and logs one JSON line per
 //! request. Every decision is made in `rolegate-gateway`; nothing here decides.
 
-use rolegate_gateway::auth::{extract_bearer, Token};
 use rolegate_gateway::envelope::{self, SignedSnapshot, SnapshotKeys};
 use rolegate_gateway::hop::HopByHop;
 use rolegate_gateway::respond;
@@ -422,27 +421,26 @@ async fn handle(req: &web_sys::Request, env: &Env, method: &str, url: &Target, r
         return to_worker(respond::too_large(MAX_BODY_BYTES).with_decision("deny", None));
     }
     let gw_req = gateway_request(method, url, &req_headers, body);
-    // The token names the workspace whose snapshot decides (verified against it next).
-    let workspace = match extract_bearer(&gw_req).and_then(|raw| Token::parse(&raw)) {
-        Ok(t) => t.workspace_id().map(String::from),
+    // The credential is checked (signature, type, lifetime, workspace claim) before its
+    // workspace's snapshot is looked up: a forged or expired token costs no KV read.
+    let gateway = &settings.gateway;
+    let now = (now_ms() / 1000.0) as i64;
+    let credential = match gateway.authenticate_credential(&gw_req, now) {
+        Ok(c) => c,
         Err(e) => {
-            record.reason = Some(format!("{}: {e}", e.code()));
-            return to_worker(respond::unauthorized(&e.to_string()).with_decision("deny", None));
+            let (response, r) = gateway.refuse(None, &gw_req, e);
+            *record = r;
+            return to_worker(response);
         }
     };
-    let Some(workspace) = workspace.filter(|w| rolegate_gateway::auth::is_workspace_id(w)) else {
-        record.reason = Some("MALFORMED_TOKEN: no usable workspace claim".into());
-        return to_worker(respond::unauthorized("Token invalid: no usable workspace claim").with_decision("deny", None));
-    };
-    let compiled = match snapshot(env, &settings, &workspace).await {
+    let compiled = match snapshot(env, &settings, credential.workspace_id()).await {
         Ok(c) => c,
         Err(why) => {
             record.reason = Some(format!("permissions unavailable: {why}"));
             return to_worker(respond::unavailable("Permissions are unavailable for this workspace").with_decision("deny", None));
         }
     };
-    let gateway = &settings.gateway;
-    match gateway.handle(&compiled, &gw_req, (now_ms() / 1000.0) as i64) {
+    match gateway.handle_authenticated(&compiled, &credential, &gw_req, now) {
         Outcome::Respond { response, record: r } => {
             *record = r;
             to_worker(response)

@@ -270,14 +270,77 @@ pub fn extract_bearer(req: &Request) -> Result<String, AuthError> {
     }
 }
 
-/// Verifies a Twenty API-key token against the snapshot and returns its principal.
-pub fn verify_api_key(token: &Token, keys: &TokenKeys, policy: &Policy, now: i64) -> Result<Principal, AuthError> {
+/// A credential whose signature, type, algorithm and lifetime are checked: what is left is
+/// to check it against its workspace's snapshot ([`Authenticated::principal`]). Everything
+/// here needs only the gateway's key material, so a forged, expired or foreign token is
+/// refused before any snapshot is looked up (a KV read at the edge).
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    token: Token,
+    kind: Kind,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    /// A Twenty API key; `legacy`: minted before Twenty added `type`/`workspaceId`.
+    ApiKey { legacy: bool },
+    Agent,
+}
+
+impl Authenticated {
+    /// The request's one credential (see [`extract_bearer`]), parsed and checked.
+    pub fn from_request(req: &Request, keys: &TokenKeys, now: i64) -> Result<Authenticated, AuthError> {
+        let token = Token::parse(&extract_bearer(req)?)?;
+        // Agent tokens travel in the Authorization header only (never in URLs or logs).
+        if token.token_type() == Some("AGENT") && req.first_header("authorization").is_none() {
+            return Err(AuthError::Malformed("agent tokens must be sent in the Authorization header".into()));
+        }
+        Authenticated::check(token, keys, now)
+    }
+
+    /// Checks a parsed token: an agent token if its `type` is `AGENT`, else a Twenty API key.
+    pub fn check(token: Token, keys: &TokenKeys, now: i64) -> Result<Authenticated, AuthError> {
+        let kind = if token.token_type() == Some("AGENT") {
+            check_agent(&token, keys, now)?;
+            Kind::Agent
+        } else {
+            Kind::ApiKey { legacy: check_api_key(&token, keys, now)? }
+        };
+        Ok(Authenticated { token, kind })
+    }
+
+    /// The workspace whose snapshot decides: checked to be one ([`is_workspace_id`]).
+    pub fn workspace_id(&self) -> &str {
+        // present and well formed: both checks above refuse a token without one
+        self.token.workspace_id().unwrap_or_default()
+    }
+
+    /// The principal, checked against the snapshot of the token's workspace.
+    pub fn principal(&self, keys: &TokenKeys, policy: &Policy, now: i64) -> Result<Principal, AuthError> {
+        match self.kind {
+            Kind::ApiKey { legacy } => api_key_principal(&self.token, legacy, policy, now),
+            Kind::Agent => agent_principal(&self.token, keys, policy, now),
+        }
+    }
+}
+
+/// The token's workspace claim, refused unless it can be one.
+fn claimed_workspace(token: &Token) -> Result<&str, AuthError> {
+    match token.workspace_id() {
+        None => Err(AuthError::Malformed("no workspace claim".into())),
+        Some(w) if !is_workspace_id(w) => Err(AuthError::Malformed("no usable workspace claim".into())),
+        Some(w) => Ok(w),
+    }
+}
+
+/// Signature, type and expiry of a Twenty API-key token; returns whether it is a legacy one.
+fn check_api_key(token: &Token, keys: &TokenKeys, now: i64) -> Result<bool, AuthError> {
     let ty = token.token_type();
     let legacy = ty.is_none() && token.claim_str("workspaceId").is_none();
     if !(ty == Some("API_KEY") || legacy) {
         return Err(AuthError::UnsupportedTokenType(ty.unwrap_or("").to_string()));
     }
-    let workspace = token.workspace_id().ok_or_else(|| AuthError::Malformed("no workspace claim".into()))?;
+    let workspace = claimed_workspace(token)?;
     match token.alg.as_str() {
         "HS256" => {
             let app_secret = keys.app_secret.as_deref().ok_or(AuthError::NotConfigured("TWENTY_APP_SECRET"))?;
@@ -293,6 +356,15 @@ pub fn verify_api_key(token: &Token, keys: &TokenKeys, policy: &Policy, now: i64
         other => return Err(AuthError::UnsupportedAlgorithm(other.to_string())),
     }
     token.check_exp(now)?;
+    if token.claim_str("sub").is_some_and(|s| !legacy && s != workspace) {
+        return Err(AuthError::WrongWorkspace);
+    }
+    Ok(legacy)
+}
+
+/// The API key of a checked token: a known, unrevoked, unexpired key of the snapshot's workspace.
+fn api_key_principal(token: &Token, legacy: bool, policy: &Policy, now: i64) -> Result<Principal, AuthError> {
+    let workspace = token.workspace_id().ok_or_else(|| AuthError::Malformed("no workspace claim".into()))?;
     if workspace != policy.workspace_id() || token.claim_str("sub").is_some_and(|s| !legacy && s != workspace) {
         return Err(AuthError::WrongWorkspace);
     }
@@ -306,6 +378,12 @@ pub fn verify_api_key(token: &Token, keys: &TokenKeys, policy: &Policy, now: i64
             Status::Active | Status::NoRole => Ok(principal),
         },
     }
+}
+
+/// Verifies a Twenty API-key token against the snapshot and returns its principal.
+pub fn verify_api_key(token: &Token, keys: &TokenKeys, policy: &Policy, now: i64) -> Result<Principal, AuthError> {
+    let legacy = check_api_key(token, keys, now)?;
+    api_key_principal(token, legacy, policy, now)
 }
 
 /// Mints an HS256 API-key token the way Twenty does (for tests, the sample upstream and the
@@ -327,9 +405,10 @@ pub fn mint_api_key_token(app_secret: &str, workspace_id: &str, api_key_id: &str
 /// tokens, so a leaked one is bounded by this (`rolegate token agent` mints within it).
 pub const MAX_AGENT_TOKEN_SECONDS: i64 = 24 * 3600;
 
-/// Verifies one of rolegate's agent tokens (HS256 with `AGENT_TOKEN_SECRET`, `type: "AGENT"`)
-/// and returns the agent principal: alone, in a workflow, or on behalf of a member.
-pub fn verify_agent(token: &Token, keys: &TokenKeys, policy: &Policy, now: i64) -> Result<Principal, AuthError> {
+/// Signature, type and lifetime of one of rolegate's agent tokens (HS256 with
+/// `AGENT_TOKEN_SECRET`, `type: "AGENT"`), and its workspace: the one the gateway serves
+/// agents for.
+fn check_agent(token: &Token, keys: &TokenKeys, now: i64) -> Result<(), AuthError> {
     if token.token_type() != Some("AGENT") {
         return Err(AuthError::UnsupportedTokenType(token.token_type().unwrap_or("").to_string()));
     }
@@ -337,6 +416,7 @@ pub fn verify_agent(token: &Token, keys: &TokenKeys, policy: &Policy, now: i64) 
     if token.alg != "HS256" {
         return Err(AuthError::UnsupportedAlgorithm(token.alg.clone()));
     }
+    let workspace = claimed_workspace(token)?;
     if !token.verify_hs256(agents.secret.as_bytes()) {
         return Err(AuthError::BadSignature);
     }
@@ -352,6 +432,16 @@ pub fn verify_agent(token: &Token, keys: &TokenKeys, policy: &Policy, now: i64) 
             )))
         }
     }
+    if workspace != agents.workspace_id {
+        return Err(AuthError::AgentWorkspace { served: agents.workspace_id.clone() });
+    }
+    Ok(())
+}
+
+/// The agent principal of a checked agent token: alone, in a workflow, or on behalf of a
+/// member, each of which must be in the snapshot.
+fn agent_principal(token: &Token, keys: &TokenKeys, policy: &Policy, now: i64) -> Result<Principal, AuthError> {
+    let agents = keys.agents.as_ref().ok_or(AuthError::NotConfigured("AGENT_TOKEN_SECRET"))?;
     if token.claim_str("workspaceId") != Some(policy.workspace_id()) {
         return Err(AuthError::WrongWorkspace);
     }
@@ -367,6 +457,13 @@ pub fn verify_agent(token: &Token, keys: &TokenKeys, policy: &Policy, now: i64) 
     };
     policy.resolve(&principal, now).map_err(|_| AuthError::UnknownAgent)?;
     Ok(principal)
+}
+
+/// Verifies one of rolegate's agent tokens against the snapshot and returns the agent
+/// principal.
+pub fn verify_agent(token: &Token, keys: &TokenKeys, policy: &Policy, now: i64) -> Result<Principal, AuthError> {
+    check_agent(token, keys, now)?;
+    agent_principal(token, keys, policy, now)
 }
 
 /// Mints an agent token (`rolegate token agent`, tests).

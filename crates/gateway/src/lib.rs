@@ -203,35 +203,58 @@ impl Gateway {
         Gateway { config }
     }
 
+    /// Checks a request's credential with the gateway's key material alone (signature, type,
+    /// lifetime, workspace claim): what the edge does before it looks the workspace's snapshot
+    /// up, so a forged or expired token costs no KV read.
+    pub fn authenticate_credential(&self, req: &Request, now: i64) -> Result<auth::Authenticated, AuthError> {
+        auth::Authenticated::from_request(req, &self.config.token_keys, now)
+    }
+
     /// Authenticates an API-key or agent request against the snapshot.
     #[inline(never)]
     pub fn authenticate(&self, compiled: &Compiled, req: &Request, now: i64) -> Result<(Principal, Subject), AuthError> {
-        let raw = auth::extract_bearer(req)?;
-        let token = auth::Token::parse(&raw)?;
-        let principal = if token.token_type() == Some("AGENT") {
-            // Agent tokens travel in the Authorization header only (never in URLs or logs).
-            if req.first_header("authorization").is_none() {
-                return Err(AuthError::Malformed("agent tokens must be sent in the Authorization header".into()));
-            }
-            auth::verify_agent(&token, &self.config.token_keys, &compiled.policy, now)?
-        } else {
-            auth::verify_api_key(&token, &self.config.token_keys, &compiled.policy, now)?
-        };
+        let credential = self.authenticate_credential(req, now)?;
+        self.resolve(compiled, &credential, now)
+    }
+
+    /// The principal and subject of a checked credential, against the snapshot.
+    #[inline(never)]
+    pub fn resolve(&self, compiled: &Compiled, credential: &auth::Authenticated, now: i64) -> Result<(Principal, Subject), AuthError> {
+        let principal = credential.principal(&self.config.token_keys, &compiled.policy, now)?;
         let subject = compiled.policy.resolve(&principal, now).map_err(|_| AuthError::UnknownApiKey)?;
         Ok((principal, subject))
     }
 
     /// Authenticates and decides.
     pub fn handle(&self, compiled: &Compiled, req: &Request, now: i64) -> Outcome {
-        match self.authenticate(compiled, req, now) {
-            Ok((p, s)) => self.decide(compiled, p, s, req),
-            Err(e) => {
-                let mut record = DecisionRecord::for_request(req);
-                record.reason = Some(format!("{}: {e}", e.code()));
-                record.revision = Some(compiled.revision());
-                Outcome::Respond { response: respond::unauthorized(&e.to_string()).with_decision("deny", Some(compiled.revision())), record }
-            }
+        match self.authenticate_credential(req, now) {
+            Ok(credential) => self.handle_authenticated(compiled, &credential, req, now),
+            Err(e) => self.refused(Some(compiled), req, e),
         }
+    }
+
+    /// Decides a request whose credential [`Gateway::authenticate_credential`] checked, with
+    /// the snapshot of the credential's workspace.
+    pub fn handle_authenticated(&self, compiled: &Compiled, credential: &auth::Authenticated, req: &Request, now: i64) -> Outcome {
+        match self.resolve(compiled, credential, now) {
+            Ok((p, s)) => self.decide(compiled, p, s, req),
+            Err(e) => self.refused(Some(compiled), req, e),
+        }
+    }
+
+    fn refused(&self, compiled: Option<&Compiled>, req: &Request, e: AuthError) -> Outcome {
+        let (response, record) = self.refuse(compiled, req, e);
+        Outcome::Respond { response, record }
+    }
+
+    /// The 401 of a refused credential (`compiled`: the snapshot it was checked against, if
+    /// it got that far).
+    pub fn refuse(&self, compiled: Option<&Compiled>, req: &Request, e: AuthError) -> (Response, DecisionRecord) {
+        let mut record = DecisionRecord::for_request(req);
+        record.reason = Some(format!("{}: {e}", e.code()));
+        let rev = compiled.map(Compiled::revision);
+        record.revision = rev;
+        (respond::unauthorized(&e.to_string()).with_decision("deny", rev), record)
     }
 
     /// Decides a request of an authenticated principal.

@@ -117,3 +117,30 @@ fn es256_tokens_by_kid() {
     assert_eq!(run(token(ZAPIER)), 401);
     assert!(TokenKeys::parse_es256_keys(r#"{"k":"not a pem"}"#).is_err());
 }
+
+/// What the edge checks before it reads a snapshot: the credential alone. Forged, expired and
+/// badly addressed tokens fail here; a valid one names its workspace and is then checked
+/// against the snapshot (where revocation is found).
+#[test]
+fn credentials_are_checked_before_any_snapshot() {
+    let gw = gateway();
+    let check = |r: &Request| gw.authenticate_credential(r, NOW);
+    let ok = check(&req("GET", "/rest/people", ZAPIER)).expect("a valid key");
+    assert_eq!(ok.workspace_id(), WS);
+    let forged = mint_api_key_token("not-the-secret", WS, ZAPIER, NOW - 1, NOW + 60, "API_KEY");
+    let expired = mint_api_key_token(APP_SECRET, WS, ZAPIER, NOW - 100, NOW - 10, "API_KEY");
+    let elsewhere = mint_api_key_token(APP_SECRET, "../other", ZAPIER, NOW - 1, NOW + 60, "API_KEY");
+    for (name, t, code) in [("forged", forged, "BAD_SIGNATURE"), ("expired", expired, "TOKEN_EXPIRED"), ("bad workspace id", elsewhere, "MALFORMED_TOKEN")] {
+        let r = Request::new("GET", "/rest/people").header("Authorization", &format!("Bearer {t}"));
+        assert_eq!(check(&r).expect_err(name).code(), code, "{name}");
+    }
+    // a revoked key passes the credential check; the snapshot refuses it
+    let revoked = req("GET", "/rest/people", REVOKED);
+    let credential = check(&revoked).expect("signed and unexpired");
+    let (resp, record) = match gw.handle_authenticated(&compiled(), &credential, &revoked, NOW) {
+        Outcome::Respond { response, record } => (response, record),
+        Outcome::Forward { .. } => panic!("a revoked key was forwarded"),
+    };
+    assert_eq!(resp.status, 401);
+    assert!(record.reason.as_deref().unwrap_or("").starts_with("API_KEY_REVOKED"), "{:?}", record.reason);
+}
