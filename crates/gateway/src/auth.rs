@@ -6,7 +6,7 @@ use crate::b64;
 use crate::request::Request;
 use hmac::{Hmac, Mac};
 use p256::ecdsa::signature::Verifier;
-use rolegate_core::{Policy, Principal, Status};
+use rolegate_core::{Policy, Principal, Status, Subject};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -282,8 +282,7 @@ pub struct Authenticated {
 
 #[derive(Debug, Clone, Copy)]
 enum Kind {
-    /// A Twenty API key; `legacy`: minted before Twenty added `type`/`workspaceId`.
-    ApiKey { legacy: bool },
+    ApiKey,
     Agent,
 }
 
@@ -304,7 +303,8 @@ impl Authenticated {
             check_agent(&token, keys, now)?;
             Kind::Agent
         } else {
-            Kind::ApiKey { legacy: check_api_key(&token, keys, now)? }
+            check_api_key(&token, keys, now)?;
+            Kind::ApiKey
         };
         Ok(Authenticated { token, kind })
     }
@@ -315,10 +315,11 @@ impl Authenticated {
         self.token.workspace_id().unwrap_or_default()
     }
 
-    /// The principal, checked against the snapshot of the token's workspace.
-    pub fn principal(&self, keys: &TokenKeys, policy: &Policy, now: i64) -> Result<Principal, AuthError> {
+    /// The principal and what it resolves to, checked against the snapshot of the token's
+    /// workspace (resolved once: the lookup that finds a revoked key is the subject).
+    pub fn principal(&self, keys: &TokenKeys, policy: &Policy, now: i64) -> Result<(Principal, Subject), AuthError> {
         match self.kind {
-            Kind::ApiKey { legacy } => api_key_principal(&self.token, legacy, policy, now),
+            Kind::ApiKey => api_key_principal(&self.token, policy, now),
             Kind::Agent => agent_principal(&self.token, keys, policy, now),
         }
     }
@@ -333,8 +334,9 @@ fn claimed_workspace(token: &Token) -> Result<&str, AuthError> {
     }
 }
 
-/// Signature, type and expiry of a Twenty API-key token; returns whether it is a legacy one.
-fn check_api_key(token: &Token, keys: &TokenKeys, now: i64) -> Result<bool, AuthError> {
+/// Signature, type, expiry and workspace claim of a Twenty API-key token (`legacy`: minted
+/// before Twenty added `type` and `workspaceId`).
+fn check_api_key(token: &Token, keys: &TokenKeys, now: i64) -> Result<(), AuthError> {
     let ty = token.token_type();
     let legacy = ty.is_none() && token.claim_str("workspaceId").is_none();
     if !(ty == Some("API_KEY") || legacy) {
@@ -359,13 +361,13 @@ fn check_api_key(token: &Token, keys: &TokenKeys, now: i64) -> Result<bool, Auth
     if token.claim_str("sub").is_some_and(|s| !legacy && s != workspace) {
         return Err(AuthError::WrongWorkspace);
     }
-    Ok(legacy)
+    Ok(())
 }
 
 /// The API key of a checked token: a known, unrevoked, unexpired key of the snapshot's workspace.
-fn api_key_principal(token: &Token, legacy: bool, policy: &Policy, now: i64) -> Result<Principal, AuthError> {
-    let workspace = token.workspace_id().ok_or_else(|| AuthError::Malformed("no workspace claim".into()))?;
-    if workspace != policy.workspace_id() || token.claim_str("sub").is_some_and(|s| !legacy && s != workspace) {
+fn api_key_principal(token: &Token, policy: &Policy, now: i64) -> Result<(Principal, Subject), AuthError> {
+    // `sub` was checked against the workspace claim with the signature (check_api_key)
+    if token.workspace_id() != Some(policy.workspace_id()) {
         return Err(AuthError::WrongWorkspace);
     }
     let jti = token.claim_str("jti").ok_or_else(|| AuthError::Malformed("no jti claim".into()))?;
@@ -375,15 +377,15 @@ fn api_key_principal(token: &Token, legacy: bool, policy: &Policy, now: i64) -> 
         Ok(s) => match s.status() {
             Status::Revoked => Err(AuthError::ApiKeyRevoked),
             Status::Expired => Err(AuthError::ApiKeyExpired),
-            Status::Active | Status::NoRole => Ok(principal),
+            Status::Active | Status::NoRole => Ok((principal, s)),
         },
     }
 }
 
 /// Verifies a Twenty API-key token against the snapshot and returns its principal.
 pub fn verify_api_key(token: &Token, keys: &TokenKeys, policy: &Policy, now: i64) -> Result<Principal, AuthError> {
-    let legacy = check_api_key(token, keys, now)?;
-    api_key_principal(token, legacy, policy, now)
+    check_api_key(token, keys, now)?;
+    Ok(api_key_principal(token, policy, now)?.0)
 }
 
 /// Mints an HS256 API-key token the way Twenty does (for tests, the sample upstream and the
@@ -440,7 +442,7 @@ fn check_agent(token: &Token, keys: &TokenKeys, now: i64) -> Result<(), AuthErro
 
 /// The agent principal of a checked agent token: alone, in a workflow, or on behalf of a
 /// member, each of which must be in the snapshot.
-fn agent_principal(token: &Token, keys: &TokenKeys, policy: &Policy, now: i64) -> Result<Principal, AuthError> {
+fn agent_principal(token: &Token, keys: &TokenKeys, policy: &Policy, now: i64) -> Result<(Principal, Subject), AuthError> {
     let agents = keys.agents.as_ref().ok_or(AuthError::NotConfigured("AGENT_TOKEN_SECRET"))?;
     if token.claim_str("workspaceId") != Some(policy.workspace_id()) {
         return Err(AuthError::WrongWorkspace);
@@ -455,15 +457,15 @@ fn agent_principal(token: &Token, keys: &TokenKeys, policy: &Policy, now: i64) -
         (None, Some(m)) => Principal::AgentOnBehalfOf { agent, member: m.to_string() },
         (Some(_), Some(_)) => return Err(AuthError::Malformed("an agent token names a workflow or a member, not both".into())),
     };
-    policy.resolve(&principal, now).map_err(|_| AuthError::UnknownAgent)?;
-    Ok(principal)
+    let subject = policy.resolve(&principal, now).map_err(|_| AuthError::UnknownAgent)?;
+    Ok((principal, subject))
 }
 
 /// Verifies one of rolegate's agent tokens against the snapshot and returns the agent
 /// principal.
 pub fn verify_agent(token: &Token, keys: &TokenKeys, policy: &Policy, now: i64) -> Result<Principal, AuthError> {
     check_agent(token, keys, now)?;
-    agent_principal(token, keys, policy, now)
+    Ok(agent_principal(token, keys, policy, now)?.0)
 }
 
 /// Mints an agent token (`rolegate token agent`, tests).

@@ -220,9 +220,7 @@ impl Gateway {
     /// The principal and subject of a checked credential, against the snapshot.
     #[inline(never)]
     pub fn resolve(&self, compiled: &Compiled, credential: &auth::Authenticated, now: i64) -> Result<(Principal, Subject), AuthError> {
-        let principal = credential.principal(&self.config.token_keys, &compiled.policy, now)?;
-        let subject = compiled.policy.resolve(&principal, now).map_err(|_| AuthError::UnknownApiKey)?;
-        Ok((principal, subject))
+        credential.principal(&self.config.token_keys, &compiled.policy, now)
     }
 
     /// Authenticates and decides.
