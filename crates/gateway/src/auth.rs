@@ -182,14 +182,14 @@ impl Token {
         let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
             return Err(bad("a JWT has three dot-separated parts"));
         };
-        let header: Value = b64::decode(h)
+        let header: Value = b64::decode_jws(h)
             .and_then(|b| serde_json::from_slice(&b).ok())
             .ok_or_else(|| bad("header is not base64url JSON"))?;
-        let claims: Value = b64::decode(p)
+        let claims: Value = b64::decode_jws(p)
             .and_then(|b| serde_json::from_slice(&b).ok())
             .ok_or_else(|| bad("payload is not base64url JSON"))?;
         let Value::Object(claims) = claims else { return Err(bad("payload is not a JSON object")) };
-        let signature = b64::decode(s).ok_or_else(|| bad("signature is not base64url"))?;
+        let signature = b64::decode_jws(s).ok_or_else(|| bad("signature is not base64url"))?;
         let alg = header.get("alg").and_then(Value::as_str).ok_or_else(|| bad("header has no alg"))?.to_string();
         let kid = header.get("kid").and_then(Value::as_str).map(String::from);
         Ok(Token { alg, kid, claims, signing_input: format!("{h}.{p}"), signature })

@@ -68,6 +68,20 @@ fn refused_credentials() {
     let p = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(claims.to_string());
     let tampered = format!("{}.{}.{}", parts[0], p, parts[2]);
     assert_401(&Request::new("GET", "/rest/people").header("authorization", &format!("Bearer {tampered}")), "Token invalid");
+    // one spelling per token (RFC 7515: unpadded base64url): a padded signature segment, or one
+    // whose last character differs only in the unused trailing bits, decodes to the same bytes
+    // but is not the token that was issued
+    assert_401(&Request::new("GET", "/rest/people").header("authorization", &format!("Bearer {t}=")), "signature is not base64url");
+    let sig = parts[2];
+    let last = sig.as_bytes()[sig.len() - 1];
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let i = alphabet.iter().position(|&c| c == last).unwrap();
+    // a 32-byte HMAC is 43 characters: the last one carries 4 bits and 2 unused ones
+    assert_eq!(sig.len(), 43);
+    let respelled = format!("{}.{}.{}{}", parts[0], parts[1], &sig[..sig.len() - 1], alphabet[i ^ 1] as char);
+    assert_401(&Request::new("GET", "/rest/people").header("authorization", &format!("Bearer {respelled}")), "signature is not base64url");
+    let padded_payload = format!("{}.{}=.{}", parts[0], parts[1], parts[2]);
+    assert_401(&Request::new("GET", "/rest/people").header("authorization", &format!("Bearer {padded_payload}")), "payload is not base64url");
     // alg none
     let h = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#);
     assert_401(&Request::new("GET", "/rest/people").header("authorization", &format!("Bearer {h}.{p}.")), "algorithm");
