@@ -61,17 +61,14 @@ const optField = (f) => (f === undefined || f === null ? undefined : f);
 const fail = (code, path, message) => Object.assign(new Error(`${code}: ${message} (at ${path})`), { name: 'RolegateError', code, path });
 
 /**
- * The decision table of one principal, built once from the effective view the core computes
- * (every object, field and flag resolved). Checks are lookups in it.
+ * One object's row of the decision table, from the core's view of that object (every field
+ * resolved): checks are lookups in it. Rows are built as objects are first asked about, so
+ * `fromSnapshot` / `fromView` resolve nothing a page never looks at.
  */
-function table(view) {
-  const objects = new Map();
-  for (const [name, o] of Object.entries(view.objects)) {
-    const fields = new Map();
-    for (const [f, fv] of Object.entries(o.fields)) fields.set(f, (fv.canRead ? 1 : 0) | (fv.canUpdate ? 2 : 0));
-    objects.set(name, { read: o.canRead, update: o.canUpdate, softDelete: o.canSoftDelete, destroy: o.canDestroy, fields });
-  }
-  return { objects, flags: new Map(Object.entries(view.permissionFlags)) };
+function row(o) {
+  const fields = new Map();
+  for (const [f, fv] of Object.entries(o.fields)) fields.set(f, (fv.canRead ? 1 : 0) | (fv.canUpdate ? 2 : 0));
+  return { read: o.canRead, update: o.canUpdate, softDelete: o.canSoftDelete, destroy: o.canDestroy, fields };
 }
 
 /** The redaction plan from the core: per object, kept keys (1) and relations to follow. */
@@ -116,27 +113,34 @@ function edge(plan, object, e) {
 export function makeApi(wasm) {
   class Permissions {
     #inner;
-    #table;
+    #objects = new Map();
+    #flags = new Map();
     #plan;
     constructor(inner) {
       if (!(inner instanceof wasm.Permissions)) throw new TypeError('use Permissions.fromSnapshot or Permissions.fromView');
       this.#inner = inner;
-      this.#table = table(JSON.parse(inner.view()));
     }
-    // Hot paths: one map lookup per level. A freed instance has an empty table, so every
-    // lookup misses and the miss handler reports FREED.
+    // Hot paths: one map lookup per level. A miss asks the core for that object's row (an
+    // unknown object is the core's error); a freed instance has empty maps, so every lookup
+    // misses and reports FREED.
     #object(object) {
-      const o = this.#table.objects.get(object);
-      return o === undefined ? this.#missing(object) : o;
+      const o = this.#objects.get(object);
+      return o === undefined ? this.#load(object) : o;
+    }
+    #load(object) {
+      const inner = this.#p();
+      if (typeof object !== 'string') throw fail('OBJECT_METADATA_NOT_FOUND', 'object', `unknown object "${object}"`);
+      const o = row(JSON.parse(call(() => inner.objectView(object))));
+      this.#objects.set(object, o);
+      return o;
     }
     #missing(object, field) {
       this.#p();
-      if (field === undefined) throw fail('OBJECT_METADATA_NOT_FOUND', 'object', `unknown object "${object}"`);
       throw fail('FIELD_METADATA_NOT_FOUND', 'field', `unknown field "${object}.${field}"`);
     }
     #field(object, field, bit) {
-      const o = this.#table.objects.get(object);
-      if (o === undefined) return this.#missing(object);
+      let o = this.#objects.get(object);
+      if (o === undefined) o = this.#load(object);
       if (field === undefined || field === null) return bit === 1 ? o.read : o.update;
       const f = o.fields.get(field);
       return f === undefined ? this.#missing(object, field) : (f & bit) !== 0;
@@ -165,10 +169,14 @@ export function makeApi(wasm) {
       return this.#object(object).destroy;
     }
     hasFlag(flag) {
-      const v = this.#table.flags.get(flag);
-      if (v !== undefined) return v;
-      this.#p();
-      throw fail('UNKNOWN_FLAG', 'flag', `unknown permission flag "${flag}"`);
+      let v = this.#flags.get(flag);
+      if (v === undefined) {
+        const inner = this.#p();
+        if (typeof flag !== 'string') throw fail('UNKNOWN_FLAG', 'flag', `unknown permission flag "${flag}"`);
+        v = call(() => inner.hasFlag(flag));
+        this.#flags.set(flag, v);
+      }
+      return v;
     }
     readableFields(object) {
       return [...this.#object(object).fields].filter(([, b]) => b & 1).map(([f]) => f);
@@ -206,7 +214,8 @@ export function makeApi(wasm) {
       this.#inner?.free();
       this.#inner = undefined;
       this.#plan = undefined;
-      this.#table = { objects: new Map(), flags: new Map() };
+      this.#objects = new Map();
+      this.#flags = new Map();
     }
     [DISPOSE]() {
       this.free();

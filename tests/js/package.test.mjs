@@ -113,6 +113,9 @@ test('operations and disposal', () => {
   assert.equal(p.canRead('person'), true);
   p[Symbol.dispose]();
   assert.throws(() => p.canRead('person'), (e) => e.code === 'FREED');
+  // objects and flags it was never asked about are refused the same way
+  assert.throws(() => p.canRead('company'), (e) => e.code === 'FREED');
+  assert.throws(() => p.hasFlag('EXPORT_CSV'), (e) => e.code === 'FREED');
   p.free(); // freeing twice is harmless
 });
 
@@ -158,4 +161,35 @@ test('rolegate leaves out what rolegate/full adds, and both answer alike', () =>
     assert.deepEqual(a.checkWrite('person', 'update', { address: {} }), b.checkWrite('person', 'update', { address: {} }));
   }
   assert.deepEqual(main.validateSnapshot({}), full.validateSnapshot({}));
+});
+
+test('the decision table, built one object at a time, answers as the whole view says', () => {
+  for (const principal of [{ role: 'intern' }, { role: 'admin' }, { apiKey: ZAPIER }, { agent: 'agent-sales', workflow: 'wf-enrich' }]) {
+    const p = Permissions.fromSnapshot(snapshot, principal);
+    const view = p.view();
+    const q = Permissions.fromView(view);
+    for (const perms of [p, q]) {
+      for (const [object, o] of Object.entries(view.objects)) {
+        const at = `${JSON.stringify(principal)} ${object}`;
+        assert.deepEqual(
+          [perms.canRead(object), perms.canUpdate(object), perms.canSoftDelete(object), perms.canDestroy(object)],
+          [o.canRead, o.canUpdate, o.canSoftDelete, o.canDestroy],
+          at,
+        );
+        for (const [field, f] of Object.entries(o.fields)) {
+          assert.deepEqual([perms.canRead(object, field), perms.canUpdate(object, field)], [f.canRead, f.canUpdate], `${at}.${field}`);
+        }
+        const names = Object.keys(o.fields);
+        assert.deepEqual(perms.readableFields(object), names.filter((f) => o.fields[f].canRead), at);
+        assert.deepEqual(perms.updatableFields(object), names.filter((f) => o.fields[f].canUpdate), at);
+      }
+      for (const [flag, v] of Object.entries(view.permissionFlags)) assert.equal(perms.hasFlag(flag), v, flag);
+      // a name that is not a string is an unknown name, never a silent answer
+      assert.throws(() => perms.canRead(42), (e) => e.code === 'OBJECT_METADATA_NOT_FOUND');
+      assert.throws(() => perms.hasFlag(null), (e) => e.code === 'UNKNOWN_FLAG');
+      // a failed first ask leaves nothing behind: the name stays unknown
+      assert.throws(() => perms.canRead('persons'), (e) => e.code === 'OBJECT_METADATA_NOT_FOUND');
+      assert.throws(() => perms.canRead('persons', 'name'), (e) => e.code === 'OBJECT_METADATA_NOT_FOUND');
+    }
+  }
 });

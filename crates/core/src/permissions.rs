@@ -202,6 +202,18 @@ impl Permissions {
         }
     }
 
+    /// One object of the effective view (as in [`Permissions::view`]), by `nameSingular`;
+    /// computed for that object alone. Unknown names are errors.
+    pub fn object_view(&self, object: &str) -> Result<std::borrow::Cow<'_, ObjectView>> {
+        match &self.inner {
+            Inner::Snapshot { policy, subject, .. } => {
+                let oid = policy.object_id(object).ok_or_else(|| unknown_object(object))?;
+                Ok(std::borrow::Cow::Owned(crate::view::object_view(policy, subject, oid)))
+            }
+            Inner::View(view) => Ok(std::borrow::Cow::Borrowed(self.view_object(view, object)?)),
+        }
+    }
+
     /// The effective view (contract §3): computed for a snapshot, borrowed for a view.
     pub fn view(&self) -> std::borrow::Cow<'_, View> {
         match &self.inner {
@@ -316,6 +328,12 @@ mod tests {
             let view: View = serde_json::from_value(serde_json::to_value(a.view()).unwrap()).unwrap();
             let b = Permissions::from_view(view).unwrap();
             for (name, o) in &a.view().objects {
+                // one object computed alone is that object of the whole view
+                assert_eq!(&*a.object_view(name).unwrap(), o, "{principal} {name}");
+                assert_eq!(&*b.object_view(name).unwrap(), o, "{principal} {name}");
+                for p in [&a, &b] {
+                    assert_eq!(p.object_view("persons").unwrap_err().code(), codes::OBJECT_METADATA_NOT_FOUND);
+                }
                 for op in Op::ALL {
                     assert_eq!(a.can(name, None, op).unwrap(), b.can(name, None, op).unwrap());
                     for f in o.fields.keys() {

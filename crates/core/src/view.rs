@@ -125,27 +125,7 @@ impl ObjectView {
 pub fn effective_view(policy: &Policy, principal: &Principal, subject: &Subject) -> View {
     let mut objects = IndexMap::with_capacity(policy.objects().len());
     for (i, o) in policy.objects().iter().enumerate() {
-        let oid = crate::ObjectId(i as u32);
-        let mut fields = IndexMap::with_capacity(o.fields.len());
-        for fid in o.field_ids() {
-            fields.insert(
-                o.field(fid).name.to_string(),
-                FieldView {
-                    can_read: policy.can_field(subject, oid, fid, Op::Read),
-                    can_update: policy.can_field(subject, oid, fid, Op::Update),
-                },
-            );
-        }
-        objects.insert(
-            o.name.to_string(),
-            ObjectView {
-                can_read: policy.can_object(subject, oid, Op::Read),
-                can_update: policy.can_object(subject, oid, Op::Update),
-                can_soft_delete: policy.can_object(subject, oid, Op::SoftDelete),
-                can_destroy: policy.can_object(subject, oid, Op::Destroy),
-                fields,
-            },
-        );
+        objects.insert(o.name.to_string(), object_view(policy, subject, crate::ObjectId(i as u32)));
     }
     let permission_flags = Flag::all().map(|f| (f.key().to_string(), policy.has_flag(subject, f))).collect();
     View {
@@ -157,6 +137,25 @@ pub fn effective_view(policy: &Policy, principal: &Principal, subject: &Subject)
         roles: policy.subject_roles(subject).into_iter().map(String::from).collect(),
         objects,
         permission_flags,
+    }
+}
+
+/// One object of [`effective_view`]: its four decisions and its fields in schema order.
+pub fn object_view(policy: &Policy, subject: &Subject, oid: crate::ObjectId) -> ObjectView {
+    let o = policy.object(oid);
+    let mut fields = IndexMap::with_capacity(o.fields.len());
+    for fid in o.field_ids() {
+        fields.insert(
+            o.field(fid).name.to_string(),
+            FieldView { can_read: policy.can_field(subject, oid, fid, Op::Read), can_update: policy.can_field(subject, oid, fid, Op::Update) },
+        );
+    }
+    ObjectView {
+        can_read: policy.can_object(subject, oid, Op::Read),
+        can_update: policy.can_object(subject, oid, Op::Update),
+        can_soft_delete: policy.can_object(subject, oid, Op::SoftDelete),
+        can_destroy: policy.can_object(subject, oid, Op::Destroy),
+        fields,
     }
 }
 

@@ -127,6 +127,14 @@ impl Permissions {
         Ok(json(&self.inner.explain(object, field.as_deref(), op(op_name)?).map_err(|e| err(&e))?))
     }
 
+    /// One object of the effective view, JSON (`{canRead, canUpdate, canSoftDelete,
+    /// canDestroy, fields}`): the wrapper builds its lookup table from these, one object at a
+    /// time as they are first asked about.
+    #[wasm_bindgen(js_name = objectView)]
+    pub fn object_view(&self, object: &str) -> Result<String, JsValue> {
+        Ok(json(&*self.inner.object_view(object).map_err(|e| err(&e))?))
+    }
+
     /// The effective view JSON (contract §3).
     pub fn view(&self) -> String {
         json(&self.inner.view())
