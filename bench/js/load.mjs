@@ -1,5 +1,13 @@
 // Module load + Permissions.fromSnapshot of the fixture, each in a fresh Node process
-// (median of 15), and the size of the shipped .wasm modules (raw and gzip -9).
+// (median of 15), then the first check (which builds that object's row of the decision table),
+// and the size of the shipped .wasm modules (raw and gzip -9).
+//
+// The probe is an ES module, as an app importing an ESM-only package is: Node has set up its
+// module loader before the app's first line runs. The same measurement from a CommonJS script
+// (whose first `import()` starts that loader: ~9 ms of Node's own, for any package)
+// is printed too, beside that of an empty ESM package. Wall time and the main thread's CPU time
+// (/proc schedstat): on a machine with few cores V8's background tier-up compiles of the JSON
+// parser compete with the main thread, so wall time there is bimodal while the CPU is not.
 //
 //   node bench/js/load.mjs
 import { execFileSync } from 'node:child_process';
@@ -11,44 +19,67 @@ import { createRequire } from 'node:module';
 
 const shared = process.env.ROLEGATE_SHARED ?? new URL('../../../shared/', import.meta.url).pathname;
 const fixture = `${shared}/fixtures/workspace.json`;
-const probe = `
+const cpu = `() => Number(require('node:fs').readFileSync('/proc/self/task/' + process.pid + '/schedstat', 'utf8').split(' ')[0]) / 1e6`;
+const body = (pkg) => `
 const text = require('node:fs').readFileSync(${JSON.stringify(fixture)}, 'utf8');
-const t0 = performance.now();
-import('rolegate').then(({ Permissions }) => {
+const cpu = ${cpu};
+const c0 = cpu(), t0 = performance.now();
+import(${JSON.stringify(pkg)}).then(({ Permissions }) => {
   const t1 = performance.now();
-  const p = Permissions.fromSnapshot(text, { role: 'intern' });
-  const t2 = performance.now();
-  if (p.canRead('person', 'address')) throw new Error('wrong answer');
-  process.stdout.write(JSON.stringify({ load: t1 - t0, fromSnapshot: t2 - t1 }));
+  const r = { load: t1 - t0 };
+  if (Permissions) {
+    const p = Permissions.fromSnapshot(text, { role: 'intern' });
+    const t2 = performance.now(), c2 = cpu();
+    if (p.canRead('person', 'address') || !p.canRead('person', 'name')) throw new Error('wrong answer');
+    Object.assign(r, { fromSnapshot: t2 - t1, firstCheck: performance.now() - t2, cpu: c2 - c0 });
+  }
+  process.stdout.write(JSON.stringify(r));
 });`;
-// What Node itself spends on the first import of a package in a fresh process, whatever the
-// package: the same probe importing an empty ESM package (package.json with `exports`, one
-// module). rolegate's own share of the load is the difference.
+// an ES module probe: `require` from createRequire, the rest as in the CommonJS one
+const esm = (pkg) => `import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);\n${body(pkg)}`;
+// What Node itself spends on the first import of a package, whatever the package: the same
+// probe importing an empty ESM package (package.json with `exports`, one module).
 const empty = mkdtempSync(join(tmpdir(), 'rolegate-load-'));
 mkdirSync(join(empty, 'node_modules/empty-esm'), { recursive: true });
 writeFileSync(join(empty, 'node_modules/empty-esm/package.json'), JSON.stringify({ name: 'empty-esm', type: 'module', exports: { '.': './index.js' } }));
 writeFileSync(join(empty, 'node_modules/empty-esm/index.js'), 'export const x = 1;\n');
-const baseProbe = `const t0 = performance.now(); import('empty-esm').then(() => process.stdout.write(JSON.stringify({ load: performance.now() - t0 })));`;
 
-const fresh = (script, cwd) => JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd }).toString());
-const runs = [];
-const base = [];
+const here = new URL('../..', import.meta.url).pathname;
+// the probes are files (an app's entry module is one), beside a node_modules that has the package
+mkdirSync(join(here, 'target'), { recursive: true });
+const probes = mkdtempSync(join(here, 'target', 'load-probe-'));
+const file = (dir, name, text) => (writeFileSync(join(dir, name), text), join(dir, name));
+const fresh = (path) => JSON.parse(execFileSync(process.execPath, [path]).toString());
+const runs = { esm: [], cjs: [], emptyEsm: [], emptyCjs: [] };
 try {
+  const p = {
+    esm: file(probes, 'probe.mjs', esm('rolegate')),
+    cjs: file(probes, 'probe.cjs', body('rolegate')),
+    emptyEsm: file(empty, 'probe.mjs', esm('empty-esm')),
+    emptyCjs: file(empty, 'probe.cjs', body('empty-esm')),
+  };
   for (let i = 0; i < 15; i++) {
-    // interleaved, so a slow moment of the machine falls on both
-    runs.push(fresh(probe, new URL('../..', import.meta.url).pathname));
-    base.push(fresh(baseProbe, empty).load);
+    // interleaved, so a slow moment of the machine falls on all
+    runs.esm.push(fresh(p.esm));
+    runs.cjs.push(fresh(p.cjs));
+    runs.emptyEsm.push(fresh(p.emptyEsm).load);
+    runs.emptyCjs.push(fresh(p.emptyCjs).load);
   }
 } finally {
   rmSync(empty, { recursive: true, force: true });
+  rmSync(probes, { recursive: true, force: true });
 }
-const med = (xs) => xs.sort((a, b) => a - b)[xs.length >> 1];
-const load = med(runs.map((r) => r.load));
-const from = med(runs.map((r) => r.fromSnapshot));
-const total = med(runs.map((r) => r.load + r.fromSnapshot));
-const nodeBase = med(base);
-console.log(`module load ${load.toFixed(2)} ms + fromSnapshot ${from.toFixed(2)} ms = ${total.toFixed(2)} ms (median of 15 fresh processes; budget 10 ms)`);
-console.log(`  of which Node's first import of any package (an empty ESM package, same probe): ${nodeBase.toFixed(2)} ms; rolegate's own: ${(total - nodeBase).toFixed(2)} ms`);
+const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const ms = (x) => `${x.toFixed(2)} ms`;
+for (const [name, rs, base, what] of [
+  ['from an ES module', runs.esm, runs.emptyEsm, 'budget 10 ms'],
+  ['from a CommonJS module', runs.cjs, runs.emptyCjs, "includes starting Node's ESM loader"],
+]) {
+  const total = med(rs.map((r) => r.load + r.fromSnapshot));
+  console.log(`${name}: module load ${ms(med(rs.map((r) => r.load)))} + fromSnapshot ${ms(med(rs.map((r) => r.fromSnapshot)))} = ${ms(total)} wall (median of 15 fresh processes; ${what})`);
+  console.log(`  main thread CPU for both: ${ms(med(rs.map((r) => r.cpu)))}; first check after it (builds that object's table row): ${ms(med(rs.map((r) => r.firstCheck)))}; wall min/max ${ms(Math.min(...rs.map((r) => r.load + r.fromSnapshot)))} / ${ms(Math.max(...rs.map((r) => r.load + r.fromSnapshot)))}`);
+  console.log(`  Node's own first import of an empty ESM package, same probe: ${ms(med(base))}; rolegate's own: ${ms(total - med(base))}`);
+}
 
 const require = createRequire(import.meta.url);
 const wasm = readFileSync(require.resolve('rolegate/rolegate.wasm'));
