@@ -205,6 +205,37 @@ fn compile(snap: SignedSnapshot) -> std::result::Result<Rc<Compiled>, String> {
     Ok(Rc::new(Compiled::new(snap.compile().map_err(|e| format!("{}: {e}", e.code()))?)))
 }
 
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// The KV namespace binding (`SNAPSHOTS`) as the runtime gives it.
+    type KvNamespace;
+    #[wasm_bindgen(method, catch, js_name = get)]
+    fn get_with_options(this: &KvNamespace, key: &str, options: &js_sys::Object) -> std::result::Result<js_sys::Promise, wasm_bindgen::JsValue>;
+}
+
+/// `SNAPSHOTS.get(key, { type: "arrayBuffer", cacheTtl })`: one runtime call. As bytes (one
+/// native copy of an ArrayBuffer): as text, wasm-bindgen would copy the ~35 KB envelope into
+/// WebAssembly one character at a time in JavaScript, unoptimised on a fresh isolate; the
+/// envelope parser checks the UTF-8. (workers-rs's `KvStore` looks up five methods of the binding
+/// and builds the options through serde-wasm-bindgen, code a fresh isolate compiles first.)
+async fn kv_bytes(env: &Env, key: &str, cache_ttl: u64) -> std::result::Result<Option<Vec<u8>>, String> {
+    let js = |e: wasm_bindgen::JsValue| Error::from(e).to_string();
+    let ns = js_sys::Reflect::get(env.as_ref(), &"SNAPSHOTS".into()).map_err(js)?;
+    if ns.is_undefined() || ns.is_null() {
+        return Err("the KV binding SNAPSHOTS is missing".into());
+    }
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &"type".into(), &"arrayBuffer".into()).map_err(js)?;
+    js_sys::Reflect::set(&options, &"cacheTtl".into(), &(cache_ttl as f64).into()).map_err(js)?;
+    let promise = ns.unchecked_into::<KvNamespace>().get_with_options(key, &options).map_err(js)?;
+    let value = wasm_bindgen_futures::JsFuture::from(promise).await.map_err(js)?;
+    if value.is_null() || value.is_undefined() {
+        return Ok(None);
+    }
+    let buffer = value.dyn_into::<js_sys::ArrayBuffer>().map_err(|v| format!("KV returned {} instead of bytes", Error::from(v)))?;
+    Ok(Some(js_sys::Uint8Array::new(&buffer).to_vec()))
+}
+
 /// The compiled snapshot of `workspace`, from the isolate cache or KV. `Err` = fail closed.
 async fn snapshot(env: &Env, s: &Settings, workspace: &str) -> std::result::Result<Rc<Compiled>, String> {
     let now = now_ms();
@@ -216,12 +247,8 @@ async fn snapshot(env: &Env, s: &Settings, workspace: &str) -> std::result::Resu
     }
     let max_age_ms = s.max_age_secs * 1000.0;
     let served = cached.as_ref().map(|(c, _, _)| c.revision());
-    let kv = env.kv("SNAPSHOTS").map_err(|e| format!("KV binding: {e}"))?;
     let ttl = (s.max_age_secs as u64).max(30);
-    // As bytes (one native copy of an ArrayBuffer): as text, wasm-bindgen would copy the ~35 KB
-    // envelope into WebAssembly one character at a time in JavaScript, unoptimised on a fresh
-    // isolate. The envelope parser checks the UTF-8.
-    let read = kv.get(&format!("workspace:{workspace}")).cache_ttl(ttl).bytes().await;
+    let read = kv_bytes(env, &format!("workspace:{workspace}"), ttl).await;
     let outcome: std::result::Result<SignedSnapshot, String> = match read {
         Err(e) => Err(format!("KV read failed: {e}")),
         Ok(None) => Err(format!("no snapshot in KV for workspace {workspace}")),
@@ -252,24 +279,31 @@ async fn snapshot(env: &Env, s: &Settings, workspace: &str) -> std::result::Resu
             });
             Ok(compiled)
         }
-        Err(why) => {
-            log_event(&SnapshotRejected { event: "snapshotRejected", workspace_id: workspace, reason: &why, served_revision: served });
-            match cached {
-                Some((compiled, valid_until, _)) if now < valid_until => {
-                    // Keep serving the verified snapshot for now; look again soon.
-                    let retry = now + (max_age_ms / 4.0).max(1000.0);
-                    CACHE.with(|c| {
-                        if let Some(e) = c.borrow_mut().get_mut(workspace) {
-                            e.next_check = retry.min(valid_until);
-                        }
-                    });
-                    Ok(compiled)
+        Err(why) => refused(workspace, why, cached, now, max_age_ms),
+    }
+}
+
+/// A snapshot that could not be loaded (logged): the cached one is served for at most its
+/// remaining validity, and looked for again soon; without one the request fails closed. Out
+/// of line: a fresh isolate whose first load succeeds never compiles it.
+#[inline(never)]
+fn refused(workspace: &str, why: String, cached: Option<(Rc<Compiled>, f64, f64)>, now: f64, max_age_ms: f64) -> std::result::Result<Rc<Compiled>, String> {
+    let served = cached.as_ref().map(|(c, _, _)| c.revision());
+    log_event(&SnapshotRejected { event: "snapshotRejected", workspace_id: workspace, reason: &why, served_revision: served });
+    match cached {
+        Some((compiled, valid_until, _)) if now < valid_until => {
+            // Keep serving the verified snapshot for now; look again soon.
+            let retry = now + (max_age_ms / 4.0).max(1000.0);
+            CACHE.with(|c| {
+                if let Some(e) = c.borrow_mut().get_mut(workspace) {
+                    e.next_check = retry.min(valid_until);
                 }
-                _ => {
-                    CACHE.with(|c| c.borrow_mut().remove(workspace));
-                    Err(why)
-                }
-            }
+            });
+            Ok(compiled)
+        }
+        _ => {
+            CACHE.with(|c| c.borrow_mut().remove(workspace));
+            Err(why)
         }
     }
 }
@@ -461,7 +495,11 @@ async fn handle(req: &web_sys::Request, env: &Env, method: &str, url: &Target, r
                 // nothing past this point may see the agent's own token
                 drop_authorization(&mut gw_req);
             }
-            forward(&settings, &compiled, &subject, &plan, gw_req, headers, record).await
+            // Boxed, like health: the upstream call and the redaction stay out of the request's
+            // future, so a fresh isolate's first decision does not compile them first.
+            let boxed: std::pin::Pin<Box<dyn std::future::Future<Output = Result<Response>> + '_>> =
+                Box::pin(forward(&settings, &compiled, &subject, &plan, gw_req, headers, record));
+            boxed.await
         }
     }
 }
