@@ -273,7 +273,80 @@ pub fn rest_filter_paths(input: &str) -> Result<Vec<Vec<String>>, String> {
     if p.out.is_empty() {
         return Err("empty filter".into());
     }
-    Ok(p.out)
+    // Twenty splits the same text its own way (no escapes; `"` and `'` each toggle a quoted
+    // state; `[` and `]` each toggle one bracket state, quoted or not; parentheses counted
+    // everywhere). Where the two readings differ, a condition this parser saw inside a value
+    // would be one to Twenty: so every field either reading names is checked, and text Twenty
+    // would read as a condition without a field is refused.
+    let mut out = p.out;
+    let wrapped;
+    let text = if starts_with_conjunction(input.trim_start()) {
+        input.trim_start()
+    } else {
+        wrapped = format!("and({input})");
+        &wrapped
+    };
+    for path in twenty_paths(text, 0)? {
+        if !out.contains(&path) {
+            out.push(path);
+        }
+    }
+    Ok(out)
+}
+
+fn starts_with_conjunction(s: &str) -> bool {
+    s.starts_with("and(") || s.starts_with("or(") || s.starts_with("not(")
+}
+
+/// The field paths of `text` (a conjunction, `and(...)`) as Twenty's REST filter parser splits
+/// it (`parseFilterContent`: a comma splits where the parenthesis count is 1 outside quotes
+/// and brackets).
+fn twenty_paths(text: &str, depth: usize) -> Result<Vec<Vec<String>>, String> {
+    if depth > 32 {
+        return Err("filter nested too deeply".into());
+    }
+    let (mut brackets, mut dq, mut sq, mut parens) = (false, false, false, 0i64);
+    let mut predicates = Vec::new();
+    let mut current = String::new();
+    for c in text.chars() {
+        let mut keep = parens >= 1;
+        if c == '(' {
+            parens += 1;
+        }
+        if c == ')' {
+            parens -= 1;
+            keep = parens >= 1;
+        }
+        match c {
+            '[' | ']' => brackets = !brackets,
+            '"' => dq = !dq,
+            '\'' => sq = !sq,
+            _ => {}
+        }
+        if c == ',' && parens == 1 && !brackets && !dq && !sq {
+            predicates.push(std::mem::take(&mut current));
+            keep = false;
+        }
+        if keep {
+            current.push(c);
+        }
+    }
+    predicates.push(current);
+    let mut out = Vec::new();
+    for predicate in predicates {
+        // the first character kept is the conjunction's own '('
+        let predicate = predicate.strip_prefix('(').unwrap_or(&predicate).trim();
+        if starts_with_conjunction(predicate) {
+            out.extend(twenty_paths(predicate, depth + 1)?);
+            continue;
+        }
+        let field = predicate.split('[').next().unwrap_or("").trim();
+        if predicate.len() == field.len() || field.is_empty() || !field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
+            return Err(format!("ambiguous filter: Twenty would read \"{predicate}\" as a condition"));
+        }
+        out.push(field.split('.').map(String::from).collect());
+    }
+    Ok(out)
 }
 
 struct FilterParser<'a> {
@@ -420,6 +493,29 @@ mod tests {
         }
         let deep = "not(".repeat(100) + "a[eq]:1" + &")".repeat(100);
         assert!(rest_filter_paths(&deep).is_err());
+    }
+
+    /// Where Twenty's splitting differs from a careful reading, what Twenty would see as a
+    /// condition is checked too (found in review: both hid a filter on a hidden field).
+    #[test]
+    fn rest_filters_as_twenty_splits_them() {
+        // a backslash is no escape to Twenty: the quote closes and the next comma splits
+        let p = paths(r#"or(jobTitle[eq]:"x\",address.addressCity[eq]:Paris,jobTitle[eq]:\"z")"#);
+        assert!(p.contains(&"address.addressCity".to_string()), "{p:?}");
+        // brackets toggle, quoted or not
+        let p = paths(r#"or(jobTitle[eq]:["[",address.addressCity[eq]:Paris,jobTitle[eq]:"]"])"#);
+        assert!(p.contains(&"address.addressCity".to_string()), "{p:?}");
+        // single quotes quote too
+        let p = paths(r#"or(jobTitle[eq]:"it's",address.addressCity[eq]:Paris,jobTitle[eq]:"'")"#);
+        assert!(p.contains(&"address.addressCity".to_string()), "{p:?}");
+        // the ordinary cases are unchanged
+        assert_eq!(paths(r#"city[in]:["Paris","Lon,don"],jobTitle[like]:"%a(b)%""#), ["city", "jobTitle"]);
+        assert_eq!(paths("  name.firstName[eq]:Ada"), ["name.firstName"]);
+        assert_eq!(paths(r#"and(a[eq]:1,or(b[eq]:2,not(c[is]:NULL)))"#), ["a", "b", "c"]);
+        // text Twenty would take for a condition without a field is refused
+        assert!(rest_filter_paths(r#"or(a[eq]:"x,y",b[eq]:1)"#).is_ok());
+        assert!(rest_filter_paths(r#"or(a[eq]:"it's,fine",b[eq]:1)"#).is_ok());
+        assert!(rest_filter_paths(r#"or(a[eq]:"x\",junk,\"",b[eq]:1)"#).is_err());
     }
 
     #[test]

@@ -116,6 +116,25 @@ fn query_string_pollution() {
     denied(&json_req("POST", "/graphql?query=%7Bopportunities%7BtotalCount%7D%7D", ZAPIER, &json!({"query": "{ people { totalCount } }"})));
 }
 
+/// Filters a careful parser reads as one condition with an odd value, but Twenty's REST filter
+/// splitter (no escapes, brackets toggled even inside quotes, `'` quoting) reads as several:
+/// the hidden field must be seen either way (found in review: both were forwarded).
+#[test]
+fn filters_split_as_twenty_splits_them() {
+    let enc = |s: &str| -> String { form_urlencoded::byte_serialize(s.as_bytes()).collect() };
+    for f in [
+        r#"or(jobTitle[eq]:"x\",address.addressCity[eq]:Paris,jobTitle[eq]:\"z")"#,
+        r#"or(jobTitle[eq]:["[",address.addressCity[eq]:Paris,jobTitle[eq]:"]"])"#,
+        r#"or(jobTitle[eq]:"it's",address.addressCity[eq]:Paris,jobTitle[eq]:"'")"#,
+    ] {
+        for method in ["GET", "PATCH"] {
+            assert_rest_denied(&req(method, &format!("/rest/people?filter={}", enc(f)), ZAPIER), "address");
+        }
+    }
+    // an ordinary quoted value with commas and brackets is still just a value
+    assert_allowed(&req("GET", &format!("/rest/people?filter={}", enc(r#"jobTitle[in]:["CEO","Lead, Sales"]"#)), ZAPIER));
+}
+
 #[test]
 fn graphql_tricks() {
     // an alias that looks like an allowed field hides a denied one
