@@ -101,6 +101,12 @@ pub fn decide(ctx: &Ctx, body: &Value) -> Result<McpPlan, (Value, Denied)> {
                 return fail(format!("unknown key \"{k}\" in a JSON-RPC request"));
             }
         }
+        // Replies are matched to requests by id, so no two messages of a batch may share one
+        // (compared as the upstream will: 1 and 1.0 are one id, an absent id is null): with two,
+        // a tool result could be matched to the plan of the other message and skip redaction.
+        if plan.replies.iter().any(|(i, _)| same_id(i, &id)) {
+            return fail("JSON-RPC ids must be unique within a batch".into());
+        }
         let Some(method) = obj.get("method").and_then(Value::as_str) else { return fail("a JSON-RPC request needs a method".into()) };
         plan.methods.push(method.to_string());
         if PROTOCOL.contains(&method) {
@@ -202,6 +208,14 @@ pub fn denial(id: &Value, why: &str) -> Value {
     }})
 }
 
+/// JSON-RPC ids as the upstream compares them: numbers by value, strings exactly, absent = null.
+fn same_id(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x == y || x.as_f64().zip(y.as_f64()).is_some_and(|(x, y)| x == y),
+        _ => a == b,
+    }
+}
+
 /// Redacts MCP responses in place; returns how many things were removed.
 #[inline(never)]
 pub fn redact(ctx: &Ctx, plan: &McpPlan, body: &mut Value) -> usize {
@@ -215,7 +229,7 @@ pub fn redact(ctx: &Ctx, plan: &McpPlan, body: &mut Value) -> usize {
 
 fn redact_one(ctx: &Ctx, plan: &McpPlan, m: &mut Value) -> usize {
     let id = m.get("id").cloned().unwrap_or(Value::Null);
-    let reply = plan.replies.iter().find(|(i, _)| *i == id).map(|(_, r)| r.clone());
+    let reply = plan.replies.iter().find(|(i, _)| same_id(i, &id)).map(|(_, r)| r.clone());
     let Some(result) = m.get_mut("result") else { return 0 };
     match reply {
         Some(Reply::Passthrough) => 0,

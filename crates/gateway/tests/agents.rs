@@ -192,6 +192,13 @@ fn mcp_results_are_redacted_including_json_in_text() {
     assert_eq!(v["result"]["content"].as_array().unwrap().len(), 1, "prose and images do not pass");
     assert_eq!(v["result"]["structuredContent"]["records"], json!([{"id": "1", "jobTitle": "CEO", "company": {"id": "c"}}]));
     assert_eq!(v["result"]["structuredContent"]["totalCount"], 1);
+    // a reply is matched to its request as the upstream numbers it: id 1.0 is answered as 1
+    let req = mcp_body(json!({"jsonrpc": "2.0", "id": 1.0, "method": "tools/call", "params": {"name": "find_people", "arguments": {}}}));
+    let Outcome::Forward { plan: p1, .. } = g.handle(&c, &req, NOW) else { panic!() };
+    let up = json!({"jsonrpc": "2.0", "id": 1, "result": {"structuredContent": {"records": rec}}});
+    let r = g.redact_response(&c, &subject, &p1, 200, Some("application/json"), up.to_string().as_bytes()).unwrap();
+    let v: Value = serde_json::from_slice(&r.body.unwrap()).unwrap();
+    assert_eq!(v["result"]["structuredContent"]["records"], json!([{"id": "1", "jobTitle": "CEO", "company": {"id": "c"}}]));
     // event streams cannot be checked
     assert!(g.redact_response(&c, &subject, &plan, 200, Some("text/event-stream"), b"data: {}\n\n").is_err());
 }
@@ -208,6 +215,11 @@ fn mcp_protocol_methods_batches_and_unknown_methods() {
         json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call"}),
         json!([]),
         json!([{"jsonrpc": "2.0", "id": 1, "method": "ping"}, {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "find_opportunities"}}]),
+        // repeated ids (found in review: the tool result was matched to the ping's plan and
+        // passed unredacted), also as the upstream compares them
+        json!([{"jsonrpc": "2.0", "id": 1, "method": "ping"}, {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "find_people", "arguments": {}}}]),
+        json!([{"jsonrpc": "2.0", "id": 1, "method": "ping"}, {"jsonrpc": "2.0", "id": 1.0, "method": "tools/call", "params": {"name": "find_people", "arguments": {}}}]),
+        json!([{"jsonrpc": "2.0", "method": "notifications/initialized"}, {"jsonrpc": "2.0", "id": null, "method": "tools/call", "params": {"name": "find_people", "arguments": {}}}]),
     ] {
         match gateway().handle(&c, &mcp_body(bad.clone()), NOW) {
             Outcome::Respond { response, .. } => {
