@@ -156,8 +156,52 @@ fn check_record(policy: &Policy, s: &Subject, object: ObjectId, v: &Value, prefi
                 _ => format!("unsupported value for relation field \"{}\" on \"{}\"", f.name, obj.name),
             };
             out.push(FieldViolation { path, field: f.name.to_string(), violation: v, message });
+        } else if let Some((target, hidden)) = connect_where_hidden(policy, s, object, fid, value) {
+            // `{"connect": {"where": {...}}}` finds the record by the fields it names: a field the
+            // subject may not read would answer whether a record with that value exists
+            let (t, f) = (&policy.object(target).name, &obj.field(fid).name);
+            out.push(match hidden {
+                Some(hidden) => FieldViolation {
+                    path: format!("{path}.connect.where.{hidden}"),
+                    field: f.to_string(),
+                    violation: Violation::NotReadable,
+                    message: format!("no permission to read field \"{hidden}\" on \"{t}\" (named in connect.where of \"{f}\" on \"{}\")", obj.name),
+                },
+                None => FieldViolation {
+                    path: format!("{path}.connect"),
+                    field: f.to_string(),
+                    violation: Violation::UnsupportedRelationForm,
+                    message: format!("unsupported value for relation field \"{f}\" on \"{}\": connect takes {{\"where\": {{...}}}}", obj.name),
+                },
+            });
         }
     }
+}
+
+/// The first key of a relation value's `connect.where` that names no field of the target the
+/// subject may read (an unknown name counts: the where form is refused rather than guessed);
+/// `None` as the name: a `connect` that is not `{"where": {...}}`.
+fn connect_where_hidden(policy: &Policy, s: &Subject, object: ObjectId, fid: FieldId, value: &Value) -> Option<(ObjectId, Option<String>)> {
+    let target = policy.object(object).field(fid).relation.as_ref()?.target;
+    let connect = value.get("connect")?;
+    // one `{"where": ...}`, or a list of them (one-to-many relations)
+    let each: Vec<&Value> = match connect {
+        Value::Array(items) => items.iter().collect(),
+        one => vec![one],
+    };
+    for one in each {
+        let wheres = one.get("where").and_then(Value::as_object);
+        let Some(wheres) = wheres.filter(|w| !w.is_empty() && one.as_object().is_some_and(|c| c.len() == 1)) else {
+            return Some((target, None));
+        };
+        for key in wheres.keys() {
+            match policy.field_id(target, key) {
+                Some(f) if policy.can_field(s, target, f, Op::Read) => {}
+                _ => return Some((target, Some(key.clone()))),
+            }
+        }
+    }
+    None
 }
 
 fn check_field(policy: &Policy, s: &Subject, object: ObjectId, fid: FieldId, value: &Value, via_join: bool) -> Option<Violation> {

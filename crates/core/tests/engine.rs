@@ -311,6 +311,23 @@ fn write_checks_name_every_offending_field() {
         ("salary", Violation::UnknownField),
     ]);
     assert_eq!(bad.violations[0].message, "no permission to write field \"emails\" on \"person\"");
+    // connect.where finds the target by the fields it names: each must be readable on the
+    // target (found in review: a hidden email there answered whether such a person exists)
+    let integration = p.resolve(&Principal::Role("integration".into()), 0).unwrap();
+    let task_target = p.object_id("taskTarget").unwrap();
+    let w = |body: serde_json::Value| check_write(&p, &integration, task_target, WriteOp::Create, Some(&body));
+    assert!(w(json!({"person": {"connect": {"where": {"id": "p1"}}}})).allowed);
+    let hidden = w(json!({"person": {"connect": {"where": {"emails": {"primaryEmail": "ada@example.com"}}}}}));
+    assert!(!hidden.allowed);
+    assert_eq!((hidden.violations[0].path.as_str(), hidden.violations[0].violation), ("person.connect.where.emails", Violation::NotReadable));
+    assert!(hidden.violations[0].message.contains("no permission to read field \"emails\" on \"person\""), "{}", hidden.violations[0].message);
+    for odd in [json!({"connect": {"where": {}}}), json!({"connect": {"id": "p1"}}), json!({"connect": {"where": {"id": "p1"}, "extra": 1}}), json!({"connect": {"where": {"nope": 1}}})] {
+        let r = w(json!({ "person": odd.clone() }));
+        assert!(!r.allowed, "{odd}");
+    }
+    // and a list of them, for one-to-many relations
+    let r = check_write(&p, &integration, company, WriteOp::Update, Some(&json!({"people": {"connect": [{"where": {"id": "p1"}}, {"where": {"emails": {"primaryEmail": "x"}}}]}})));
+    assert_eq!(r.violations.iter().map(|v| v.path.as_str()).collect::<Vec<_>>(), ["people.connect.where.emails"]);
     // batch bodies: every element
     let batch = check_write(&p, &intern, person, WriteOp::Create, Some(&json!([{"jobTitle": "a"}, {"emails": {}}, 3])));
     let paths: Vec<&str> = batch.violations.iter().map(|v| v.path.as_str()).collect();

@@ -116,6 +116,15 @@ fn query_string_pollution() {
     denied(&json_req("POST", "/graphql?query=%7Bopportunities%7BtotalCount%7D%7D", ZAPIER, &json!({"query": "{ people { totalCount } }"})));
 }
 
+/// `connect.where` names target fields to find a record by: a hidden one is a yes/no oracle on
+/// its value (found in review).
+#[test]
+fn connect_where_cannot_name_a_hidden_field() {
+    let body = json!({"taskId": UUID, "person": {"connect": {"where": {"emails": {"primaryEmail": "ada@example.com"}}}}});
+    assert_rest_denied(&json_req("POST", "/rest/taskTargets", WAREHOUSE, &body), "no permission to read field \"emails\" on \"person\"");
+    assert_allowed(&json_req("POST", "/rest/taskTargets", WAREHOUSE, &json!({"taskId": UUID, "person": {"connect": {"where": {"id": UUID}}}})));
+}
+
 /// Filters a careful parser reads as one condition with an odd value, but Twenty's REST filter
 /// splitter (no escapes, brackets toggled even inside quotes, `'` quoting) reads as several:
 /// the hidden field must be seen either way (found in review: both were forwarded).
