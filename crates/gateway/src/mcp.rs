@@ -171,6 +171,14 @@ fn check_call(ctx: &Ctx, t: Tool, args: &Map<String, Value>) -> Result<(), Denie
         }
         Tool::Create(o) | Tool::Update(o) => {
             ctx.require(o, Op::Update)?;
+            // With `data`, the record is that object and nothing may sit beside it but the
+            // update's `id`: Twenty's tools merge remaining arguments into the record too, so a
+            // field there would be written unchecked (found in review).
+            if args.contains_key("data") {
+                if let Some(k) = args.keys().find(|k| !(k.as_str() == "data" || (k.as_str() == "id" && matches!(t, Tool::Update(_))))) {
+                    return Err(Denied(format!("unknown argument \"{k}\" beside \"data\"")));
+                }
+            }
             let (op, record) = match (t, args.get("data")) {
                 (Tool::Create(_), Some(d)) => (WriteOp::Create, d.clone()),
                 (Tool::Create(_), None) => (WriteOp::Create, Value::Object(args.clone())),

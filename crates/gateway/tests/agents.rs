@@ -79,6 +79,9 @@ fn research_agent_in_a_member_workflow_keeps_its_intern_limits() {
         ("find_opportunities", json!({}), "read \"opportunity\""),
         ("update_person", json!({"id": UUID, "emails": {"primaryEmail": "x"}}), "write field \"emails\""),
         ("update_person", json!({"id": UUID, "data": {"address": {}}}), "write field \"address\""),
+        // beside `data`, nothing but the id (Twenty merges the rest into the record)
+        ("update_person", json!({"id": UUID, "data": {"jobTitle": "x"}, "emails": {"primaryEmail": "evil@x.io"}}), "unknown argument \"emails\" beside \"data\""),
+        ("create_person", json!({"data": {"jobTitle": "x"}, "address": {}}), "unknown argument \"address\" beside \"data\""),
         ("find_people", json!({"filter": {"address": {"addressCity": {"eq": "Paris"}}}}), "read field \"address\""),
         ("find_people", json!({"address": "Paris"}), "read field \"address\""),
         ("soft_delete_person", json!({"id": UUID}), "soft delete"),
@@ -100,6 +103,7 @@ fn research_agent_in_a_member_workflow_keeps_its_intern_limits() {
     }
     assert!(matches!(send(call("find_people", json!({"filter": {"city": {"eq": "Paris"}}, "limit": 5}))), Outcome::Forward { .. }));
     assert!(matches!(send(call("update_person", json!({"id": UUID, "jobTitle": "CTO"}))), Outcome::Forward { .. }));
+    assert!(matches!(send(call("update_person", json!({"id": UUID, "data": {"jobTitle": "CTO"}}))), Outcome::Forward { .. }));
 }
 
 #[test]
