@@ -524,8 +524,12 @@ impl Gateway {
                     for item in items.iter_mut() {
                         if let Value::Object(m) = item {
                             for (k, val) in m.iter_mut() {
-                                let records = k.ends_with("Duplicates") || k == "records" || k == "edges";
-                                if records {
+                                // Scalars are counts and aggregates (checked on the way in), the
+                                // dimension values and pageInfo are not records; anything else
+                                // may hold records, whatever its key (the records sample's key
+                                // is not documented): redacted as records (fail closed).
+                                let kept = k == "groupByDimensionValues" || k == "pageInfo" || !(val.is_array() || val.is_object());
+                                if !kept {
                                     removed += rolegate_core::redact::redact_value(policy, subject, *object, val).removed;
                                 }
                             }
