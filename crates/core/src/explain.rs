@@ -161,6 +161,14 @@ pub(crate) fn explain_role_field(role: &Role, obj: &ObjectMeta, field: &str, op:
     if read_denied_by_rule && !is_label {
         return mk(false, Level::FieldRule, format!("role \"{rid}\" has a field rule: No Access to \"{name}.{field}\""));
     }
+    // a search vector follows the fields it is built from (policy.rs)
+    let vector = obj.fields.iter().any(|f| f.name == field && f.field_type == crate::policy::TS_VECTOR);
+    if vector {
+        let hidden = obj.fields.iter().filter(|f| f.field_type != crate::policy::TS_VECTOR).map(|f| f.name.as_str()).find(|f| !explain_role_field(role, obj, f, Op::Read).allowed);
+        if let Some(hidden) = hidden {
+            return mk(false, Level::FieldRule, format!("\"{name}.{field}\" is a search vector built from the record's fields, and role \"{rid}\" hides \"{name}.{hidden}\""));
+        }
+    }
     if op == Op::Read {
         if read_denied_by_rule && is_label {
             return mk(

@@ -94,6 +94,8 @@ impl CObject {
 
 const OBJ_BITS: [u8; 4] = [1, 2, 4, 8];
 const F_READ: u8 = 1;
+/// Twenty's search-vector field type (see [`Policy::compile`]).
+pub(crate) const TS_VECTOR: &str = "TS_VECTOR";
 const F_UPDATE: u8 = 2;
 
 #[derive(Debug, Clone)]
@@ -331,6 +333,18 @@ impl Policy {
                     let read = perms[0] && (r & 1 == 0 || is_label);
                     let update = perms[1] && r & 2 == 0 && read;
                     fbits[base + fi] = (read as u8 * F_READ) | (update as u8 * F_UPDATE);
+                }
+                // A search vector (TS_VECTOR) is built from the record's other fields (a person's
+                // from name, emails, phones, job title): where the role hides one of them, reading
+                // or filtering on the vector would reveal it, so it is hidden too. Stricter than
+                // Twenty, which checks the vector's own field permission only (fail closed).
+                let hides_one = co.fields.iter().enumerate().any(|(fi, f)| &*f.field_type != TS_VECTOR && fbits[base + fi] & F_READ == 0);
+                if hides_one {
+                    for (fi, f) in co.fields.iter().enumerate() {
+                        if &*f.field_type == TS_VECTOR {
+                            fbits[base + fi] = 0;
+                        }
+                    }
                 }
             }
             roles.push(CRole {

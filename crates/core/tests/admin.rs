@@ -365,7 +365,7 @@ fn diff_reports_new_principals_revocations_reassignments_and_schema() {
     let d = diff(&old, &new, NOW);
     let lines = d.lines();
     assert!(lines.contains(&"API key Zapier: now revoked (was active)".to_string()), "{lines:#?}");
-    assert!(lines.contains(&"API key Zapier loses: read person (address was already denied)".to_string()), "{lines:#?}");
+    assert!(lines.contains(&"API key Zapier loses: read person (address, searchVector were already denied)".to_string()), "{lines:#?}");
     assert!(lines.contains(&"API key Zapier loses: read company".to_string()), "{lines:#?}");
     assert!(lines.contains(&"Workspace member Erin Catto: role Intern → Member".to_string()), "{lines:#?}");
     assert!(lines.contains(&"Intern gains: flag IMPORT_CSV".to_string()), "{lines:#?}");

@@ -381,3 +381,27 @@ fn an_operation_on_the_last_possible_revision_is_an_error_not_an_overflow() {
     let e = rolegate_core::ops::apply(&s, &op).unwrap_err();
     assert_eq!((e.code(), e.path()), (rolegate_core::codes::INVALID_ARG, "revision"));
 }
+
+/// A search vector (TS_VECTOR) is built from the record's fields: where a role hides one of
+/// them, the vector is hidden too (reading or filtering on it would reveal the hidden value),
+/// and explain says why.
+#[test]
+fn search_vectors_follow_the_fields_they_are_built_from() {
+    let p = policy();
+    let person = p.object_id("person").unwrap();
+    let company = p.object_id("company").unwrap();
+    let sv = |o| p.object(o).field_id("searchVector").unwrap();
+    for (role, person_reads, company_reads) in [("intern", false, true), ("integration", false, true), ("member", true, true), ("workflow-runner", false, true)] {
+        let s = p.resolve(&Principal::Role(role.into()), 0).unwrap();
+        assert_eq!(p.can_field(&s, person, sv(person), Op::Read), person_reads, "{role} person");
+        assert_eq!(p.can_field(&s, company, sv(company), Op::Read), company_reads, "{role} company");
+        let ex = rolegate_core::explain::explain(&p, &Principal::Role(role.into()), 0, "person", Some("searchVector"), Op::Read).unwrap();
+        assert_eq!(ex.allowed, person_reads, "{role}");
+        if !person_reads {
+            assert!(ex.roles[0].reason.contains("search vector"), "{role}: {}", ex.roles[0].reason);
+        }
+    }
+    // an intersection: the vector is readable only where every role sees every field
+    let both = p.resolve(&Principal::AgentInWorkflow { agent: "agent-sales".into(), workflow: "wf-enrich".into() }, 0).unwrap();
+    assert!(!p.can_field(&both, person, sv(person), Op::Read));
+}
