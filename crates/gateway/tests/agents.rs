@@ -82,6 +82,8 @@ fn research_agent_in_a_member_workflow_keeps_its_intern_limits() {
         // beside `data`, nothing but the id (Twenty merges the rest into the record)
         ("update_person", json!({"id": UUID, "data": {"jobTitle": "x"}, "emails": {"primaryEmail": "evil@x.io"}}), "unknown argument \"emails\" beside \"data\""),
         ("create_person", json!({"data": {"jobTitle": "x"}, "address": {}}), "unknown argument \"address\" beside \"data\""),
+        // connect.where: only fields readable on the target (the Intern hides person.address)
+        ("create_taskTarget", json!({"data": {"person": {"connect": {"where": {"address": {"addressCity": "Paris"}}}}}}), "no permission to read field \"address\" on \"person\""),
         ("find_people", json!({"filter": {"address": {"addressCity": {"eq": "Paris"}}}}), "read field \"address\""),
         ("find_people", json!({"address": "Paris"}), "read field \"address\""),
         ("soft_delete_person", json!({"id": UUID}), "soft delete"),

@@ -71,6 +71,10 @@ fn mutations() {
     assert_gql_denied(&gql(ZAPIER, "mutation($d: PersonCreateInput!) { createPerson(data: $d) { id } }", json!({"d": {"address": {}}})), &["createPerson"], "write field \"address\"");
     assert_gql_denied(&gql(ZAPIER, "mutation { createPeople(data: [{jobTitle: \"a\"}, {emails: {}}]) { id } }", json!({})), &["createPeople"], "field \"emails\"");
     assert_allowed(&gql(ZAPIER, &format!("mutation {{ updatePerson(id: \"{UUID}\", data: {{city: \"x\"}}) {{ id city }} }}"), json!({})));
+    // connect.where may only name fields the caller can read on the target (the core's write
+    // check, as for REST and MCP)
+    assert_gql_denied(&gql(WAREHOUSE, "mutation($d: TaskTargetCreateInput!) { createTaskTarget(data: $d) { id } }", json!({"d": {"person": {"connect": {"where": {"emails": {"primaryEmail": "ada@example.com"}}}}}})), &["createTaskTarget"], "no permission to read field \"emails\" on \"person\"");
+    assert_allowed(&gql(WAREHOUSE, "mutation($d: TaskTargetCreateInput!) { createTaskTarget(data: $d) { id } }", json!({"d": {"person": {"connect": {"where": {"id": UUID}}}}})));
     assert_gql_denied(&gql(ZAPIER, "mutation { updatePeople(filter: {address: {addressCity: {eq: \"x\"}}}, data: {city: \"y\"}) { id } }", json!({})), &["updatePeople"], "field \"address\"");
     assert_gql_denied(&gql(ZAPIER, "mutation { createPerson(data: {jobTitle: \"x\"}) { id address { addressCity } } }", json!({})), &["createPerson"], "read field \"address\"");
     assert_gql_denied(&gql(ZAPIER, &format!("mutation {{ deletePerson(id: \"{UUID}\") {{ id }} }}"), json!({})), &["deletePerson"], "soft delete");
