@@ -503,6 +503,13 @@ impl Policy {
             && roles.iter().all(|&r| self.roles[r as usize].fields[idx] & bit != 0)
     }
 
+    /// Whether the subject may read every search vector (`TS_VECTOR` field) of the object: what
+    /// a search hit on its records reveals (see [`Policy::compile`]).
+    pub fn search_vector_readable(&self, s: &Subject, object: ObjectId) -> bool {
+        let o = self.object(object);
+        o.field_ids().all(|f| &*o.field(f).field_type != TS_VECTOR || self.can_field(s, object, f, Op::Read))
+    }
+
     #[inline]
     pub fn has_flag(&self, s: &Subject, flag: Flag) -> bool {
         let roles = s.role_slice();

@@ -185,9 +185,9 @@ fn connect_where_hidden(policy: &Policy, s: &Subject, object: ObjectId, fid: Fie
     let target = policy.object(object).field(fid).relation.as_ref()?.target;
     let connect = value.get("connect")?;
     // one `{"where": ...}`, or a list of them (one-to-many relations)
-    let each: Vec<&Value> = match connect {
-        Value::Array(items) => items.iter().collect(),
-        one => vec![one],
+    let each = match connect {
+        Value::Array(items) => items.as_slice(),
+        one => std::slice::from_ref(one),
     };
     for one in each {
         let wheres = one.get("where").and_then(Value::as_object);

@@ -333,9 +333,8 @@ fn twenty_paths(text: &str, depth: usize) -> Result<Vec<Vec<String>>, String> {
     }
     predicates.push(current);
     let mut out = Vec::new();
-    for predicate in predicates {
-        // the first character kept is the conjunction's own '('
-        let predicate = predicate.strip_prefix('(').unwrap_or(&predicate).trim();
+    for predicate in &predicates {
+        let predicate = predicate.trim();
         if starts_with_conjunction(predicate) {
             out.extend(twenty_paths(predicate, depth + 1)?);
             continue;

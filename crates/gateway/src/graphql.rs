@@ -748,16 +748,11 @@ fn project_search(ctx: &Ctx, v: &mut Value, sel: &Sel, removed: &mut usize) {
             // cannot be checked, so its edges are dropped. The match was made on the record's
             // search vector: where the subject may not read it (it is built from a field the
             // role hides), the edge would say a hidden value matched, and is dropped too.
-            name.and_then(|n| ctx.policy.object_id(n)).is_some_and(|o| ctx.can(o, Op::Read) && search_vector_readable(ctx, o))
+            name.and_then(|n| ctx.policy.object_id(n)).is_some_and(|o| ctx.can(o, Op::Read) && ctx.policy.search_vector_readable(ctx.subject, o))
         });
         *removed += before - edges.len();
     }
     project(ctx, v, sel, removed);
-}
-
-fn search_vector_readable(ctx: &Ctx, o: rolegate_core::ObjectId) -> bool {
-    let obj = ctx.policy.object(o);
-    obj.field_ids().all(|f| &*obj.field(f).field_type != "TS_VECTOR" || ctx.policy.can_field(ctx.subject, o, f, Op::Read))
 }
 
 /// The root fields' plan of the executed operation of a call.
