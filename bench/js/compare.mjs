@@ -18,20 +18,22 @@ const PERSON_FIELDS = [...person.fields.map((f) => f.name), 'id', 'createdAt', '
 // ---- the same role three ways
 const rg = Permissions.fromSnapshot(snapshot, { role: 'intern' });
 
+// rolegate also hides person.searchVector from the Intern: a search vector is readable only where
+// its object hides no field (it is built from them), and the Intern does not see person.address.
 const { can, cannot, build } = new AbilityBuilder(createMongoAbility);
 can('read', 'all');
 cannot('read', 'opportunity');
-cannot('read', 'person', ['address']);
+cannot('read', 'person', ['address', 'searchVector']);
 can('update', 'person');
-cannot('update', 'person', ['emails', 'address']);
+cannot('update', 'person', ['emails', 'address', 'searchVector']);
 const casl = build();
 
 const policies = `
 permit(principal == Role::"intern", action == Action::"read", resource)
-  unless { context.object == "opportunity" || (context.object == "person" && context.field == "address") };
+  unless { context.object == "opportunity" || (context.object == "person" && (context.field == "address" || context.field == "searchVector")) };
 permit(principal == Role::"intern", action == Action::"update", resource)
   when { context.object == "person" }
-  unless { context.field == "emails" || context.field == "address" };`;
+  unless { context.field == "emails" || context.field == "address" || context.field == "searchVector" };`;
 const pre = cedar.preparsePolicySet('intern', { staticPolicies: policies });
 if (pre.type !== 'success') throw new Error(JSON.stringify(pre));
 const cedarCan = (action, object, field) => {
