@@ -50,13 +50,20 @@ mkdirSync(join(here, 'target'), { recursive: true });
 const probes = mkdtempSync(join(here, 'target', 'load-probe-'));
 const file = (dir, name, text) => (writeFileSync(join(dir, name), text), join(dir, name));
 const fresh = (path) => JSON.parse(execFileSync(process.execPath, [path]).toString());
-const runs = { esm: [], cjs: [], emptyEsm: [], emptyCjs: [] };
+const runs = { esm: [], cjs: [], emptyEsm: [], emptyCjs: [], compile: [] };
+// The first part of the package's load: compiling the .wasm (V8 validates every function, and
+// compiles each JS-to-wasm wrapper it cannot serve with its generic one), in a fresh process.
+const compileProbe = `const bytes = process.getBuiltinModule('node:fs').readFileSync(new URL(import.meta.resolve('rolegate/rolegate.wasm')));
+const t0 = performance.now();
+new WebAssembly.Module(bytes);
+process.stdout.write(JSON.stringify(performance.now() - t0));`;
 try {
   const p = {
     esm: file(probes, 'probe.mjs', esm('rolegate')),
     cjs: file(probes, 'probe.cjs', body('rolegate')),
     emptyEsm: file(empty, 'probe.mjs', esm('empty-esm')),
     emptyCjs: file(empty, 'probe.cjs', body('empty-esm')),
+    compile: file(probes, 'compile.mjs', compileProbe),
   };
   for (let i = 0; i < 15; i++) {
     // interleaved, so a slow moment of the machine falls on all
@@ -64,6 +71,7 @@ try {
     runs.cjs.push(fresh(p.cjs));
     runs.emptyEsm.push(fresh(p.emptyEsm).load);
     runs.emptyCjs.push(fresh(p.emptyCjs).load);
+    runs.compile.push(fresh(p.compile));
   }
 } finally {
   rmSync(empty, { recursive: true, force: true });
@@ -80,6 +88,8 @@ for (const [name, rs, base, what] of [
   console.log(`  main thread CPU for both: ${ms(med(rs.map((r) => r.cpu)))}; first check after it (builds that object's table row): ${ms(med(rs.map((r) => r.firstCheck)))}; wall min/max ${ms(Math.min(...rs.map((r) => r.load + r.fromSnapshot)))} / ${ms(Math.max(...rs.map((r) => r.load + r.fromSnapshot)))}`);
   console.log(`  Node's own first import of an empty ESM package, same probe: ${ms(med(base))}; rolegate's own: ${ms(total - med(base))}`);
 }
+
+console.log(`of which new WebAssembly.Module of the package's .wasm (a fresh process): ${ms(med(runs.compile))}`);
 
 const require = createRequire(import.meta.url);
 const wasm = readFileSync(require.resolve('rolegate/rolegate.wasm'));
