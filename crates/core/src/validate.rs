@@ -160,19 +160,30 @@ impl<'a> Index<'a> {
     }
 }
 
+/// Appends an issue. Out of line and cold, like every message it formats: a valid snapshot never
+/// comes here, and V8 compiles a WebAssembly function whole on its first call, so the checks a
+/// fresh page or isolate runs on a valid snapshot stay small (bench/js/touched.mjs,
+/// bench/worker/touched.mjs).
+#[cold]
+#[inline(never)]
+fn issue(out: &mut Vec<Issue>, code: &'static str, path: fmt::Arguments<'_>, message: fmt::Arguments<'_>) {
+    out.push(Issue::new(code, path.to_string(), message.to_string()));
+}
+
 /// Validates a parsed snapshot. An empty result means valid.
 pub fn validate(s: &Snapshot) -> Vec<Issue> {
     let ix = Index::new(s);
     let mut out = Vec::new();
     if s.format != FORMAT {
-        out.push(Issue::new(
+        issue(
+            &mut out,
             codes::INVALID_ARG,
-            "format",
-            format!("unsupported format \"{}\"; expected \"{FORMAT}\"", s.format),
-        ));
+            format_args!("format"),
+            format_args!("unsupported format \"{}\"; expected \"{FORMAT}\"", s.format),
+        );
     }
     if s.workspace_id.trim().is_empty() {
-        out.push(Issue::new(codes::INVALID_ARG, "workspaceId", "workspaceId must not be empty"));
+        issue(&mut out, codes::INVALID_ARG, format_args!("workspaceId"), format_args!("workspaceId must not be empty"));
     }
     validate_objects(s, &ix, &mut out);
     let role_ids = validate_roles(s, &ix, &mut out);
@@ -186,23 +197,30 @@ fn validate_objects(s: &Snapshot, ix: &Index, out: &mut Vec<Issue>) {
         let p = Path::at("objects", i);
         for (key, name) in [("nameSingular", &o.name_singular), ("namePlural", &o.name_plural)] {
             if name.is_empty() {
-                out.push(Issue::new(codes::INVALID_ARG, format!("{p}.{key}"), format!("object {key} must not be empty")));
+                issue(
+                    out,
+                    codes::INVALID_ARG,
+                    format_args!("{p}.{key}"),
+                    format_args!("object {key} must not be empty"),
+                );
                 continue;
             }
             if key == "namePlural" && name == &o.name_singular {
-                out.push(Issue::new(
+                issue(
+                    out,
                     codes::INVALID_ARG,
-                    format!("{p}.namePlural"),
-                    format!("object \"{name}\" must have different singular and plural names"),
-                ));
+                    format_args!("{p}.namePlural"),
+                    format_args!("object \"{name}\" must have different singular and plural names"),
+                );
                 continue;
             }
             if let Some(prev) = names.insert(name.as_str(), i) {
-                out.push(Issue::new(
+                issue(
+                    out,
                     codes::INVALID_ARG,
-                    format!("{p}.{key}"),
-                    format!("object name \"{name}\" is already used by objects[{prev}]"),
-                ));
+                    format_args!("{p}.{key}"),
+                    format_args!("object name \"{name}\" is already used by objects[{prev}]"),
+                );
             }
         }
         let mut field_names = Names::default();
@@ -211,34 +229,48 @@ fn validate_objects(s: &Snapshot, ix: &Index, out: &mut Vec<Issue>) {
             let fp = p.item("fields", j);
             let on = &o.name_singular;
             if f.name.is_empty() {
-                out.push(Issue::new(codes::INVALID_ARG, format!("{fp}.name"), format!("a field of object \"{on}\" has an empty name")));
-            } else if IMPLICIT_FIELDS.contains(&f.name.as_str()) {
-                out.push(Issue::new(
+                issue(
+                    out,
                     codes::INVALID_ARG,
-                    format!("{fp}.name"),
-                    format!("\"{}\" is an implicit field of every record and cannot be declared on object \"{on}\"", f.name),
-                ));
+                    format_args!("{fp}.name"),
+                    format_args!("a field of object \"{on}\" has an empty name"),
+                );
+            } else if IMPLICIT_FIELDS.contains(&f.name.as_str()) {
+                issue(
+                    out,
+                    codes::INVALID_ARG,
+                    format_args!("{fp}.name"),
+                    format_args!("\"{}\" is an implicit field of every record and cannot be declared on object \"{on}\"", f.name),
+                );
             } else if field_names.insert(&f.name, j).is_some() {
-                out.push(Issue::new(codes::INVALID_ARG, format!("{fp}.name"), format!("field \"{on}.{}\" is declared twice", f.name)));
+                issue(
+                    out,
+                    codes::INVALID_ARG,
+                    format_args!("{fp}.name"),
+                    format_args!("field \"{on}.{}\" is declared twice", f.name),
+                );
             }
             if !FIELD_TYPES.contains(&f.field_type.as_str()) {
-                out.push(Issue::new(
+                issue(
+                    out,
                     codes::INVALID_ARG,
-                    format!("{fp}.type"),
-                    format!("unknown field type \"{}\" for field \"{on}.{}\"", f.field_type, f.name),
-                ));
+                    format_args!("{fp}.type"),
+                    format_args!("unknown field type \"{}\" for field \"{on}.{}\"", f.field_type, f.name),
+                );
             }
             match (&f.relation, f.field_type == "RELATION") {
-                (None, true) => out.push(Issue::new(
+                (None, true) => issue(
+                    out,
                     codes::INVALID_ARG,
-                    format!("{fp}.relation"),
-                    format!("RELATION field \"{on}.{}\" needs a \"relation\"", f.name),
-                )),
-                (Some(_), false) => out.push(Issue::new(
+                    format_args!("{fp}.relation"),
+                    format_args!("RELATION field \"{on}.{}\" needs a \"relation\"", f.name),
+                ),
+                (Some(_), false) => issue(
+                    out,
                     codes::INVALID_ARG,
-                    format!("{fp}.relation"),
-                    format!("field \"{on}.{}\" of type {} cannot have a \"relation\"", f.name, f.field_type),
-                )),
+                    format_args!("{fp}.relation"),
+                    format_args!("field \"{on}.{}\" of type {} cannot have a \"relation\"", f.name, f.field_type),
+                ),
                 (Some(r), true) => {
                     validate_relation(ix, o, f, r, &fp.key("relation"), out);
                     if let Some(jc) = &r.join_column {
@@ -250,25 +282,28 @@ fn validate_objects(s: &Snapshot, ix: &Index, out: &mut Vec<Issue>) {
         }
         for (jc, j) in join_columns {
             if field_names.contains_key(jc) || IMPLICIT_FIELDS.contains(&jc) {
-                out.push(Issue::new(
+                issue(
+                    out,
                     codes::INVALID_ARG,
-                    format!("{p}.fields[{j}].relation.joinColumn"),
-                    format!("join column \"{jc}\" of object \"{}\" collides with a field name", o.name_singular),
-                ));
+                    format_args!("{p}.fields[{j}].relation.joinColumn"),
+                    format_args!("join column \"{jc}\" of object \"{}\" collides with a field name", o.name_singular),
+                );
             }
         }
         if let Some(label) = &o.label_identifier_field {
             match o.field(label) {
-                None => out.push(Issue::new(
+                None => issue(
+                    out,
                     codes::FIELD_METADATA_NOT_FOUND,
-                    format!("{p}.labelIdentifierField"),
-                    format!("label identifier field \"{label}\" is not a field of object \"{}\"", o.name_singular),
-                )),
-                Some(f) if f.relation.is_some() => out.push(Issue::new(
+                    format_args!("{p}.labelIdentifierField"),
+                    format_args!("label identifier field \"{label}\" is not a field of object \"{}\"", o.name_singular),
+                ),
+                Some(f) if f.relation.is_some() => issue(
+                    out,
                     codes::INVALID_ARG,
-                    format!("{p}.labelIdentifierField"),
-                    format!("label identifier field \"{}.{label}\" cannot be a relation", o.name_singular),
-                )),
+                    format_args!("{p}.labelIdentifierField"),
+                    format_args!("label identifier field \"{}.{label}\" cannot be a relation", o.name_singular),
+                ),
                 Some(_) => {}
             }
         }
@@ -278,49 +313,59 @@ fn validate_objects(s: &Snapshot, ix: &Index, out: &mut Vec<Issue>) {
 fn validate_relation(ix: &Index, o: &ObjectMeta, f: &FieldMeta, r: &Relation, p: &Path, out: &mut Vec<Issue>) {
     let here = Dotted(&o.name_singular, &f.name);
     match (r.kind, &r.join_column) {
-        (RelationKind::ManyToOne, None) => out.push(Issue::new(
+        (RelationKind::ManyToOne, None) => issue(
+            out,
             codes::INVALID_ARG,
-            format!("{p}.joinColumn"),
-            format!("MANY_TO_ONE relation \"{here}\" needs a joinColumn"),
-        )),
-        (RelationKind::OneToMany, Some(_)) => out.push(Issue::new(
+            format_args!("{p}.joinColumn"),
+            format_args!("MANY_TO_ONE relation \"{here}\" needs a joinColumn"),
+        ),
+        (RelationKind::OneToMany, Some(_)) => issue(
+            out,
             codes::INVALID_ARG,
-            format!("{p}.joinColumn"),
-            format!("ONE_TO_MANY relation \"{here}\" cannot have a joinColumn"),
-        )),
+            format_args!("{p}.joinColumn"),
+            format_args!("ONE_TO_MANY relation \"{here}\" cannot have a joinColumn"),
+        ),
         (RelationKind::ManyToOne, Some(jc)) if jc.is_empty() => {
-            out.push(Issue::new(codes::INVALID_ARG, format!("{p}.joinColumn"), format!("joinColumn of \"{here}\" is empty")))
+            issue(
+                out,
+                codes::INVALID_ARG,
+                format_args!("{p}.joinColumn"),
+                format_args!("joinColumn of \"{here}\" is empty"),
+            )
         }
         _ => {}
     }
     let Some(target) = ix.object(&r.target) else {
-        out.push(Issue::new(
+        issue(
+            out,
             codes::OBJECT_METADATA_NOT_FOUND,
-            format!("{p}.target"),
-            format!("relation \"{here}\" targets unknown object \"{}\"", r.target),
-        ));
+            format_args!("{p}.target"),
+            format_args!("relation \"{here}\" targets unknown object \"{}\"", r.target),
+        );
         return;
     };
     let Some(inv) = ix.field(&target.name_singular, &r.inverse) else {
-        out.push(Issue::new(
+        issue(
+            out,
             codes::FIELD_METADATA_NOT_FOUND,
-            format!("{p}.inverse"),
-            format!("relation \"{here}\" names inverse field \"{}.{}\", which does not exist", r.target, r.inverse),
-        ));
+            format_args!("{p}.inverse"),
+            format_args!("relation \"{here}\" names inverse field \"{}.{}\", which does not exist", r.target, r.inverse),
+        );
         return;
     };
     let points_back = inv.relation.as_ref().is_some_and(|ir| {
         ir.target == o.name_singular && ir.inverse == f.name && ir.kind != r.kind
     });
     if !points_back {
-        out.push(Issue::new(
+        issue(
+            out,
             codes::INVALID_ARG,
-            format!("{p}.inverse"),
-            format!(
+            format_args!("{p}.inverse"),
+            format_args!(
                 "relation \"{here}\" and its inverse \"{}.{}\" do not point back at each other (one MANY_TO_ONE, one ONE_TO_MANY)",
                 r.target, r.inverse
             ),
-        ));
+        );
     }
 }
 
@@ -331,33 +376,50 @@ fn validate_roles<'a>(s: &'a Snapshot, ix: &Index, out: &mut Vec<Issue>) -> Name
     for (i, role) in s.roles.iter().enumerate() {
         let p = Path::at("roles", i);
         if role.id.is_empty() {
-            out.push(Issue::new(codes::INVALID_ARG, format!("{p}.id"), "role id must not be empty"));
+            issue(out, codes::INVALID_ARG, format_args!("{p}.id"), format_args!("role id must not be empty"));
         } else if ids.insert(role.id.as_str(), i).is_some() {
-            out.push(Issue::new(codes::INVALID_ARG, format!("{p}.id"), format!("role id \"{}\" is used twice", role.id)));
+            issue(
+                out,
+                codes::INVALID_ARG,
+                format_args!("{p}.id"),
+                format_args!("role id \"{}\" is used twice", role.id),
+            );
         }
         if role.label.trim().is_empty() {
-            out.push(Issue::new(codes::INVALID_ARG, format!("{p}.label"), format!("role \"{}\" has an empty label", role.id)));
+            issue(
+                out,
+                codes::INVALID_ARG,
+                format_args!("{p}.label"),
+                format_args!("role \"{}\" has an empty label", role.id),
+            );
         } else if let Some(prev) = labels.insert(role.label.as_str(), i) {
-            out.push(Issue::new(
+            issue(
+                out,
                 codes::ROLE_LABEL_ALREADY_EXISTS,
-                format!("{p}.label"),
-                format!("role \"{}\" uses label \"{}\", already used by roles[{prev}]", role.id, role.label),
-            ));
+                format_args!("{p}.label"),
+                format_args!("role \"{}\" uses label \"{}\", already used by roles[{prev}]", role.id, role.label),
+            );
         }
         validate_role_rules(ix, role, &p, out);
     }
     // Admin and default role.
     match s.roles.iter().position(|r| r.id == s.admin_role_id) {
-        None => out.push(Issue::new(
+        None => issue(
+            out,
             codes::ADMIN_ROLE_NOT_FOUND,
-            "adminRoleId",
-            format!("adminRoleId \"{}\" names no role", s.admin_role_id),
-        )),
+            format_args!("adminRoleId"),
+            format_args!("adminRoleId \"{}\" names no role", s.admin_role_id),
+        ),
         Some(i) => {
             let a = &s.roles[i];
             let p = Path::at("roles", i);
             if a.is_editable {
-                out.push(Issue::new(codes::INVALID_ARG, format!("{p}.isEditable"), format!("the Admin role \"{}\" must not be editable", a.id)));
+                issue(
+                    out,
+                    codes::INVALID_ARG,
+                    format_args!("{p}.isEditable"),
+                    format_args!("the Admin role \"{}\" must not be editable", a.id),
+                );
             }
             for (key, v) in [
                 ("canUpdateAllSettings", a.can_update_all_settings),
@@ -368,43 +430,53 @@ fn validate_roles<'a>(s: &'a Snapshot, ix: &Index, out: &mut Vec<Issue>) -> Name
                 ("canDestroyAllObjectRecords", a.can_destroy_all_object_records),
             ] {
                 if !v {
-                    out.push(Issue::new(codes::INVALID_ARG, format!("{p}.{key}"), format!("the Admin role \"{}\" must have {key} true", a.id)));
+                    issue(
+                        out,
+                        codes::INVALID_ARG,
+                        format_args!("{p}.{key}"),
+                        format_args!("the Admin role \"{}\" must have {key} true", a.id),
+                    );
                 }
             }
             if a.can_be_assigned_to_agents {
-                out.push(Issue::new(
+                issue(
+                    out,
                     codes::INVALID_ARG,
-                    format!("{p}.canBeAssignedToAgents"),
-                    format!("the Admin role \"{}\" cannot be assignable to agents", a.id),
-                ));
+                    format_args!("{p}.canBeAssignedToAgents"),
+                    format_args!("the Admin role \"{}\" cannot be assignable to agents", a.id),
+                );
             }
             if !a.can_be_assigned_to_users {
-                out.push(Issue::new(
+                issue(
+                    out,
                     codes::INVALID_ARG,
-                    format!("{p}.canBeAssignedToUsers"),
-                    format!("the Admin role \"{}\" must be assignable to users", a.id),
-                ));
+                    format_args!("{p}.canBeAssignedToUsers"),
+                    format_args!("the Admin role \"{}\" must be assignable to users", a.id),
+                );
             }
             if !s.members.iter().any(|m| m.role_id.as_deref() == Some(a.id.as_str())) {
-                out.push(Issue::new(
+                issue(
+                    out,
                     codes::CANNOT_UNASSIGN_LAST_ADMIN,
-                    "members",
-                    format!("no member holds the Admin role \"{}\"; at least one must", a.id),
-                ));
+                    format_args!("members"),
+                    format_args!("no member holds the Admin role \"{}\"; at least one must", a.id),
+                );
             }
         }
     }
     match ix.role(&s.default_role_id) {
-        None => out.push(Issue::new(
+        None => issue(
+            out,
             codes::DEFAULT_ROLE_NOT_FOUND,
-            "defaultRoleId",
-            format!("defaultRoleId \"{}\" names no role", s.default_role_id),
-        )),
-        Some(d) if !d.can_be_assigned_to_users => out.push(Issue::new(
+            format_args!("defaultRoleId"),
+            format_args!("defaultRoleId \"{}\" names no role", s.default_role_id),
+        ),
+        Some(d) if !d.can_be_assigned_to_users => issue(
+            out,
             codes::ROLE_CANNOT_BE_ASSIGNED_TO_USERS,
-            "defaultRoleId",
-            format!("the default role \"{}\" cannot be assigned to users", d.id),
-        )),
+            format_args!("defaultRoleId"),
+            format_args!("the default role \"{}\" cannot be assigned to users", d.id),
+        ),
         Some(_) => {}
     }
     ids
@@ -419,47 +491,61 @@ fn validate_role_rules(ix: &Index, role: &Role, p: &Path, out: &mut Vec<Issue>) 
             ("canDestroyAllObjectRecords", role.can_destroy_all_object_records),
         ] {
             if v {
-                out.push(Issue::new(
+                issue(
+                    out,
                     codes::CANNOT_GIVE_WRITING_PERMISSION_WITHOUT_READING_PERMISSION,
-                    format!("{p}.{key}"),
-                    format!("role \"{rid}\" cannot have {key} without canReadAllObjectRecords"),
-                ));
+                    format_args!("{p}.{key}"),
+                    format_args!("role \"{rid}\" cannot have {key} without canReadAllObjectRecords"),
+                );
             }
         }
     }
     if !(role.can_be_assigned_to_users || role.can_be_assigned_to_agents || role.can_be_assigned_to_api_keys) {
-        out.push(Issue::new(
+        issue(
+            out,
             codes::ROLE_MUST_HAVE_AT_LEAST_ONE_TARGET,
-            format!("{p}.canBeAssignedToUsers"),
-            format!("role \"{rid}\" must be assignable to at least one of users, agents or API keys"),
-        ));
+            format_args!("{p}.canBeAssignedToUsers"),
+            format_args!("role \"{rid}\" must be assignable to at least one of users, agents or API keys"),
+        );
     }
     let mut seen_flags = Names::default();
     for (k, flag) in role.permission_flags.iter().enumerate() {
         let fp = p.item("permissionFlags", k);
         if Flag::parse(flag).is_none() {
-            out.push(Issue::new(codes::INVALID_SETTING, fp.to_string(), format!("role \"{rid}\" lists unknown permission flag \"{flag}\"")));
+            issue(
+                out,
+                codes::INVALID_SETTING,
+                format_args!("{fp}"),
+                format_args!("role \"{rid}\" lists unknown permission flag \"{flag}\""),
+            );
         } else if seen_flags.insert(flag.as_str(), k).is_some() {
-            out.push(Issue::new(codes::INVALID_SETTING, fp.to_string(), format!("role \"{rid}\" lists permission flag \"{flag}\" twice")));
+            issue(
+                out,
+                codes::INVALID_SETTING,
+                format_args!("{fp}"),
+                format_args!("role \"{rid}\" lists permission flag \"{flag}\" twice"),
+            );
         }
     }
     let mut seen_objects = Names::default();
     for (k, rule) in role.object_permissions.iter().enumerate() {
         let rp = p.item("objectPermissions", k);
         let Some(obj) = ix.object(&rule.object) else {
-            out.push(Issue::new(
+            issue(
+                out,
                 codes::OBJECT_METADATA_NOT_FOUND,
-                format!("{rp}.object"),
-                format!("role \"{rid}\" has an object rule for unknown object \"{}\"", rule.object),
-            ));
+                format_args!("{rp}.object"),
+                format_args!("role \"{rid}\" has an object rule for unknown object \"{}\"", rule.object),
+            );
             continue;
         };
         if seen_objects.insert(rule.object.as_str(), k).is_some() {
-            out.push(Issue::new(
+            issue(
+                out,
                 codes::INVALID_SETTING,
-                format!("{rp}.object"),
-                format!("role \"{rid}\" has two object rules for \"{}\"", rule.object),
-            ));
+                format_args!("{rp}.object"),
+                format_args!("role \"{rid}\" has two object rules for \"{}\"", rule.object),
+            );
             continue;
         }
         if !resolved_rule_value(role, rule, obj.is_system, Op::Read) {
@@ -472,15 +558,12 @@ fn validate_role_rules(ix: &Index, role: &Role, p: &Path, out: &mut Vec<Issue>) 
                     } else {
                         "inherits it from the role's all-objects default"
                     };
-                    out.push(Issue::new(
+                    issue(
+                        out,
                         codes::CANNOT_GIVE_WRITING_PERMISSION_ON_NON_READABLE_OBJECT,
-                        format!("{rp}.{}", op.rule_key()),
-                        format!(
-                            "role \"{rid}\" denies reading \"{}\" but its rule {why}: {} needs read",
-                            rule.object,
-                            op.rule_key()
-                        ),
-                    ));
+                        format_args!("{rp}.{}", op.rule_key()),
+                        format_args!("role \"{rid}\" denies reading \"{}\" but its rule {why}: {} needs read", rule.object, op.rule_key()),
+                    );
                 }
             }
         }
@@ -491,27 +574,30 @@ fn validate_role_rules(ix: &Index, role: &Role, p: &Path, out: &mut Vec<Issue>) 
         let (o, f) = (&rule.object, &rule.field);
         for (key, v) in [("canRead", rule.can_read), ("canUpdate", rule.can_update)] {
             if v == Some(true) {
-                out.push(Issue::new(
+                issue(
+                    out,
                     codes::ONLY_FIELD_RESTRICTION_ALLOWED,
-                    format!("{rp}.{key}"),
-                    format!("role \"{rid}\": field rule on \"{o}.{f}\" sets {key} true; field rules can only restrict (false or null)"),
-                ));
+                    format_args!("{rp}.{key}"),
+                    format_args!("role \"{rid}\": field rule on \"{o}.{f}\" sets {key} true; field rules can only restrict (false or null)"),
+                );
             }
         }
         let Some(obj) = ix.object(o) else {
-            out.push(Issue::new(
+            issue(
+                out,
                 codes::OBJECT_METADATA_NOT_FOUND,
-                format!("{rp}.object"),
-                format!("role \"{rid}\" has a field rule for unknown object \"{o}\""),
-            ));
+                format_args!("{rp}.object"),
+                format_args!("role \"{rid}\" has a field rule for unknown object \"{o}\""),
+            );
             continue;
         };
         if obj.is_system {
-            out.push(Issue::new(
+            issue(
+                out,
                 codes::CANNOT_ADD_FIELD_PERMISSION_ON_SYSTEM_OBJECT,
-                format!("{rp}.object"),
-                format!("role \"{rid}\" has a field rule on \"{o}.{f}\", but \"{o}\" is a system object"),
-            ));
+                format_args!("{rp}.object"),
+                format_args!("role \"{rid}\" has a field rule on \"{o}.{f}\", but \"{o}\" is a system object"),
+            );
             continue;
         }
         let Some(slot) = ix.field_slot(o, f) else {
@@ -520,19 +606,21 @@ fn validate_role_rules(ix: &Index, role: &Role, p: &Path, out: &mut Vec<Issue>) 
             } else {
                 ""
             };
-            out.push(Issue::new(
+            issue(
+                out,
                 codes::FIELD_METADATA_NOT_FOUND,
-                format!("{rp}.field"),
-                format!("role \"{rid}\" has a field rule for unknown field \"{o}.{f}\"{why}"),
-            ));
+                format_args!("{rp}.field"),
+                format_args!("role \"{rid}\" has a field rule for unknown field \"{o}.{f}\"{why}"),
+            );
             continue;
         };
         if std::mem::replace(&mut seen_fields[slot], true) {
-            out.push(Issue::new(
+            issue(
+                out,
                 codes::INVALID_SETTING,
-                format!("{rp}.field"),
-                format!("role \"{rid}\" has two field rules for \"{o}.{f}\""),
-            ));
+                format_args!("{rp}.field"),
+                format_args!("role \"{rid}\" has two field rules for \"{o}.{f}\""),
+            );
         }
     }
 }
@@ -548,7 +636,12 @@ fn validate_principals<'a>(s: &'a Snapshot, ix: &Index, role_ids: &Names, out: &
     let check_role = |kind: Kind, role_id: &Option<String>, who: &dyn fmt::Display, p: &Path, out: &mut Vec<Issue>| {
         let Some(rid) = role_id else { return };
         if !role_ids.contains_key(rid.as_str()) {
-            out.push(Issue::new(codes::ROLE_NOT_FOUND, format!("{p}.roleId"), format!("{who} holds unknown role \"{rid}\"")));
+            issue(
+                out,
+                codes::ROLE_NOT_FOUND,
+                format_args!("{p}.roleId"),
+                format_args!("{who} holds unknown role \"{rid}\""),
+            );
             return;
         }
         let Some(role) = ix.role(rid) else { return };
@@ -559,18 +652,24 @@ fn validate_principals<'a>(s: &'a Snapshot, ix: &Index, role_ids: &Names, out: &
             Kind::Workflow => (true, "", ""),
         };
         if !ok {
-            out.push(Issue::new(
+            issue(
+                out,
                 code,
-                format!("{p}.roleId"),
-                format!("{who} holds role \"{rid}\", which cannot be assigned to {whom}"),
-            ));
+                format_args!("{p}.roleId"),
+                format_args!("{who} holds role \"{rid}\", which cannot be assigned to {whom}"),
+            );
         }
     };
     let dup = |list: &str, i: usize, id: &'a str, seen: &mut Names<'a>, out: &mut Vec<Issue>| {
         if id.is_empty() {
-            out.push(Issue::new(codes::INVALID_ARG, format!("{list}[{i}].id"), format!("{list}[{i}] has an empty id")));
+            issue(out, codes::INVALID_ARG, format_args!("{list}[{i}].id"), format_args!("{list}[{i}] has an empty id"));
         } else if seen.insert(id, i).is_some() {
-            out.push(Issue::new(codes::INVALID_ARG, format!("{list}[{i}].id"), format!("id \"{id}\" is used twice in {list}")));
+            issue(
+                out,
+                codes::INVALID_ARG,
+                format_args!("{list}[{i}].id"),
+                format_args!("id \"{id}\" is used twice in {list}"),
+            );
         }
     };
     let mut seen = Names::default();
@@ -586,11 +685,12 @@ fn validate_principals<'a>(s: &'a Snapshot, ix: &Index, role_ids: &Names, out: &
         for (key, v) in [("expiresAt", &k.expires_at), ("revokedAt", &k.revoked_at)] {
             if let Some(ts) = v {
                 if parse_timestamp(ts).is_none() {
-                    out.push(Issue::new(
+                    issue(
+                        out,
                         codes::INVALID_ARG,
-                        format!("{p}.{key}"),
-                        format!("API key \"{}\": {key} \"{ts}\" is not an RFC 3339 timestamp", k.name),
-                    ));
+                        format_args!("{p}.{key}"),
+                        format_args!("API key \"{}\": {key} \"{ts}\" is not an RFC 3339 timestamp", k.name),
+                    );
                 }
             }
         }
