@@ -26,6 +26,7 @@ pub mod policy;
 pub mod principal;
 pub mod redact;
 mod shape;
+mod tree;
 pub mod testing;
 pub mod twenty;
 pub mod validate;
@@ -85,27 +86,30 @@ impl Op {
     }
 }
 
+#[cold]
+#[inline(never)]
+fn not_json(e: serde_json::Error) -> Error {
+    Error::one(codes::INVALID_JSON, "", format!("snapshot is not valid JSON: {e}"))
+}
+
 impl Snapshot {
     /// Parses and validates snapshot JSON. Every shape error (unknown, missing or mistyped
     /// key) is reported with its path; then every semantic error of contract §1.
     pub fn from_json(json: &str) -> Result<Snapshot> {
-        Self::from_value(&Self::json_value(json)?)
+        Self::validated(Self::parse_json_unvalidated(json)?)
     }
 
     /// Snapshot JSON text as a value (or the INVALID_JSON error of [`Snapshot::from_json`]).
     pub fn json_value(json: &str) -> Result<serde_json::Value> {
-        serde_json::from_str(json).map_err(|e| {
-            Error::one(
-                codes::INVALID_JSON,
-                "",
-                format!("snapshot is not valid JSON: {e}"),
-            )
-        })
+        serde_json::from_str(json).map_err(not_json)
     }
 
     /// Like [`Snapshot::from_json`], from an already parsed value.
     pub fn from_value(value: &serde_json::Value) -> Result<Snapshot> {
-        let s = Self::parse_unvalidated(value)?;
+        Self::validated(Self::parse_unvalidated(value)?)
+    }
+
+    fn validated(s: Snapshot) -> Result<Snapshot> {
         let issues = validate::validate(&s);
         if issues.is_empty() {
             Ok(s)
@@ -116,6 +120,17 @@ impl Snapshot {
 
     /// Shape check and typed parse only (no semantic validation).
     pub fn parse_unvalidated(value: &serde_json::Value) -> Result<Snapshot> {
+        Self::parse_node(value)
+    }
+
+    /// [`Snapshot::parse_unvalidated`] of JSON text, with the INVALID_JSON error of
+    /// [`Snapshot::from_json`]. Reads the text into a plain tree (`tree::Json`), not a
+    /// `serde_json::Value`; the answers are the same.
+    pub fn parse_json_unvalidated(json: &str) -> Result<Snapshot> {
+        Self::parse_node(&tree::Json::parse(json).map_err(not_json)?)
+    }
+
+    fn parse_node(value: &impl tree::Node) -> Result<Snapshot> {
         let mut issues = Vec::new();
         shape::check(&shape::SNAPSHOT, value, "", &mut issues);
         if !issues.is_empty() {

@@ -217,20 +217,20 @@ impl Snapshot {
 // with serde's derived Deserialize, which was most of the npm package's WebAssembly. Defaults
 // are those of the serde attributes above (tests compare both ways on the fixtures).
 use crate::shape::{get_bool, get_items, get_opt_bool, get_opt_str, get_str, get_strings};
-use serde_json::Value;
+use crate::tree::{Kind, Node};
 
 impl Snapshot {
     /// A snapshot from a value that passed `shape::check(&shape::SNAPSHOT, ..)`.
-    pub(crate) fn from_checked(v: &Value) -> Snapshot {
+    pub(crate) fn from_checked(v: &impl Node) -> Snapshot {
         let principals = |key: &str| get_items(v, key).iter().map(|x| (get_str(x, "id"), get_str(x, "name"), get_opt_str(x, "roleId")));
         Snapshot {
             format: get_str(v, "format"),
             workspace_id: get_str(v, "workspaceId"),
-            revision: v.get("revision").and_then(Value::as_u64).unwrap_or_default(),
+            revision: v.get("revision").and_then(Node::as_u64).unwrap_or_default(),
             admin_role_id: get_str(v, "adminRoleId"),
             default_role_id: get_str(v, "defaultRoleId"),
             options: Options {
-                api_keys_without_role: match v.get("options").and_then(|o| o.get("apiKeysWithoutRole")).and_then(Value::as_str) {
+                api_keys_without_role: match v.get("options").and_then(|o| o.get("apiKeysWithoutRole")).and_then(Node::as_str) {
                     Some("deny") => ApiKeysWithoutRole::Deny,
                     _ => ApiKeysWithoutRole::DefaultRole,
                 },
@@ -255,7 +255,7 @@ impl Snapshot {
 }
 
 impl ObjectMeta {
-    fn from_checked(v: &Value) -> ObjectMeta {
+    fn from_checked(v: &impl Node) -> ObjectMeta {
         ObjectMeta {
             name_singular: get_str(v, "nameSingular"),
             name_plural: get_str(v, "namePlural"),
@@ -266,8 +266,8 @@ impl ObjectMeta {
                 .map(|f| FieldMeta {
                     name: get_str(f, "name"),
                     field_type: get_str(f, "type"),
-                    relation: f.get("relation").filter(|r| r.is_object()).map(|r| Relation {
-                        kind: if r.get("kind").and_then(Value::as_str) == Some("ONE_TO_MANY") {
+                    relation: f.get("relation").filter(|r| r.kind() == Kind::Object).map(|r| Relation {
+                        kind: if r.get("kind").and_then(Node::as_str) == Some("ONE_TO_MANY") {
                             RelationKind::OneToMany
                         } else {
                             RelationKind::ManyToOne
@@ -284,7 +284,7 @@ impl ObjectMeta {
 
 impl Role {
     /// A role from a value that passed `shape::check(&shape::ROLE, ..)`.
-    pub(crate) fn from_checked(v: &Value) -> Role {
+    pub(crate) fn from_checked(v: &impl Node) -> Role {
         Role {
             id: get_str(v, "id"),
             label: get_str(v, "label"),
@@ -452,6 +452,7 @@ mod tests {
     use super::*;
     use crate::shape;
     use serde::Deserialize;
+    use serde_json::Value;
 
     /// Every snapshot and role in the fixtures and conformance corpora (`"snapshot"` and
     /// `"role"` values), shape-checked.

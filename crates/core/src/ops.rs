@@ -203,7 +203,7 @@ impl Operation {
             let names: Vec<&str> = OPERATIONS.iter().map(|(n, _)| *n).collect();
             return Err(format!("unknown variant `{tag}`, expected {}", shape::one_of(&names)));
         };
-        if let Some(e) = shape::first_field_error(spec, map, "", Some("op")) {
+        if let Some(e) = shape::first_field_error(spec, v, "", Some("op")) {
             return Err(e);
         }
         use shape::{get_items, get_opt_bool, get_opt_str, get_str, get_strings, get_tri};

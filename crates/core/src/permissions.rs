@@ -15,8 +15,9 @@ use crate::policy::{ObjectId, Policy, Subject};
 use crate::principal::{Principal, Status};
 use crate::redact::{redact_value, RedactStats};
 use crate::view::{effective_view, ObjectView, View};
-use crate::write::{check_write, FieldViolation, Violation, WriteCheck, WriteOp};
+use crate::write::{check_write_node, FieldViolation, Violation, WriteCheck, WriteOp};
 use crate::{Op, Snapshot};
+use crate::tree::Node;
 use serde_json::Value;
 
 pub struct Permissions {
@@ -147,29 +148,44 @@ impl Permissions {
 
     /// Whether a write is allowed, and every field of the body that may not be written.
     pub fn check_write(&self, object: &str, op: WriteOp, body: Option<&Value>) -> Result<WriteCheck> {
+        self.check_write_node(object, op, body)
+    }
+
+    fn check_write_node<N: Node>(&self, object: &str, op: WriteOp, body: Option<&N>) -> Result<WriteCheck> {
         match &self.inner {
             Inner::Snapshot { policy, subject, .. } => {
                 let oid: ObjectId = policy.object_id(object).ok_or_else(|| unknown_object(object))?;
-                Ok(check_write(policy, subject, oid, op, body))
+                Ok(check_write_node(policy, subject, oid, op, body))
             }
             Inner::View(view) => {
                 let o = self.view_object(view, object)?;
                 let operation_allowed = o.get(op.gate());
                 let mut violations = Vec::new();
                 if op.writes_fields() {
-                    match body {
-                        Some(Value::Array(items)) => {
+                    match body.map(|b| (b, b.as_array())) {
+                        Some((_, Some(items))) => {
                             for (i, item) in items.iter().enumerate() {
                                 view_check_record(object, o, item, &format!("[{i}]"), &mut violations);
                             }
                         }
-                        Some(v) => view_check_record(object, o, v, "", &mut violations),
+                        Some((v, None)) => view_check_record(object, o, v, "", &mut violations),
                         None => {}
                     }
                 }
                 Ok(WriteCheck { allowed: operation_allowed && violations.is_empty(), operation_allowed, violations })
             }
         }
+    }
+
+    /// [`Permissions::check_write`] of a body given as JSON text (`INVALID_JSON` at `body` if
+    /// it is not JSON): read into the plain tree the snapshot is read into, so a caller that
+    /// only has text (the npm package) needs no `serde_json::Value`.
+    pub fn check_write_json(&self, object: &str, op: WriteOp, body: Option<&str>) -> Result<WriteCheck> {
+        let body = body
+            .map(crate::tree::Json::parse)
+            .transpose()
+            .map_err(|e| Error::one(codes::INVALID_JSON, "body", format!("body is not valid JSON: {e}")))?;
+        self.check_write_node(object, op, body.as_ref())
     }
 
     pub fn explain(&self, object: &str, field: Option<&str>, op: Op) -> Result<Explanation> {
@@ -269,8 +285,8 @@ fn redact_by_view(o: &ObjectView, v: &mut Value, stats: &mut RedactStats) {
     }
 }
 
-fn view_check_record(object: &str, o: &ObjectView, v: &Value, prefix: &str, out: &mut Vec<FieldViolation>) {
-    let Value::Object(map) = v else {
+fn view_check_record(object: &str, o: &ObjectView, v: &impl Node, prefix: &str, out: &mut Vec<FieldViolation>) {
+    let Some(map) = v.entries() else {
         out.push(FieldViolation {
             path: prefix.to_string(),
             field: String::new(),
@@ -279,13 +295,13 @@ fn view_check_record(object: &str, o: &ObjectView, v: &Value, prefix: &str, out:
         });
         return;
     };
-    for k in map.keys() {
-        let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
-        let field = o.fields.get(k.as_str()).map(|_| k.as_str()).or_else(|| join_field(o, k));
+    for (k, _) in map {
+        let path = if prefix.is_empty() { k.to_string() } else { format!("{prefix}.{k}") };
+        let field = o.fields.get(k).map(|_| k).or_else(|| join_field(o, k));
         let Some(name) = field else {
             out.push(FieldViolation {
                 path,
-                field: k.clone(),
+                field: k.to_string(),
                 violation: Violation::UnknownField,
                 message: format!("unknown field \"{k}\" on \"{object}\""),
             });
@@ -362,6 +378,61 @@ mod tests {
             let body = json!({"jobTitle": "x", "emails": {}, "companyId": "c"});
             let (w1, w2) = (a.check_write("person", WriteOp::Update, Some(&body)).unwrap(), b.check_write("person", WriteOp::Update, Some(&body)).unwrap());
             assert_eq!((w1.allowed, w1.violations.len()), (w2.allowed, w2.violations.len()), "{principal}");
+        }
+    }
+
+    /// The npm package reads bodies, principals and views from JSON text into `tree::Json`;
+    /// Rust callers pass `serde_json::Value`s. Both answer the same, for snapshot- and
+    /// view-backed instances, on valid and broken input.
+    #[test]
+    fn text_and_value_readers_agree() {
+        let snap = fixture();
+        let a = Permissions::from_snapshot(snap.clone(), Principal::Role("intern".into()), 0).unwrap();
+        let b = Permissions::from_view(a.view().into_owned()).unwrap();
+        let bodies = [
+            r#"{"jobTitle": "x", "emails": {}, "companyId": "c"}"#,
+            r#"[{"jobTitle": "x"}, {"address": {"addressCity": "y"}}, 3, {"nope": 1}]"#,
+            r#"{"company": {"connect": {"where": {"name": "Acme"}}}, "taskTargets": null}"#,
+            r#"{"company": {"connect": [{"where": {"id": "1"}}, {"where": {}}]}, "jobTitle": 1, "jobTitle": "y"}"#,
+            r#"{"company": {"connect": {"where": {"id": "1"}, "x": 1}}, "company": {"disconnect": true}}"#,
+            r#"{"company": {}, "companyId": {"id": 1}}"#,
+            r#""text""#,
+            "null",
+        ];
+        for p in [&a, &b] {
+            for text in bodies {
+                let v: Value = serde_json::from_str(text).unwrap();
+                for op in [WriteOp::Create, WriteOp::Update, WriteOp::Destroy] {
+                    assert_eq!(
+                        format!("{:?}", p.check_write_json("person", op, Some(text))),
+                        format!("{:?}", p.check_write("person", op, Some(&v))),
+                        "{text}"
+                    );
+                }
+            }
+            assert_eq!(format!("{:?}", p.check_write_json("person", WriteOp::Update, None)), format!("{:?}", p.check_write("person", WriteOp::Update, None)));
+            let e = p.check_write_json("person", WriteOp::Update, Some("{\"a\":")).unwrap_err();
+            assert_eq!((e.code(), e.path()), ("INVALID_JSON", "body"));
+        }
+        for text in [
+            r#"{"role": "intern"}"#,
+            r#"{"agent": "a", "workflow": "w"}"#,
+            r#"{"agent": "a", "onBehalfOf": "m", "agent": "b"}"#,
+            r#"{"role": 1}"#,
+            r#"{"role": "x", "apiKey": "y"}"#,
+            r#"{"rol": "x"}"#,
+            r#"[]"#,
+            r#"{}"#,
+        ] {
+            let v: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(format!("{:?}", Principal::from_json(text)), format!("{:?}", Principal::from_value(&v)), "{text}");
+        }
+        assert_eq!(Principal::from_json("{").unwrap_err().code(), "INVALID_JSON");
+        let view = serde_json::to_value(a.view()).unwrap();
+        let mut broken = view.clone();
+        broken["objects"]["person"]["fields"]["name"]["canRead"] = json!("yes");
+        for v in [view, broken, json!({"format": "rolegate-view/v1"}), json!([])] {
+            assert_eq!(View::from_json(&v.to_string()), View::from_value(&v), "{v}");
         }
     }
 

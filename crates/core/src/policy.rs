@@ -235,7 +235,7 @@ impl Policy {
     /// Parses, validates and compiles snapshot JSON (the errors of [`Snapshot::from_json`],
     /// validating once).
     pub fn from_json(json: &str) -> Result<Policy> {
-        Self::compile(Snapshot::parse_unvalidated(&Snapshot::json_value(json)?)?)
+        Self::compile(Snapshot::parse_json_unvalidated(json)?)
     }
 
     fn compile_validated(snapshot: Snapshot) -> Policy {

@@ -93,13 +93,24 @@ impl From<Principal> for PrincipalRepr {
 impl Principal {
     /// Parses a principal from JSON, with a precise error.
     pub fn from_value(v: &serde_json::Value) -> Result<Principal, Error> {
+        Self::from_node(v)
+    }
+
+    /// [`Principal::from_value`] of JSON text (`INVALID_JSON` if it is not JSON).
+    pub fn from_json(text: &str) -> Result<Principal, Error> {
+        let v = crate::tree::Json::parse(text)
+            .map_err(|e| Error::one(codes::INVALID_JSON, "principal", format!("principal is not valid JSON: {e}")))?;
+        Self::from_node(&v)
+    }
+
+    fn from_node(v: &impl crate::tree::Node) -> Result<Principal, Error> {
         Self::read(v, "").map_err(|e| Error::one(codes::INVALID_ARG, "principal", format!("invalid principal: {e}; {SHAPES}")))
     }
 
     /// The derived Deserialize's answer (through `PrincipalRepr`), without its code: the keys
     /// are checked by `shape::first_error`, then read by hand.
     /// `path` is where `v` sits, for messages (empty at the top level).
-    pub(crate) fn read(v: &serde_json::Value, path: &str) -> Result<Principal, String> {
+    pub(crate) fn read(v: &impl crate::tree::Node, path: &str) -> Result<Principal, String> {
         if let Some(e) = shape::first_error(shape::Ty::Obj(&PRINCIPAL), v, path) {
             return Err(e);
         }

@@ -8,7 +8,7 @@
 //! deserializers were most of the npm package's WebAssembly.
 
 use crate::error::{codes, Issue};
-use serde_json::Value;
+use crate::tree::{Kind, Node};
 
 #[derive(Clone, Copy)]
 pub(crate) enum Ty {
@@ -154,22 +154,22 @@ pub(crate) fn join(path: &str, key: &str) -> String {
     }
 }
 
-fn describe(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+fn describe(v: &impl Node) -> &'static str {
+    match v.kind() {
+        Kind::Null => "null",
+        Kind::Bool => "a boolean",
+        Kind::Number => "a number",
+        Kind::String => "a string",
+        Kind::Array => "an array",
+        Kind::Object => "an object",
     }
 }
 
 /// A short name for an element, e.g. `role "intern"`, used in messages.
-fn element_name(spec: &Spec, v: &Value) -> String {
+fn element_name(spec: &Spec, v: &impl Node) -> String {
     let name = ["id", "nameSingular", "name", "object"]
         .iter()
-        .find_map(|k| v.get(*k).and_then(Value::as_str));
+        .find_map(|k| v.get(k).and_then(Node::as_str));
     match name {
         Some(n) => format!("{} \"{}\"", spec.what, n),
         None => spec.what.to_string(),
@@ -195,49 +195,71 @@ impl At<'_> {
     }
 }
 
-pub(crate) fn check(spec: &'static Spec, v: &Value, path: &str, out: &mut Vec<Issue>) {
+pub(crate) fn check(spec: &'static Spec, v: &impl Node, path: &str, out: &mut Vec<Issue>) {
     check_ty(Ty::Obj(spec), v, &At::Base(path), out)
 }
 
-fn check_ty(ty: Ty, v: &Value, at: &At, out: &mut Vec<Issue>) {
-    let bad = |expected: &str, out: &mut Vec<Issue>| {
-        let path = at.render();
-        let place = if path.is_empty() { "the top level" } else { &path };
-        let message = format!("expected {expected} at {place}, found {}", describe(v));
-        out.push(Issue::new(codes::INVALID_ARG, path, message))
-    };
+/// `expected ... at PATH, found ...`. Out of line and cold, as every message here: `check_ty`
+/// runs once per value of a snapshot, nearly always finding nothing.
+#[cold]
+#[inline(never)]
+fn bad(expected: &str, v: &impl Node, at: &At, out: &mut Vec<Issue>) {
+    let path = at.render();
+    let place = if path.is_empty() { "the top level" } else { &path };
+    let message = format!("expected {expected} at {place}, found {}", describe(v));
+    out.push(Issue::new(codes::INVALID_ARG, path, message))
+}
+
+#[cold]
+#[inline(never)]
+fn bad_one_of(options: &[&str], v: &impl Node, at: &At, out: &mut Vec<Issue>) {
+    let list = options.iter().map(|o| format!("\"{o}\"")).collect::<Vec<_>>().join(" or ");
+    bad(&list, v, at, out)
+}
+
+#[cold]
+#[inline(never)]
+fn unknown_key(spec: &Spec, k: &str, v: &impl Node, at: &At, out: &mut Vec<Issue>) {
+    out.push(Issue::new(codes::INVALID_ARG, join(&at.render(), k), format!("unknown key \"{k}\" in {}", element_name(spec, v))))
+}
+
+#[cold]
+#[inline(never)]
+fn missing_key(spec: &Spec, name: &str, v: &impl Node, at: &At, out: &mut Vec<Issue>) {
+    out.push(Issue::new(codes::INVALID_ARG, join(&at.render(), name), format!("missing required key \"{name}\" in {}", element_name(spec, v))))
+}
+
+fn check_ty<N: Node>(ty: Ty, v: &N, at: &At, out: &mut Vec<Issue>) {
+    let kind = v.kind();
     match ty {
         Ty::Str => {
-            if !v.is_string() {
-                bad("a string", out)
+            if kind != Kind::String {
+                bad("a string", v, at, out)
             }
         }
         Ty::Bool => {
-            if !v.is_boolean() {
-                bad("a boolean", out)
+            if kind != Kind::Bool {
+                bad("a boolean", v, at, out)
             }
         }
         Ty::Uint => {
-            if !v.is_u64() {
-                bad("a non-negative integer", out)
+            if v.as_u64().is_none() {
+                bad("a non-negative integer", v, at, out)
             }
         }
         Ty::NullBool => {
-            if !(v.is_boolean() || v.is_null()) {
-                bad("true, false or null", out)
+            if !matches!(kind, Kind::Bool | Kind::Null) {
+                bad("true, false or null", v, at, out)
             }
         }
         Ty::NullStr => {
-            if !(v.is_string() || v.is_null()) {
-                bad("a string or null", out)
+            if !matches!(kind, Kind::String | Kind::Null) {
+                bad("a string or null", v, at, out)
             }
         }
         Ty::OneOf(options) => match v.as_str() {
             Some(s) if options.contains(&s) => {}
-            _ => {
-                let list = options.iter().map(|o| format!("\"{o}\"")).collect::<Vec<_>>().join(" or ");
-                bad(&list, out)
-            }
+            _ => bad_one_of(options, v, at, out),
         },
         Ty::Arr(inner) => match v.as_array() {
             Some(items) => {
@@ -245,49 +267,41 @@ fn check_ty(ty: Ty, v: &Value, at: &At, out: &mut Vec<Issue>) {
                     check_ty(*inner, item, &At::Index(at, i), out);
                 }
             }
-            None => bad("an array", out),
+            None => bad("an array", v, at, out),
         },
         Ty::NullObj(spec) => {
-            if !v.is_null() {
+            if kind != Kind::Null {
                 check_ty(Ty::Obj(spec), v, at, out)
             }
         }
         Ty::Any => {}
         Ty::Opt(inner) => {
-            if !v.is_null() {
+            if kind != Kind::Null {
                 check_ty(*inner, v, at, out)
             }
         }
-        Ty::Map(inner) => match v.as_object() {
-            Some(map) => map.iter().for_each(|(k, val)| check_ty(*inner, val, &At::Key(at, k), out)),
-            None => bad("an object", out),
+        Ty::Map(inner) => match v.entries() {
+            Some(entries) => entries.for_each(|(k, val)| check_ty(*inner, val, &At::Key(at, k), out)),
+            None => bad("an object", v, at, out),
         },
         Ty::Obj(spec) => {
-            let Some(map) = v.as_object() else {
-                return bad("an object", out);
+            let Some(entries) = v.entries() else {
+                return bad("an object", v, at, out);
             };
             // which of the spec's keys are present (no hashing: a spec has at most 64 keys)
             let mut seen = 0u64;
-            for (k, val) in map {
-                match spec.keys.iter().position(|(name, _, _)| name == k) {
+            for (k, val) in entries {
+                match spec.keys.iter().position(|(name, _, _)| *name == k) {
                     Some(i) => {
                         seen |= 1 << i;
                         check_ty(spec.keys[i].1, val, &At::Key(at, k), out)
                     }
-                    None => out.push(Issue::new(
-                        codes::INVALID_ARG,
-                        join(&at.render(), k),
-                        format!("unknown key \"{k}\" in {}", element_name(spec, v)),
-                    )),
+                    None => unknown_key(spec, k, v, at, out),
                 }
             }
             for (i, (name, _, required)) in spec.keys.iter().enumerate() {
                 if *required && seen & (1 << i) == 0 {
-                    out.push(Issue::new(
-                        codes::INVALID_ARG,
-                        join(&at.render(), name),
-                        format!("missing required key \"{name}\" in {}", element_name(spec, v)),
-                    ));
+                    missing_key(spec, name, v, at, out);
                 }
             }
         }
@@ -295,15 +309,15 @@ fn check_ty(ty: Ty, v: &Value, at: &At, out: &mut Vec<Issue>) {
 }
 
 /// How serde names an unexpected value (`invalid type: {this}, expected ...`).
-pub(crate) fn unexpected(v: &Value) -> String {
-    match v {
-        Value::Null => "null".to_string(), // serde says "unit value" for a borrowed Value
-        Value::Bool(b) => format!("boolean `{b}`"),
-        Value::Number(n) if n.is_f64() => format!("floating point `{n}`"),
-        Value::Number(n) => format!("integer `{n}`"),
-        Value::String(s) => format!("string {}", quoted(s)),
-        Value::Array(_) => "sequence".to_string(),
-        Value::Object(_) => "map".to_string(),
+pub(crate) fn unexpected(v: &impl Node) -> String {
+    match (v.kind(), v.as_number()) {
+        (Kind::Null, _) => "null".to_string(), // serde says "unit value" for a borrowed Value
+        (Kind::Bool, _) => format!("boolean `{}`", v.as_bool().unwrap_or_default()),
+        (_, Some(n)) if n.is_f64() => format!("floating point `{n}`"),
+        (_, Some(n)) => format!("integer `{n}`"),
+        (Kind::String, _) => format!("string {}", quoted(v.as_str().unwrap_or_default())),
+        (Kind::Array, _) => "sequence".to_string(),
+        _ => "map".to_string(),
     }
 }
 
@@ -349,25 +363,25 @@ fn at(message: String, at: &At) -> String {
 /// The first error serde's derived deserializer (with `deny_unknown_fields`) would report for
 /// `v` as `ty`, in its words, followed by ` at PATH` when the problem is nested. Keys are
 /// looked at in document order, missing required keys afterwards in declaration order.
-pub(crate) fn first_error(ty: Ty, v: &Value, path: &str) -> Option<String> {
+pub(crate) fn first_error(ty: Ty, v: &impl Node, path: &str) -> Option<String> {
     first_error_at(ty, v, &At::Base(path))
 }
 
-fn first_error_at(ty: Ty, v: &Value, here: &At) -> Option<String> {
+fn first_error_at<N: Node>(ty: Ty, v: &N, here: &At) -> Option<String> {
     let invalid = |expected: &str| Some(at(format!("invalid type: {}, expected {expected}", unexpected(v)), here));
     match ty {
         Ty::Any => None,
-        Ty::Str => (!v.is_string()).then(|| invalid("a string")).flatten(),
-        Ty::Bool => (!v.is_boolean()).then(|| invalid("a boolean")).flatten(),
-        Ty::Uint => match v {
-            _ if v.is_u64() => None,
-            Value::Number(n) if n.is_i64() => Some(at(format!("invalid value: integer `{n}`, expected u64"), here)),
+        Ty::Str => (v.kind() != Kind::String).then(|| invalid("a string")).flatten(),
+        Ty::Bool => (v.kind() != Kind::Bool).then(|| invalid("a boolean")).flatten(),
+        Ty::Uint => match v.as_number() {
+            _ if v.as_u64().is_some() => None,
+            Some(n) if n.is_i64() => Some(at(format!("invalid value: integer `{n}`, expected u64"), here)),
             _ => invalid("u64"),
         },
         Ty::NullBool => first_error_at(Ty::Opt(&Ty::Bool), v, here),
         Ty::NullStr => first_error_at(Ty::Opt(&Ty::Str), v, here),
-        Ty::NullObj(spec) => if v.is_null() { None } else { first_error_at(Ty::Obj(spec), v, here) },
-        Ty::Opt(inner) => if v.is_null() { None } else { first_error_at(*inner, v, here) },
+        Ty::NullObj(spec) => if v.kind() == Kind::Null { None } else { first_error_at(Ty::Obj(spec), v, here) },
+        Ty::Opt(inner) => if v.kind() == Kind::Null { None } else { first_error_at(*inner, v, here) },
         Ty::OneOf(options) => match v.as_str() {
             Some(s) if options.contains(&s) => None,
             Some(s) => Some(at(format!("unknown variant `{s}`, expected {}", one_of(options)), here)),
@@ -377,28 +391,28 @@ fn first_error_at(ty: Ty, v: &Value, here: &At) -> Option<String> {
             Some(items) => items.iter().enumerate().find_map(|(i, item)| first_error_at(*inner, item, &At::Index(here, i))),
             None => invalid("a sequence"),
         },
-        Ty::Map(inner) => match v.as_object() {
-            Some(map) => map.iter().find_map(|(k, val)| first_error_at(*inner, val, &At::Key(here, k))),
+        Ty::Map(inner) => match v.entries() {
+            Some(mut entries) => entries.find_map(|(k, val)| first_error_at(*inner, val, &At::Key(here, k))),
             None => invalid("a map"),
         },
-        Ty::Obj(spec) => match v.as_object() {
-            Some(map) => fields_error(spec, map, here, None),
-            None => invalid(&format!("struct {}", spec.what)),
+        Ty::Obj(spec) => match v.kind() {
+            Kind::Object => fields_error(spec, v, here, None),
+            _ => invalid(&format!("struct {}", spec.what)),
         },
     }
 }
 
 /// [`first_error`] for the keys of an object (but `skip`, an enum tag already read).
-pub(crate) fn first_field_error(spec: &Spec, map: &serde_json::Map<String, Value>, path: &str, skip: Option<&str>) -> Option<String> {
-    fields_error(spec, map, &At::Base(path), skip)
+pub(crate) fn first_field_error(spec: &Spec, object: &impl Node, path: &str, skip: Option<&str>) -> Option<String> {
+    fields_error(spec, object, &At::Base(path), skip)
 }
 
-fn fields_error(spec: &Spec, map: &serde_json::Map<String, Value>, here: &At, skip: Option<&str>) -> Option<String> {
-    for (k, val) in map {
-        if Some(k.as_str()) == skip {
+fn fields_error<N: Node>(spec: &Spec, object: &N, here: &At, skip: Option<&str>) -> Option<String> {
+    for (k, val) in object.entries()? {
+        if Some(k) == skip {
             continue;
         }
-        match spec.keys.iter().find(|(name, _, _)| name == k) {
+        match spec.keys.iter().find(|(name, _, _)| *name == k) {
             Some((_, t, _)) => {
                 if let Some(e) = first_error_at(*t, val, &At::Key(here, k)) {
                     return Some(e);
@@ -411,39 +425,39 @@ fn fields_error(spec: &Spec, map: &serde_json::Map<String, Value>, here: &At, sk
             }
         }
     }
-    let missing = spec.keys.iter().find(|(name, _, required)| *required && !map.contains_key(*name))?;
+    let missing = spec.keys.iter().find(|(name, _, required)| *required && object.get(name).is_none())?;
     Some(at(format!("missing field `{}`", missing.0), here))
 }
 
 // Typed values from checked ones (after `check` or `first_error` found nothing wrong).
 
-pub(crate) fn get_str(v: &Value, key: &str) -> String {
-    v.get(key).and_then(Value::as_str).unwrap_or_default().to_string()
+pub(crate) fn get_str(v: &impl Node, key: &str) -> String {
+    v.get(key).and_then(Node::as_str).unwrap_or_default().to_string()
 }
 
-pub(crate) fn get_opt_str(v: &Value, key: &str) -> Option<String> {
-    v.get(key).and_then(Value::as_str).map(String::from)
+pub(crate) fn get_opt_str(v: &impl Node, key: &str) -> Option<String> {
+    v.get(key).and_then(Node::as_str).map(String::from)
 }
 
-pub(crate) fn get_bool(v: &Value, key: &str, default: bool) -> bool {
-    v.get(key).and_then(Value::as_bool).unwrap_or(default)
+pub(crate) fn get_bool(v: &impl Node, key: &str, default: bool) -> bool {
+    v.get(key).and_then(Node::as_bool).unwrap_or(default)
 }
 
-pub(crate) fn get_opt_bool(v: &Value, key: &str) -> Option<bool> {
-    v.get(key).and_then(Value::as_bool)
+pub(crate) fn get_opt_bool(v: &impl Node, key: &str) -> Option<bool> {
+    v.get(key).and_then(Node::as_bool)
 }
 
 /// Absent → `None`, `null` → `Some(None)`, a boolean → `Some(Some(b))`.
-pub(crate) fn get_tri(v: &Value, key: &str) -> Option<Option<bool>> {
-    v.get(key).map(Value::as_bool)
+pub(crate) fn get_tri(v: &impl Node, key: &str) -> Option<Option<bool>> {
+    v.get(key).map(Node::as_bool)
 }
 
-pub(crate) fn get_items<'a>(v: &'a Value, key: &str) -> &'a [Value] {
-    v.get(key).and_then(Value::as_array).map_or(&[], Vec::as_slice)
+pub(crate) fn get_items<'a, N: Node>(v: &'a N, key: &str) -> &'a [N] {
+    v.get(key).and_then(Node::as_array).unwrap_or(&[])
 }
 
-pub(crate) fn get_strings(v: &Value, key: &str) -> Vec<String> {
-    get_items(v, key).iter().filter_map(Value::as_str).map(String::from).collect()
+pub(crate) fn get_strings(v: &impl Node, key: &str) -> Vec<String> {
+    get_items(v, key).iter().filter_map(Node::as_str).map(String::from).collect()
 }
 
 /// For tests comparing a hand-written reader with serde's derived one: the same value, or the
@@ -452,7 +466,7 @@ pub(crate) fn get_strings(v: &Value, key: &str) -> Vec<String> {
 pub(crate) fn assert_same_answer<T: PartialEq + std::fmt::Debug>(
     ours: std::result::Result<T, String>,
     derived: std::result::Result<T, String>,
-    input: &Value,
+    input: &serde_json::Value,
 ) {
     let derived = derived.map_err(|e| e.replace("unit value", "null"));
     match (&ours, &derived) {

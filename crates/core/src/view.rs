@@ -8,6 +8,7 @@ use crate::Op;
 use indexmap::IndexMap;
 use crate::shape::{self, get_str, get_strings, Spec, Ty};
 use serde::{Deserialize, Serialize};
+use crate::tree::Node;
 use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,20 +70,30 @@ impl View {
     /// Reads a view (contract §3) from JSON: the derived Deserialize's answer, in its words
     /// with the JSON path of the problem, without its code (the npm package's `fromView`).
     pub fn from_value(v: &Value) -> Result<View, String> {
+        Self::from_node(v)
+    }
+
+    /// [`View::from_value`] of JSON text.
+    pub fn from_json(text: &str) -> Result<View, String> {
+        Self::from_node(&crate::tree::Json::parse(text).map_err(|e| e.to_string())?)
+    }
+
+    fn from_node<N: Node>(v: &N) -> Result<View, String> {
         if let Some(e) = shape::first_error(Ty::Obj(&VIEW), v, "") {
             return Err(e);
         }
-        let principal = Principal::read(&v["principal"], "principal")?;
-        let bools = |o: &Value, k: &str| o.get(k).and_then(Value::as_bool).unwrap_or_default();
-        fn entries<'a>(o: &'a Value, k: &str) -> impl Iterator<Item = (String, &'a Value)> {
-            o.get(k).and_then(Value::as_object).into_iter().flatten().map(|(k, v)| (k.clone(), v))
+        let field = |k: &str| v.get(k);
+        let principal = Principal::read(field("principal").ok_or("missing field `principal`")?, "principal")?;
+        let bools = |o: &N, k: &str| o.get(k).and_then(Node::as_bool).unwrap_or_default();
+        fn entries<'a, N: Node>(o: &'a N, k: &str) -> impl Iterator<Item = (String, &'a N)> {
+            o.get(k).and_then(Node::entries).into_iter().flatten().map(|(k, v)| (k.to_string(), v))
         }
         Ok(View {
             format: get_str(v, "format"),
             workspace_id: get_str(v, "workspaceId"),
-            revision: v["revision"].as_u64().unwrap_or_default(),
+            revision: field("revision").and_then(Node::as_u64).unwrap_or_default(),
             principal,
-            status: match v["status"].as_str() {
+            status: match field("status").and_then(Node::as_str) {
                 Some("revoked") => Status::Revoked,
                 Some("expired") => Status::Expired,
                 Some("noRole") => Status::NoRole,

@@ -5,7 +5,7 @@ use crate::model::RelationKind;
 use crate::policy::{FieldId, ObjectId, Policy, Subject};
 use crate::Op;
 use serde::Serialize;
-use serde_json::Value;
+use crate::tree::{Kind, Node};
 
 /// A write operation on records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -89,17 +89,22 @@ pub struct WriteCheck {
 
 /// Checks a write. `body` is a record, or an array of records for batch operations; it is
 /// ignored for soft delete, restore and destroy.
-pub fn check_write(policy: &Policy, s: &Subject, object: ObjectId, op: WriteOp, body: Option<&Value>) -> WriteCheck {
+pub fn check_write(policy: &Policy, s: &Subject, object: ObjectId, op: WriteOp, body: Option<&serde_json::Value>) -> WriteCheck {
+    check_write_node(policy, s, object, op, body)
+}
+
+/// [`check_write`] of any JSON tree (`serde_json::Value` or `tree::Json`).
+pub(crate) fn check_write_node<N: Node>(policy: &Policy, s: &Subject, object: ObjectId, op: WriteOp, body: Option<&N>) -> WriteCheck {
     let operation_allowed = policy.can_object(s, object, op.gate());
     let mut violations = Vec::new();
     if op.writes_fields() {
-        match body {
-            Some(Value::Array(items)) => {
+        match body.map(|b| (b, b.as_array())) {
+            Some((_, Some(items))) => {
                 for (i, item) in items.iter().enumerate() {
                     check_record(policy, s, object, item, &format!("[{i}]"), &mut violations);
                 }
             }
-            Some(v) => check_record(policy, s, object, v, "", &mut violations),
+            Some((v, None)) => check_record(policy, s, object, v, "", &mut violations),
             None => {}
         }
     }
@@ -114,9 +119,9 @@ fn join(prefix: &str, key: &str) -> String {
     }
 }
 
-fn check_record(policy: &Policy, s: &Subject, object: ObjectId, v: &Value, prefix: &str, out: &mut Vec<FieldViolation>) {
+fn check_record<N: Node>(policy: &Policy, s: &Subject, object: ObjectId, v: &N, prefix: &str, out: &mut Vec<FieldViolation>) {
     let obj = policy.object(object);
-    let Value::Object(map) = v else {
+    let Some(map) = v.entries() else {
         out.push(FieldViolation {
             path: prefix.to_string(),
             field: String::new(),
@@ -134,7 +139,7 @@ fn check_record(policy: &Policy, s: &Subject, object: ObjectId, v: &Value, prefi
                 None => {
                     out.push(FieldViolation {
                         path,
-                        field: key.clone(),
+                        field: key.to_string(),
                         violation: Violation::UnknownField,
                         message: format!("unknown field \"{key}\" on \"{}\"", obj.name),
                     });
@@ -181,30 +186,27 @@ fn check_record(policy: &Policy, s: &Subject, object: ObjectId, v: &Value, prefi
 /// The first key of a relation value's `connect.where` that names no field of the target the
 /// subject may read (an unknown name counts: the where form is refused rather than guessed);
 /// `None` as the name: a `connect` that is not `{"where": {...}}`.
-fn connect_where_hidden(policy: &Policy, s: &Subject, object: ObjectId, fid: FieldId, value: &Value) -> Option<(ObjectId, Option<String>)> {
+fn connect_where_hidden<N: Node>(policy: &Policy, s: &Subject, object: ObjectId, fid: FieldId, value: &N) -> Option<(ObjectId, Option<String>)> {
     let target = policy.object(object).field(fid).relation.as_ref()?.target;
     let connect = value.get("connect")?;
     // one `{"where": ...}`, or a list of them (one-to-many relations)
-    let each = match connect {
-        Value::Array(items) => items.as_slice(),
-        one => std::slice::from_ref(one),
-    };
+    let each = connect.as_array().unwrap_or(std::slice::from_ref(connect));
     for one in each {
-        let wheres = one.get("where").and_then(Value::as_object);
-        let Some(wheres) = wheres.filter(|w| !w.is_empty() && one.as_object().is_some_and(|c| c.len() == 1)) else {
+        let only_where = one.entries().is_some_and(|mut c| c.next().is_some() && c.next().is_none());
+        let Some(wheres) = one.get("where").filter(|w| only_where && w.entries().is_some_and(|mut e| e.next().is_some())) else {
             return Some((target, None));
         };
-        for key in wheres.keys() {
+        for (key, _) in wheres.entries().into_iter().flatten() {
             match policy.field_id(target, key) {
                 Some(f) if policy.can_field(s, target, f, Op::Read) => {}
-                _ => return Some((target, Some(key.clone()))),
+                _ => return Some((target, Some(key.to_string()))),
             }
         }
     }
     None
 }
 
-fn check_field(policy: &Policy, s: &Subject, object: ObjectId, fid: FieldId, value: &Value, via_join: bool) -> Option<Violation> {
+fn check_field<N: Node>(policy: &Policy, s: &Subject, object: ObjectId, fid: FieldId, value: &N, via_join: bool) -> Option<Violation> {
     if !policy.can_field(s, object, fid, Op::Update) {
         return Some(if policy.can_field(s, object, fid, Op::Read) { Violation::NotUpdatable } else { Violation::NotReadable });
     }
@@ -213,16 +215,22 @@ fn check_field(policy: &Policy, s: &Subject, object: ObjectId, fid: FieldId, val
     if !policy.can_object(s, rel.target, Op::Read) {
         return Some(Violation::RelationTargetNotReadable);
     }
-    if rel.kind == RelationKind::OneToMany && !value.is_null() && !policy.can_object(s, rel.target, Op::Update) {
+    let kind = value.kind();
+    if rel.kind == RelationKind::OneToMany && kind != Kind::Null && !policy.can_object(s, rel.target, Op::Update) {
         return Some(Violation::RelationTargetNotUpdatable);
     }
     if via_join {
-        return (!(value.is_string() || value.is_null())).then_some(Violation::UnsupportedRelationForm);
+        return (!matches!(kind, Kind::String | Kind::Null)).then_some(Violation::UnsupportedRelationForm);
     }
-    let ok = match value {
-        Value::Null | Value::String(_) => true,
-        Value::Object(m) => !m.is_empty() && m.keys().all(|k| k == "connect" || k == "disconnect"),
-        _ => false,
+    let ok = match value.entries() {
+        None => matches!(kind, Kind::Null | Kind::String),
+        Some(mut m) => {
+            let mut any = false;
+            m.all(|(k, _)| {
+                any = true;
+                k == "connect" || k == "disconnect"
+            }) && any
+        }
     };
     (!ok).then_some(Violation::UnsupportedRelationForm)
 }

@@ -326,8 +326,7 @@ impl Opened {
         if !valid {
             return Err(EnvelopeError::BadSignature);
         }
-        let value = Snapshot::json_value(&self.env.payload).map_err(EnvelopeError::InvalidSnapshot)?;
-        let snapshot = Snapshot::parse_unvalidated(&value).map_err(EnvelopeError::InvalidSnapshot)?;
+        let snapshot = Snapshot::parse_json_unvalidated(&self.env.payload).map_err(EnvelopeError::InvalidSnapshot)?;
         if let Some(ws) = expected_workspace {
             if snapshot.workspace_id != ws {
                 return Err(EnvelopeError::WorkspaceMismatch { expected: ws.into(), found: snapshot.workspace_id });

@@ -48,6 +48,7 @@ fn json<T: Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_default()
 }
 
+#[cfg(feature = "full")]
 fn parse(text: &str, what: &str) -> Result<serde_json::Value, JsValue> {
     serde_json::from_str(text).map_err(|e| err(&Error::one(codes::INVALID_JSON, what, format!("{what} is not valid JSON: {e}"))))
 }
@@ -74,7 +75,7 @@ impl Permissions {
     pub fn from_snapshot(snapshot: &[u8], principal: &str, now: f64) -> Result<Permissions, JsValue> {
         // Policy::from_json validates once (Snapshot::from_json and then compiling would twice).
         let policy = Policy::from_json(utf8(snapshot, "snapshot")?).map_err(|e| err(&e))?;
-        let principal = Principal::from_value(&parse(principal, "principal")?).map_err(|e| err(&e))?;
+        let principal = Principal::from_json(principal).map_err(|e| err(&e))?;
         let inner = Core::from_policy(policy, principal, now as i64).map_err(|e| err(&e))?;
         Ok(Permissions { inner })
     }
@@ -82,9 +83,7 @@ impl Permissions {
     /// Effective view JSON (contract §3, UTF-8 bytes).
     #[wasm_bindgen(js_name = fromView)]
     pub fn from_view(view: &[u8]) -> Result<Permissions, JsValue> {
-        let not_a_view = |e: String| invalid("view", format!("not a rolegate view: {e}"));
-        let v: serde_json::Value = serde_json::from_str(utf8(view, "view")?).map_err(|e| not_a_view(e.to_string()))?;
-        let v = View::from_value(&v).map_err(not_a_view)?;
+        let v = View::from_json(utf8(view, "view")?).map_err(|e| invalid("view", format!("not a rolegate view: {e}")))?;
         Ok(Permissions { inner: Core::from_view(v).map_err(|e| err(&e))? })
     }
 
@@ -118,8 +117,7 @@ impl Permissions {
     pub fn check_write(&self, object: &str, op_name: &str, body: Option<String>) -> Result<String, JsValue> {
         let wop = WriteOp::parse(op_name)
             .ok_or_else(|| invalid("op", format!("unknown write op \"{op_name}\" (create, update, upsert, softDelete, restore, destroy)")))?;
-        let body = body.as_deref().map(|b| parse(b, "body")).transpose()?;
-        let check = self.inner.check_write(object, wop, body.as_ref()).map_err(|e| err(&e))?;
+        let check = self.inner.check_write_json(object, wop, body.as_deref()).map_err(|e| err(&e))?;
         Ok(json(&check))
     }
 
