@@ -15,7 +15,11 @@ build() { # build <output dir> <node entry> [cargo args...]
   pkg_cargo "$@"
   mkdir -p "$dir"
   wasm-bindgen --target web --no-typescript --out-dir "$dir" "$PKG_WASM"
-  node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers --strip-target-features \
+  # A function with a single caller is merged into it only up to a modest size (binaryen's
+  # default has no limit), as for the worker (scripts/wasm-opt-worker.sh): V8 compiles a function
+  # whole on its first call, and the JSON parser's value dispatch (once per value) stays apart
+  # from the object and array builders it calls.
+  node_modules/.bin/wasm-opt -Oz --one-caller-inline-max-function-size 400 --strip-debug --strip-producers --strip-target-features \
     "$dir/rolegate_wasm_bg.wasm" -o "$dir/rolegate_wasm_bg.wasm"
   # The Node entry as one ES module (glue + API + entry): Node's loader takes ~2 ms less for one
   # module than for three, which counts in a fresh process's load time.
