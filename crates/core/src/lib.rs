@@ -35,6 +35,11 @@ pub mod who_can;
 pub mod write;
 
 pub use error::{codes, Error, Issue, Result};
+
+/// The engine's hash maps: hashbrown (the crate, the version indexmap uses) with rustc-hash's
+/// hasher. Not std's HashMap: that is the same table compiled a second time, from the standard
+/// library's own copy of hashbrown, in every WebAssembly module (npm package, worker).
+pub(crate) type FxHashMap<K, V> = hashbrown::HashMap<K, V, rustc_hash::FxBuildHasher>;
 pub use flags::{Flag, FlagKind};
 pub use model::Snapshot;
 pub use policy::{FieldId, ObjectId, Policy, Subject};

@@ -6,7 +6,7 @@ use crate::flags::{Flag, SETTINGS_MASK, TOOLS_MASK};
 use crate::model::*;
 use crate::principal::{Principal, Status};
 use crate::Op;
-use rustc_hash::FxHashMap;
+use crate::FxHashMap;
 
 /// Index of an object in the policy (schema order).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -236,7 +236,7 @@ fn dedupe(entries: &mut Vec<(String, Json)>) {
 #[inline(never)]
 fn dedupe_slow(entries: &mut Vec<(String, Json)>) {
     // key -> position of its first occurrence in `kept`
-    let mut first: rustc_hash::FxHashMap<String, usize> = Default::default();
+    let mut first: crate::FxHashMap<String, usize> = Default::default();
     let mut kept: Vec<(String, Json)> = Vec::with_capacity(entries.len());
     for (k, v) in entries.drain(..) {
         match first.get(&k) {

@@ -4,7 +4,7 @@ use crate::error::{codes, Issue};
 use crate::flags::Flag;
 use crate::model::*;
 use crate::Op;
-use rustc_hash::FxHashMap;
+use crate::FxHashMap;
 use std::fmt;
 
 /// Twenty field types accepted in `fields[].type`.
