@@ -60,7 +60,11 @@ for (const f of PERSON_FIELDS) {
 }
 
 function median(fn, { runs = 31, inner = 1 } = {}) {
-  for (let i = 0; i < 3; i++) fn();
+  // warm-up for 300 ms (at least 3 calls), so each library is measured optimised: on a busy
+  // machine V8's optimising compiles land late (rolegate's check took ~250k calls to reach its
+  // steady 16 ns), and a median would mix tiers
+  const until = performance.now() + 300;
+  for (let i = 0; i < 3 || performance.now() < until; i++) fn();
   const t = [];
   for (let r = 0; r < runs; r++) {
     const s = process.hrtime.bigint();
