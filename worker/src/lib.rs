@@ -10,7 +10,7 @@ use rolegate_gateway::respond;
 use rolegate_gateway::{AgentKeys, Compiled, Config, DecisionRecord, Gateway, Outcome, Request as GwRequest, Response as GwResponse, TokenKeys};
 use serde_json::json;
 use std::cell::RefCell;
-use std::collections::HashMap;
+use rolegate_core::FxHashMap;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use worker::*;
@@ -110,7 +110,10 @@ struct Entry {
 }
 
 thread_local! {
-    static CACHE: RefCell<HashMap<String, Entry>> = RefCell::new(HashMap::new());
+    // hashbrown with rustc-hash's hasher (rolegate_core::FxHashMap), as the gateway's tables: std's
+    // HashMap would bring its own copy of the table code and SipHash onto every first request.
+    // The keys are workspace ids of verified tokens.
+    static CACHE: RefCell<FxHashMap<String, Entry>> = RefCell::new(FxHashMap::default());
 }
 
 fn now_ms() -> f64 {

@@ -26,7 +26,7 @@ pub mod policy;
 pub mod principal;
 pub mod redact;
 mod shape;
-mod tree;
+pub mod tree;
 pub mod testing;
 pub mod twenty;
 pub mod validate;
@@ -38,8 +38,11 @@ pub use error::{codes, Error, Issue, Result};
 
 /// The engine's hash maps: hashbrown (the crate, the version indexmap uses) with rustc-hash's
 /// hasher. Not std's HashMap: that is the same table compiled a second time, from the standard
-/// library's own copy of hashbrown, in every WebAssembly module (npm package, worker).
-pub(crate) type FxHashMap<K, V> = hashbrown::HashMap<K, V, rustc_hash::FxBuildHasher>;
+/// library's own copy of hashbrown, in every WebAssembly module (npm package, worker). The
+/// gateway and the worker use these too, for the same reason.
+pub type FxHashMap<K, V> = hashbrown::HashMap<K, V, rustc_hash::FxBuildHasher>;
+/// See [`FxHashMap`].
+pub type FxHashSet<T> = hashbrown::HashSet<T, rustc_hash::FxBuildHasher>;
 pub use flags::{Flag, FlagKind};
 pub use model::Snapshot;
 pub use policy::{FieldId, ObjectId, Policy, Subject};

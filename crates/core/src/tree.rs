@@ -1,4 +1,4 @@
-//! Snapshot JSON as a plain tree, and the little the snapshot readers ask of a JSON value.
+//! JSON as a plain tree ([`Json`]), and the little the readers ask of a JSON value ([`Node`]).
 //!
 //! `serde_json::Value` keeps an object's keys in an `IndexMap` with a SipHash hasher: parsing a
 //! snapshot hashed every key into a table of its own, and reading it hashed every key looked up.
@@ -17,7 +17,7 @@ use std::fmt;
 /// A JSON value. An object holds each key once, where it first appeared, with its last value
 /// (as `serde_json::Value` does).
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Json {
+pub enum Json {
     Null,
     Bool(bool),
     Number(Number),
@@ -27,8 +27,8 @@ pub(crate) enum Json {
 }
 
 /// What kind of value (for messages).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
     Null,
     Bool,
     Number,
@@ -37,15 +37,19 @@ pub(crate) enum Kind {
     Object,
 }
 
-/// The questions the snapshot readers (`shape::check`, `Snapshot::from_checked`) ask of a JSON
-/// value, answered by [`Json`] and by `serde_json::Value` alike, so both are read by the same code.
-pub(crate) trait Node: Sized {
+/// The questions the readers (shape checks, snapshot, principal and view readers, write checks,
+/// token claims) ask of a JSON value, answered by [`Json`] and by `serde_json::Value` alike, so
+/// both are read by the same code.
+pub trait Node: Sized {
     fn kind(&self) -> Kind;
     fn get(&self, key: &str) -> Option<&Self>;
     fn as_str(&self) -> Option<&str>;
     fn as_bool(&self) -> Option<bool>;
     fn as_u64(&self) -> Option<u64>;
     fn as_number(&self) -> Option<&Number>;
+    fn as_f64(&self) -> Option<f64> {
+        self.as_number().and_then(Number::as_f64)
+    }
     fn as_array(&self) -> Option<&[Self]>;
     /// An object's entries in document order (`None` if not an object).
     fn entries(&self) -> Option<impl Iterator<Item = (&str, &Self)>>;
@@ -145,8 +149,13 @@ impl Node for Value {
 
 impl Json {
     /// Parses JSON text (serde_json's parser and errors).
-    pub(crate) fn parse(text: &str) -> serde_json::Result<Json> {
+    pub fn parse(text: &str) -> serde_json::Result<Json> {
         serde_json::from_str(text)
+    }
+
+    /// Parses JSON bytes (serde_json's parser and errors, UTF-8 checked).
+    pub fn from_slice(bytes: &[u8]) -> serde_json::Result<Json> {
+        serde_json::from_slice(bytes)
     }
 }
 

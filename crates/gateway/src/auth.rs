@@ -7,7 +7,7 @@ use crate::request::Request;
 use hmac::{Hmac, Mac};
 use p256::ecdsa::signature::Verifier;
 use rolegate_core::{Policy, Principal, Status, Subject};
-use serde_json::Value;
+use rolegate_core::tree::{Json, Kind as JsonKind, Node};
 use sha2::{Digest, Sha256};
 use std::fmt;
 
@@ -140,16 +140,18 @@ impl TokenKeys {
     /// Parses `TWENTY_JWT_PUBLIC_KEYS`: a JSON object `{"<kid>": "<PEM public key>"}`.
     pub fn parse_es256_keys(json: &str) -> Result<Vec<(String, p256::ecdsa::VerifyingKey)>, String> {
         use p256::pkcs8::DecodePublicKey;
-        let map: serde_json::Map<String, Value> =
-            serde_json::from_str(json).map_err(|e| format!("TWENTY_JWT_PUBLIC_KEYS is not a JSON object: {e}"))?;
-        map.into_iter()
+        let map = Json::parse(json).map_err(|e| format!("TWENTY_JWT_PUBLIC_KEYS is not a JSON object: {e}"))?;
+        let keys = map
+            .entries()
+            .ok_or("TWENTY_JWT_PUBLIC_KEYS is not a JSON object")?
             .map(|(kid, pem)| {
                 let pem = pem.as_str().ok_or_else(|| format!("TWENTY_JWT_PUBLIC_KEYS[{kid}] is not a string"))?;
                 let key = p256::ecdsa::VerifyingKey::from_public_key_pem(pem)
                     .map_err(|e| format!("TWENTY_JWT_PUBLIC_KEYS[{kid}] is not a P-256 public key PEM: {e}"))?;
-                Ok((kid, key))
+                Ok((kid.to_string(), key))
             })
-            .collect()
+            .collect();
+        keys
     }
 }
 
@@ -167,7 +169,8 @@ pub fn twenty_workspace_secret(app_secret: &str, workspace_id: &str, token_type:
 pub struct Token {
     pub alg: String,
     pub kid: Option<String>,
-    pub claims: serde_json::Map<String, Value>,
+    /// The payload, a JSON object.
+    pub claims: Json,
     signing_input: String,
     signature: Vec<u8>,
 }
@@ -182,21 +185,19 @@ impl Token {
         let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
             return Err(bad("a JWT has three dot-separated parts"));
         };
-        let header: Value = b64::decode_jws(h)
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .ok_or_else(|| bad("header is not base64url JSON"))?;
-        let claims: Value = b64::decode_jws(p)
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .ok_or_else(|| bad("payload is not base64url JSON"))?;
-        let Value::Object(claims) = claims else { return Err(bad("payload is not a JSON object")) };
+        let header = b64::decode_jws(h).and_then(|b| Json::from_slice(&b).ok()).ok_or_else(|| bad("header is not base64url JSON"))?;
+        let claims = b64::decode_jws(p).and_then(|b| Json::from_slice(&b).ok()).ok_or_else(|| bad("payload is not base64url JSON"))?;
+        if claims.kind() != JsonKind::Object {
+            return Err(bad("payload is not a JSON object"));
+        }
         let signature = b64::decode_jws(s).ok_or_else(|| bad("signature is not base64url"))?;
-        let alg = header.get("alg").and_then(Value::as_str).ok_or_else(|| bad("header has no alg"))?.to_string();
-        let kid = header.get("kid").and_then(Value::as_str).map(String::from);
+        let alg = header.get("alg").and_then(Node::as_str).ok_or_else(|| bad("header has no alg"))?.to_string();
+        let kid = header.get("kid").and_then(Node::as_str).map(String::from);
         Ok(Token { alg, kid, claims, signing_input: format!("{h}.{p}"), signature })
     }
 
     pub fn claim_str(&self, name: &str) -> Option<&str> {
-        self.claims.get(name).and_then(Value::as_str)
+        self.claims.get(name).and_then(Node::as_str)
     }
 
     /// The token's `type` claim (`API_KEY`, `ACCESS`, `AGENT`, ...); legacy API keys have none.
@@ -234,7 +235,7 @@ impl Token {
 
     /// `exp` must be present and in the future.
     pub fn check_exp(&self, now: i64) -> Result<(), AuthError> {
-        let exp = self.claims.get("exp").and_then(Value::as_f64).ok_or_else(|| AuthError::Malformed("no exp claim".into()))?;
+        let exp = self.claims.get("exp").and_then(Node::as_f64).ok_or_else(|| AuthError::Malformed("no exp claim".into()))?;
         if (now as f64) >= exp {
             return Err(AuthError::TokenExpired);
         }
@@ -423,7 +424,7 @@ fn check_agent(token: &Token, keys: &TokenKeys, now: i64) -> Result<(), AuthErro
         return Err(AuthError::BadSignature);
     }
     token.check_exp(now)?;
-    let num = |name: &str| token.claims.get(name).and_then(Value::as_f64);
+    let num = |name: &str| token.claims.get(name).and_then(Node::as_f64);
     match (num("iat"), num("exp")) {
         (Some(iat), Some(exp)) if exp - iat <= MAX_AGENT_TOKEN_SECONDS as f64 && iat <= (now + 60) as f64 => {}
         (None, _) => return Err(AuthError::Malformed("an agent token needs an iat claim".into())),

@@ -77,13 +77,12 @@ impl SnapshotKeys {
     /// a key that is not a point fails every verification there, closed). Small-order keys are
     /// refused here as in `parse`: a cofactorless verifier may accept forged signatures for them.
     pub fn parse_encoding(json: &str) -> Result<SnapshotKeys, String> {
-        let map: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_str(json).map_err(|e| format!("SNAPSHOT_PUBLIC_KEYS is not a JSON object: {e}"))?;
-        if map.is_empty() {
-            return Err("SNAPSHOT_PUBLIC_KEYS has no key".into());
-        }
+        use rolegate_core::tree::{Json, Node};
+        let map = Json::parse(json).map_err(|e| format!("SNAPSHOT_PUBLIC_KEYS is not a JSON object: {e}"))?;
+        let entries = map.entries().ok_or("SNAPSHOT_PUBLIC_KEYS is not a JSON object")?;
         let mut keys = Vec::new();
-        for (id, v) in map {
+        for (id, v) in entries {
+            let id = id.to_string();
             let bytes = v
                 .as_str()
                 .and_then(b64::decode)
@@ -96,6 +95,9 @@ impl SnapshotKeys {
                 return Err(format!("SNAPSHOT_PUBLIC_KEYS[{id}] is a small-order point, not a usable Ed25519 key"));
             }
             keys.push((id, bytes));
+        }
+        if keys.is_empty() {
+            return Err("SNAPSHOT_PUBLIC_KEYS has no key".into());
         }
         Ok(SnapshotKeys(keys))
     }

@@ -8,7 +8,7 @@ use apollo_parser::Parser;
 use rolegate_core::model::RelationKind;
 use rolegate_core::write::{check_write, WriteOp};
 use rolegate_core::{Flag, ObjectId, Op, Policy};
-use rustc_hash::FxHashMap;
+use rolegate_core::{FxHashMap, FxHashSet};
 use serde_json::{Map, Value};
 
 /// Which GraphQL endpoint.
@@ -59,7 +59,7 @@ pub struct RootFields {
     query: FxHashMap<String, (ObjectId, RootKind)>,
     mutation: FxHashMap<String, (ObjectId, RootKind)>,
     /// Names two objects would both produce: never guessed.
-    ambiguous: rustc_hash::FxHashSet<String>,
+    ambiguous: FxHashSet<String>,
 }
 
 impl RootFields {
