@@ -159,6 +159,23 @@ impl Json {
     }
 }
 
+/// The same document as a `serde_json::Value` (keys in the same order). Unlike parsing text into
+/// a `Value`, this never reads a key specially: with serde_json's `raw_value` feature (which the
+/// streaming redactor needs), `Value`'s own parser turns an object whose first key is
+/// `$serde_json::private::RawValue` into the JSON in its string value.
+impl From<Json> for Value {
+    fn from(j: Json) -> Value {
+        match j {
+            Json::Null => Value::Null,
+            Json::Bool(b) => Value::Bool(b),
+            Json::Number(n) => Value::Number(n),
+            Json::String(s) => Value::String(s),
+            Json::Array(items) => Value::Array(items.into_iter().map(Value::from).collect()),
+            Json::Object(entries) => Value::Object(entries.into_iter().map(|(k, v)| (k, Value::from(v))).collect()),
+        }
+    }
+}
+
 impl<'de> Deserialize<'de> for Json {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Json, D::Error> {
         d.deserialize_any(JsonVisitor)
@@ -306,6 +323,18 @@ mod tests {
         same_as_value(&format!("{{{}}}", distinct.join(",")));
         // serde_json's depth limit
         same_as_value(&format!("{}{}", "[".repeat(200), "]".repeat(200)));
+    }
+
+    #[test]
+    fn no_key_is_read_specially() {
+        let text = r#"{"$serde_json::private::RawValue": "{\"a\":1}"}"#;
+        let v = Value::from(Json::parse(text).unwrap());
+        assert_eq!(v, serde_json::json!({"$serde_json::private::RawValue": "{\"a\":1}"}));
+        // what serde_json's own Value parser makes of it (why Snapshot::json_value goes through Json)
+        assert_eq!(serde_json::from_str::<Value>(text).unwrap(), serde_json::json!({"a": 1}));
+        let doc = r#"{"b":[1,{"c":null}],"a":"x","b":2}"#;
+        assert_eq!(Value::from(Json::parse(doc).unwrap()), serde_json::from_str::<Value>(doc).unwrap());
+        assert_eq!(Value::from(Json::parse(doc).unwrap()).to_string(), serde_json::from_str::<Value>(doc).unwrap().to_string());
     }
 
     #[test]

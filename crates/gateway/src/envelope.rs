@@ -160,9 +160,8 @@ impl KeyFile {
 /// ~40 % more there for nothing. It is also exactly what was validated (a duplicate key in the
 /// file keeps its last value, as the validator read it).
 pub fn sign(snapshot_json: &str, key_id: &str, key: &SigningKey) -> Result<Envelope, rolegate_core::Error> {
-    let value: serde_json::Value = serde_json::from_str(snapshot_json).map_err(|e| {
-        rolegate_core::Error::one(rolegate_core::codes::INVALID_JSON, "", format!("snapshot is not valid JSON: {e}"))
-    })?;
+    // read as Snapshot::from_json reads it (no key read specially)
+    let value = Snapshot::json_value(snapshot_json)?;
     Snapshot::from_value(&value)?;
     let payload = serde_json::to_string(&value).map_err(|e| rolegate_core::Error::one(rolegate_core::codes::INTERNAL, "", e.to_string()))?;
     let sig: Signature = key.sign(payload.as_bytes());

@@ -200,7 +200,7 @@ pub fn parse_calls(method: &str, query_pairs: &[(String, String)], body: Option<
                 }
                 let v = match k.as_str() {
                     "query" | "operationName" => Value::String(v.clone()),
-                    "variables" | "extensions" => serde_json::from_str(v).map_err(|e| Denied(format!("{k} is not JSON: {e}")))?,
+                    "variables" | "extensions" => crate::json::parse_strict(v.as_bytes()).map_err(|e| Denied(format!("{k} is not JSON: {e}")))?,
                     "token" => continue,
                     other => return Err(Denied(format!("query parameter \"{other}\" is not allowed"))),
                 };

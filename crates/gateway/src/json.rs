@@ -1,5 +1,9 @@
-//! Strict JSON for request bodies: duplicate keys are refused (two parsers could disagree on
-//! which one wins), nesting is bounded by serde_json's recursion limit.
+//! Strict JSON for what the gateway reads: request bodies, JSON in query parameters, and the
+//! upstream's JSON where it is redacted as a tree. Duplicate keys are refused (two parsers could
+//! disagree on which one wins), nesting is bounded by serde_json's recursion limit, and every
+//! key is just a key: serde_json's own `Value` parser (with the `raw_value` feature the streaming
+//! redactor needs) reads an object whose first key is `$serde_json::private::RawValue` as the
+//! JSON in its string value, which Twenty, parsing with `JSON.parse`, would not.
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
@@ -82,5 +86,15 @@ mod tests {
         assert!(parse_strict(br#"{"a":1} {"b":2}"#).is_err());
         let deep = "[".repeat(500) + &"]".repeat(500);
         assert!(parse_strict(deep.as_bytes()).is_err());
+    }
+
+    /// Every key is a key, as for JSON.parse: serde_json's Value parser (raw_value feature) would
+    /// answer {"a":1} here, and give each level of such nesting a fresh recursion limit.
+    #[test]
+    fn no_key_is_read_specially() {
+        for text in [r#"{"$serde_json::private::RawValue": "{\"a\":1}"}"#, r#"{"\u0024serde_json::private::RawValue": "{\"a\":1}"}"#] {
+            let v = parse_strict(text.as_bytes()).unwrap();
+            assert_eq!(v, serde_json::json!({"$serde_json::private::RawValue": "{\"a\":1}"}), "{text}");
+        }
     }
 }

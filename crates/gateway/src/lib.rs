@@ -502,7 +502,7 @@ impl Gateway {
         match plan {
             Plan::Passthrough | Plan::Rest(RestPlan::Passthrough) => unchanged,
             Plan::Mcp(p) => {
-                let mut v: Value = serde_json::from_slice(body).map_err(|e| format!("upstream JSON: {e}"))?;
+                let mut v = json::parse_strict(body).map_err(|e| format!("upstream JSON: {e}"))?;
                 let removed = mcp::redact(&ctx, p, &mut v);
                 Ok(Redacted { body: Some(serde_json::to_vec(&v).unwrap_or_default()), changed: removed > 0 })
             }
@@ -512,7 +512,7 @@ impl Gateway {
                 Ok(Redacted { body: Some(out), changed: stats.changed() })
             }
             Plan::Rest(RestPlan::Duplicates(object)) | Plan::Rest(RestPlan::GroupBy(object)) => {
-                let mut v: Value = serde_json::from_slice(body).map_err(|e| format!("upstream JSON: {e}"))?;
+                let mut v = json::parse_strict(body).map_err(|e| format!("upstream JSON: {e}"))?;
                 let mut removed = 0;
                 let items: Option<&mut Vec<Value>> = match (&plan, &mut v) {
                     (Plan::Rest(RestPlan::Duplicates(_)), Value::Object(m)) => m.get_mut("data").and_then(Value::as_array_mut),
@@ -542,7 +542,7 @@ impl Gateway {
                 Ok(Redacted { body: Some(serde_json::to_vec(&v).unwrap_or_default()), changed: removed > 0 })
             }
             Plan::Graphql { calls, batched } => {
-                let mut v: Value = serde_json::from_slice(body).map_err(|e| format!("upstream JSON: {e}"))?;
+                let mut v = json::parse_strict(body).map_err(|e| format!("upstream JSON: {e}"))?;
                 let mut removed = 0;
                 let mut one = |resp: &mut Value, call: &GqlCall, plans: &[OpPlan]| {
                     if let Some(data) = resp.get_mut("data") {

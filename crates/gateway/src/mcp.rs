@@ -322,7 +322,7 @@ fn redact_tool_result(ctx: &Ctx, object: ObjectId, result: &mut Value) -> usize 
                 return false; // images, resources: nothing the gateway can check passes
             }
             let Some(text) = item.get("text").and_then(Value::as_str) else { return false };
-            match serde_json::from_str::<Value>(text) {
+            match crate::json::parse_strict(text.as_bytes()) {
                 Ok(mut v) => {
                     removed += redact_records(ctx, object, &mut v);
                     item["text"] = Value::String(v.to_string());

@@ -316,11 +316,11 @@ fn check_params(ctx: &Ctx, object: ObjectId, op: RestOp, params: &Params) -> Res
         }
     } else {
         if let Some(g) = params.get("group_by") {
-            let v: Value = serde_json::from_str(g).map_err(|e| Denied(format!("group_by is not JSON: {e}")))?;
+            let v = parse_strict(g.as_bytes()).map_err(|e| Denied(format!("group_by is not JSON: {e}")))?;
             ctx.check_keyed(object, &v, 0)?;
         }
         if let Some(a) = params.get("aggregate") {
-            let v: Value = serde_json::from_str(a).map_err(|e| Denied(format!("aggregate is not JSON: {e}")))?;
+            let v = parse_strict(a.as_bytes()).map_err(|e| Denied(format!("aggregate is not JSON: {e}")))?;
             let names = v.as_array().ok_or_else(|| Denied("aggregate must be a JSON array".into()))?;
             for n in names {
                 let n = n.as_str().ok_or_else(|| Denied("aggregate names must be strings".into()))?;

@@ -116,6 +116,23 @@ fn query_string_pollution() {
     denied(&json_req("POST", "/graphql?query=%7Bopportunities%7BtotalCount%7D%7D", ZAPIER, &json!({"query": "{ people { totalCount } }"})));
 }
 
+/// JSON inside query parameters is read as strictly as bodies, and as Twenty's JSON.parse reads
+/// it: serde_json's Value parser (raw_value feature) would read an object whose first key is
+/// `$serde_json::private::RawValue` as the JSON in its string, a document Twenty never sees.
+#[test]
+fn json_in_query_parameters_is_read_as_twenty_reads_it() {
+    let enc = |s: &str| s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect::<String>();
+    let magic = r#"[{"$serde_json::private::RawValue": "{\"city\": true}"}]"#;
+    denied(&req("GET", &format!("/rest/people/groupBy?group_by={}", enc(magic)), ZAPIER));
+    denied(&req("GET", &format!("/rest/people/groupBy?group_by={}", enc(r#"[{"city": true, "city": false}]"#)), ZAPIER));
+    denied(&req("GET", &format!("/rest/people/groupBy?aggregate={}", enc(r#"{"$serde_json::private::RawValue": "[\"countNotEmptyId\"]"}"#)), ZAPIER));
+    let q = enc("query($f: PersonFilterInput) { people(filter: $f) { totalCount } }");
+    denied(&req("GET", &format!("/graphql?query={q}&variables={}", enc(r#"{"f": {"city": {"eq": "x"}}, "f": {}}"#)), ZAPIER));
+    // the same requests, well formed, pass
+    assert_allowed(&req("GET", &format!("/rest/people/groupBy?group_by={}", enc(r#"[{"city": true}]"#)), ZAPIER));
+    assert_allowed(&req("GET", &format!("/graphql?query={q}&variables={}", enc(r#"{"f": {"city": {"eq": "x"}}}"#)), ZAPIER));
+}
+
 /// `connect.where` names target fields to find a record by: a hidden one is a yes/no oracle on
 /// its value (found in review).
 #[test]

@@ -49,3 +49,19 @@ fn a_body_is_skipped_only_when_redaction_would_not_touch_it() {
         assert!(g.redact_response(&c, &s, plan, 200, Some("text/html"), &hostile).is_err());
     }
 }
+
+/// The upstream's JSON is redacted as Twenty wrote it: a value that is an object whose first key
+/// is `$serde_json::private::RawValue` (user data can hold any key, e.g. in a RAW_JSON field)
+/// stays that object. serde_json's Value parser would have replaced it with the JSON in its
+/// string, or failed the response if the string is not JSON.
+#[test]
+fn upstream_json_is_read_literally() {
+    let plan = assert_allowed(&gql(ZAPIER, "{ people { edges { node { id name { firstName } } } } }", json!({})));
+    let odd = json!({"$serde_json::private::RawValue": "not JSON"});
+    let body = serde_json::to_vec(&json!({"data": {"people": {"edges": [{"node": {"id": "1", "name": {"firstName": odd}}}]}}})).unwrap();
+    let c = compiled();
+    let s = c.policy.resolve(&rolegate_core::Principal::ApiKey(ZAPIER.into()), NOW).unwrap();
+    let r = gateway().redact_response(&c, &s, &plan, 200, Some("application/json"), &body).unwrap();
+    let out: serde_json::Value = rolegate_core::tree::Json::from_slice(r.body.as_deref().unwrap_or(&body)).unwrap().into();
+    assert_eq!(out["data"]["people"]["edges"][0]["node"]["name"]["firstName"], odd);
+}
