@@ -465,8 +465,10 @@ impl Permissions {
                 crate::redact::redact_json(policy, subject, oid, input, out)
             }
             Inner::View(_) => {
-                let mut v: Value = serde_json::from_slice(input)
-                    .map_err(|e| Error::one(codes::INVALID_JSON, "", format!("records are not valid JSON: {e}")))?;
+                // through tree::Json: no key read specially (see its From for Value)
+                let mut v: Value = crate::tree::Json::from_slice(input)
+                    .map_err(|e| Error::one(codes::INVALID_JSON, "", format!("records are not valid JSON: {e}")))?
+                    .into();
                 let stats = self.redact(object, &mut v)?;
                 serde_json::to_writer(out, &v).map_err(|e| Error::one(codes::INTERNAL, "", e.to_string()))?;
                 Ok(stats)
