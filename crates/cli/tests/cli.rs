@@ -557,3 +557,17 @@ fn a_closed_standard_error_is_not_a_panic() {
         assert_eq!(code(&o), exit, "{args:?}: the exit code still says what happened");
     }
 }
+
+/// The CLI reads JSON as the npm package and the gateway do: every key is just a key (serde_json's
+/// Value parser would read this principal as {"role":"intern"}; Principal::from_json refuses it).
+#[test]
+fn json_arguments_are_read_literally() {
+    let magic = r#"{"$serde_json::private::RawValue": "{\"role\":\"intern\"}"}"#;
+    let o = rolegate(&["effective", "--snapshot", &fixture(), "--principal", magic, "--format", "json"]);
+    no_panic(&o);
+    assert_ne!(code(&o), 0, "{}", stdout(&o));
+    let said = stdout(&o) + &stderr(&o);
+    assert!(said.contains("unknown field `$serde_json::private::RawValue`"), "{said}");
+    let o = rolegate(&["effective", "--snapshot", &fixture(), "--principal", r#"{"role":"intern"}"#, "--format", "json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}

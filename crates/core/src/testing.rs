@@ -208,7 +208,8 @@ pub fn run_file(path: &std::path::Path, now: i64) -> SuiteReport {
             return r;
         }
     };
-    let value: Value = match serde_json::from_str(&text) {
+    // through the tree, as the npm package and the gateway read JSON (no key read specially)
+    let value: Value = match crate::tree::Json::parse(&text).map(Value::from) {
         Ok(v) => v,
         Err(e) => {
             let mut r = SuiteReport { name, ..Default::default() };
