@@ -16,7 +16,7 @@ fn bad(path: &str, msg: String) -> Error {
 
 fn parse_answer(path: &str, flag: &str) -> Result<Value, Error> {
     let text = read_input(path)?;
-    rolegate_core::tree::Json::parse(&text).map(Value::from).map_err(|e| Error::one(codes::INVALID_JSON, flag, format!("{path} is not valid JSON: {e}")))
+    rolegate_core::tree::value_from_str(&text).map_err(|e| Error::one(codes::INVALID_JSON, flag, format!("{path} is not valid JSON: {e}")))
 }
 
 fn unix_now() -> u64 {
@@ -194,7 +194,7 @@ fn post(agent: &ureq::Agent, url: &str, key: &str, query: &str, what: &str) -> R
         let snippet: String = text.chars().take(300).collect();
         return Err(Error::one(codes::INTERNAL, "--url", format!("{what}: {url} answered HTTP {status}{hint}: {snippet}")));
     }
-    rolegate_core::tree::Json::parse(&text).map(Value::from).map_err(|e| Error::one(codes::INVALID_JSON, "--url", format!("{what}: {url} did not answer JSON: {e}")))
+    rolegate_core::tree::value_from_str(&text).map_err(|e| Error::one(codes::INVALID_JSON, "--url", format!("{what}: {url} did not answer JSON: {e}")))
 }
 
 pub fn sync(a: &SyncArgs, format: Format) -> Result<u8, Error> {

@@ -168,7 +168,7 @@ impl WhoArgs {
                 _ => Principal::Agent(a.clone()),
             }
         } else if let Some(p) = &w.principal {
-            let v: Value = rolegate_core::tree::Json::parse(p).map(Value::from)
+            let v = rolegate_core::tree::value_from_str(p)
                 .map_err(|e| Error::one(codes::INVALID_ARG, "--principal", format!("--principal is not JSON: {e}")))?;
             Principal::from_value(&v)?
         } else {
@@ -338,7 +338,7 @@ fn parse_json_arg(arg: &str, what: &str) -> Result<Value, Error> {
     } else {
         super::read_input(arg)?
     };
-    rolegate_core::tree::Json::parse(&text).map(Value::from).map_err(|e| Error::one(codes::INVALID_JSON, what, format!("{what} is not valid JSON: {e}")))
+    rolegate_core::tree::value_from_str(&text).map_err(|e| Error::one(codes::INVALID_JSON, what, format!("{what} is not valid JSON: {e}")))
 }
 
 impl RoleArgs {

@@ -28,7 +28,7 @@ struct Summary {
 /// Decision records found in one input line.
 fn records(line: &str) -> Vec<Value> {
     let Some(start) = line.find('{') else { return vec![] };
-    let Ok(v) = rolegate_core::tree::Json::parse(&line[start..]).map(Value::from) else { return vec![] };
+    let Ok(v) = rolegate_core::tree::value_from_str(&line[start..]) else { return vec![] };
     let mut out = Vec::new();
     if v.get("event").and_then(Value::as_str) == Some("request") {
         out.push(v);

@@ -110,7 +110,7 @@ impl Snapshot {
     /// Snapshot JSON text as a value (or the INVALID_JSON error of [`Snapshot::from_json`]).
     /// Read through [`tree::Json`], so no key is read specially (see its `From` for `Value`).
     pub fn json_value(json: &str) -> Result<serde_json::Value> {
-        tree::Json::parse(json).map(serde_json::Value::from).map_err(not_json)
+        tree::value_from_str(json).map_err(not_json)
     }
 
     /// Like [`Snapshot::from_json`], from an already parsed value.

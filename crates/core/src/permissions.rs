@@ -15,7 +15,7 @@ use crate::policy::{ObjectId, Policy, Subject};
 use crate::principal::{Principal, Status};
 use crate::redact::{redact_value, RedactStats};
 use crate::view::{effective_view, ObjectView, View};
-use crate::write::{check_write_node, FieldViolation, Violation, WriteCheck, WriteOp};
+use crate::write::{check_write_node, each_record, FieldViolation, Violation, WriteCheck, WriteOp};
 use crate::{Op, Snapshot};
 use crate::tree::Node;
 use serde_json::Value;
@@ -161,16 +161,8 @@ impl Permissions {
                 let o = self.view_object(view, object)?;
                 let operation_allowed = o.get(op.gate());
                 let mut violations = Vec::new();
-                if op.writes_fields() {
-                    match body.map(|b| (b, b.as_array())) {
-                        Some((_, Some(items))) => {
-                            for (i, item) in items.iter().enumerate() {
-                                view_check_record(object, o, item, &format!("[{i}]"), &mut violations);
-                            }
-                        }
-                        Some((v, None)) => view_check_record(object, o, v, "", &mut violations),
-                        None => {}
-                    }
+                if let Some(body) = body.filter(|_| op.writes_fields()) {
+                    each_record(body, |record, prefix| view_check_record(object, o, record, prefix, &mut violations));
                 }
                 Ok(WriteCheck { allowed: operation_allowed && violations.is_empty(), operation_allowed, violations })
             }
@@ -465,10 +457,8 @@ impl Permissions {
                 crate::redact::redact_json(policy, subject, oid, input, out)
             }
             Inner::View(_) => {
-                // through tree::Json: no key read specially (see its From for Value)
-                let mut v: Value = crate::tree::Json::from_slice(input)
-                    .map_err(|e| Error::one(codes::INVALID_JSON, "", format!("records are not valid JSON: {e}")))?
-                    .into();
+                let mut v = crate::tree::value_from_slice(input)
+                    .map_err(|e| Error::one(codes::INVALID_JSON, "", format!("records are not valid JSON: {e}")))?;
                 let stats = self.redact(object, &mut v)?;
                 serde_json::to_writer(out, &v).map_err(|e| Error::one(codes::INTERNAL, "", e.to_string()))?;
                 Ok(stats)

@@ -208,8 +208,7 @@ pub fn run_file(path: &std::path::Path, now: i64) -> SuiteReport {
             return r;
         }
     };
-    // through the tree, as the npm package and the gateway read JSON (no key read specially)
-    let value: Value = match crate::tree::Json::parse(&text).map(Value::from) {
+    let value: Value = match crate::tree::value_from_str(&text) {
         Ok(v) => v,
         Err(e) => {
             let mut r = SuiteReport { name, ..Default::default() };

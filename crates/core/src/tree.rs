@@ -159,6 +159,18 @@ impl Json {
     }
 }
 
+/// JSON text as a `serde_json::Value`, read as [`Json`] reads it: no key is read specially (see
+/// the `From<Json>` for `Value`). Use this, not `serde_json::from_str::<Value>`, for any JSON
+/// the project is given.
+pub fn value_from_str(text: &str) -> serde_json::Result<Value> {
+    Json::parse(text).map(Value::from)
+}
+
+/// [`value_from_str`] of bytes.
+pub fn value_from_slice(bytes: &[u8]) -> serde_json::Result<Value> {
+    Json::from_slice(bytes).map(Value::from)
+}
+
 /// The same document as a `serde_json::Value` (keys in the same order). Unlike parsing text into
 /// a `Value`, this never reads a key specially: with serde_json's `raw_value` feature (which the
 /// streaming redactor needs), `Value`'s own parser turns an object whose first key is
@@ -240,27 +252,19 @@ impl<'de> Visitor<'de> for JsonVisitor {
 }
 
 /// A repeated key keeps its first place and its last value, as in `serde_json::Value`. Objects
-/// are small: each key is compared with those before it; a large one (any object with more
-/// keys than a snapshot's largest, i.e. not a valid one) is sorted instead, so a hostile
-/// document with many keys costs O(n log n), not O(n²).
+/// are small: each key is compared with those before it. A large one (more keys than any object
+/// of a valid snapshot) goes through a hash map instead, so a hostile document with many keys
+/// costs O(n), not O(n²).
 fn dedupe(entries: &mut Vec<(String, Json)>) {
     const SMALL: usize = 32;
     let n = entries.len();
-    let repeated = if n <= SMALL {
-        (1..n).any(|i| entries[..i].iter().any(|(k, _)| *k == entries[i].0))
-    } else {
-        let mut keys: Vec<&str> = entries.iter().map(|(k, _)| k.as_str()).collect();
-        keys.sort_unstable();
-        keys.windows(2).any(|w| w[0] == w[1])
-    };
-    if repeated {
-        dedupe_slow(entries);
+    if n > SMALL || (1..n).any(|i| entries[..i].iter().any(|(k, _)| *k == entries[i].0)) {
+        dedupe_hashed(entries);
     }
 }
 
-#[cold]
 #[inline(never)]
-fn dedupe_slow(entries: &mut Vec<(String, Json)>) {
+fn dedupe_hashed(entries: &mut Vec<(String, Json)>) {
     // key -> position of its first occurrence in `kept`
     let mut first: crate::FxHashMap<String, usize> = Default::default();
     let mut kept: Vec<(String, Json)> = Vec::with_capacity(entries.len());

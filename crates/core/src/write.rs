@@ -97,18 +97,19 @@ pub fn check_write(policy: &Policy, s: &Subject, object: ObjectId, op: WriteOp, 
 pub(crate) fn check_write_node<N: Node>(policy: &Policy, s: &Subject, object: ObjectId, op: WriteOp, body: Option<&N>) -> WriteCheck {
     let operation_allowed = policy.can_object(s, object, op.gate());
     let mut violations = Vec::new();
-    if op.writes_fields() {
-        match body.map(|b| (b, b.as_array())) {
-            Some((_, Some(items))) => {
-                for (i, item) in items.iter().enumerate() {
-                    check_record(policy, s, object, item, &format!("[{i}]"), &mut violations);
-                }
-            }
-            Some((v, None)) => check_record(policy, s, object, v, "", &mut violations),
-            None => {}
-        }
+    if let Some(body) = body.filter(|_| op.writes_fields()) {
+        each_record(body, |record, prefix| check_record(policy, s, object, record, prefix, &mut violations));
     }
     WriteCheck { allowed: operation_allowed && violations.is_empty(), operation_allowed, violations }
+}
+
+/// Each record of a write body, with its path prefix: the body itself (`""`), or each item of an
+/// array (`[i]`, batch operations).
+pub(crate) fn each_record<N: Node>(body: &N, mut f: impl FnMut(&N, &str)) {
+    match body.as_array() {
+        Some(items) => items.iter().enumerate().for_each(|(i, item)| f(item, &format!("[{i}]"))),
+        None => f(body, ""),
+    }
 }
 
 fn join(prefix: &str, key: &str) -> String {

@@ -62,6 +62,6 @@ fn upstream_json_is_read_literally() {
     let c = compiled();
     let s = c.policy.resolve(&rolegate_core::Principal::ApiKey(ZAPIER.into()), NOW).unwrap();
     let r = gateway().redact_response(&c, &s, &plan, 200, Some("application/json"), &body).unwrap();
-    let out: serde_json::Value = rolegate_core::tree::Json::from_slice(r.body.as_deref().unwrap_or(&body)).unwrap().into();
+    let out = rolegate_core::tree::value_from_slice(r.body.as_deref().unwrap_or(&body)).unwrap();
     assert_eq!(out["data"]["people"]["edges"][0]["node"]["name"]["firstName"], odd);
 }

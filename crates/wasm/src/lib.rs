@@ -50,10 +50,7 @@ fn json<T: Serialize>(v: &T) -> String {
 
 #[cfg(feature = "full")]
 fn parse(text: &str, what: &str) -> Result<serde_json::Value, JsValue> {
-    // through the core's tree: no key read specially (rolegate_core::tree::Json's From for Value)
-    rolegate_core::tree::Json::parse(text)
-        .map(serde_json::Value::from)
-        .map_err(|e| err(&Error::one(codes::INVALID_JSON, what, format!("{what} is not valid JSON: {e}"))))
+    rolegate_core::tree::value_from_str(text).map_err(|e| err(&Error::one(codes::INVALID_JSON, what, format!("{what} is not valid JSON: {e}"))))
 }
 
 /// A document the wrapper encoded with `TextEncoder` (always UTF-8; checked all the same).
