@@ -4,9 +4,10 @@
 // the isolate; /proc schedstat). Two first requests, each in its own fresh isolates: one the
 // policy denies (the decision is the last thing it does: "cold start to first decision") and
 // one allowed and redacted. For comparison: the second request of the same isolate, the first
-// request of two baseline workers (pass-through, and KV read + pass-through), and the main
-// thread's CPU before the first request (process start, module compile, top-level code) of
-// the rolegate and pass-through workers. Median of RUNS fresh isolates each.
+// request of three baseline workers (pass-through; KV read + pass-through; the same plus the one
+// log line per request rolegate writes), and the main thread's CPU before the first request
+// (process start, module compile, top-level code) of the rolegate and pass-through workers.
+// Median of RUNS fresh isolates each.
 // workerd runs timers frozen during a request, so phases cannot be timed from inside; use
 // `COLD=1 node bench/worker/profile.mjs` for where the time goes.
 //
@@ -48,6 +49,9 @@ const workers = {
   passthrough: [{ ...common, scriptPath: join(root, 'bench/worker/passthrough.js'), bindings: { UPSTREAM_URL: upstream.url } }, ALLOWED, 200],
   // ... and one that also reads the snapshot from (local, simulated) KV first
   kvPassthrough: [{ ...common, scriptPath: join(root, 'bench/worker/kv-passthrough.js'), kvNamespaces: ['SNAPSHOTS'], bindings: { UPSTREAM_URL: upstream.url, WORKSPACE_ID: WS } }, ALLOWED, 200],
+  // ... and one that also writes one log line, as every rolegate request does (workerd's first
+  // console call of an isolate loads its console formatter)
+  kvLogPassthrough: [{ ...common, scriptPath: join(root, 'bench/worker/kv-log-passthrough.js'), kvNamespaces: ['SNAPSHOTS'], bindings: { UPSTREAM_URL: upstream.url, WORKSPACE_ID: WS } }, ALLOWED, 200],
 };
 
 const results = {};
@@ -85,16 +89,18 @@ const wall = (name, which) => med(results[name].map((r) => r[which].wall));
 const line = (label, name, which = 'first') => console.log(`  ${label.padEnd(44)} ${f(cpu(name, which))} ms CPU, ${f(wall(name, which))} ms wall`);
 const pt = cpu('passthrough', 'first');
 const kv = cpu('kvPassthrough', 'first');
+const kvLog = cpu('kvLogPassthrough', 'first');
 console.log(`cold start, median of ${RUNS} fresh isolates each (CPU of workerd's main thread):`);
 if (results.rolegateDenied) {
   line(`rolegate, first request, denied (GET ${DENIED}):`, 'rolegateDenied');
   const d = cpu('rolegateDenied', 'first');
-  console.log(`    cold start to first decision: ${f(d)} ms CPU (budget 10 ms); ${f(d - pt)} ms over the pass-through's first request, ${f(d - kv)} ms over KV read + pass-through`);
+  console.log(`    cold start to first decision: ${f(d)} ms CPU (budget 10 ms); ${f(d - pt)} ms over the pass-through's first request, ${f(d - kv)} ms over KV read + pass-through, ${f(d - kvLog)} ms over KV read + pass-through + one log line`);
 }
 line(`rolegate, first request${results.rolegateDenied ? `, allowed + redacted (GET ${ALLOWED})` : ` (GET ${process.env.BENCH_PATH})`}:`, 'rolegate');
 line('rolegate, second request:', 'rolegate', 'second');
 line('pass-through, first request:', 'passthrough');
 line('KV read + pass-through, first request:', 'kvPassthrough');
+line('KV read + pass-through + log line, first request:', 'kvLogPassthrough');
 const startup = (name) => med(results[name].map((r) => r.startup));
 console.log(`  before the first request (process start, module compile, top-level code, the KV write): rolegate ${f(startup('rolegate'))} ms CPU, pass-through ${f(startup('passthrough'))} ms, KV read + pass-through ${f(startup('kvPassthrough'))} ms`);
 for (const name of ['rolegateDenied', 'rolegate']) {
