@@ -156,6 +156,28 @@ test('upstream response headers: cookies kept, hop-by-hop and the upstream\'s ow
   assert.equal(r.headers.get('x-up-trace'), 'kept');
 });
 
+test('an allowed write reaches the upstream with its body; redirects are passed on, not followed', async () => {
+  await upstream.clear();
+  const body = { jobTitle: 'Ingénieure « test » \u2028', city: undefined };
+  const w = await call('/rest/people/20202020-a000-4000-8000-000000000001', { method: 'PATCH', body });
+  assert.equal(w.status, 200, await w.clone().text());
+  await w.arrayBuffer();
+  const [seen] = await upstream.requests();
+  assert.equal(seen.method, 'PATCH');
+  assert.equal(seen.body, JSON.stringify(body), 'the body the caller sent, byte for byte');
+
+  await upstream.clear();
+  const r = await mf.dispatchFetch('http://gateway.local/rest/companies?limit=1', {
+    redirect: 'manual',
+    headers: { authorization: `Bearer ${apiKeyToken(KEYS.intern)}`, 'x-upstream-status': '302', 'x-upstream-response-headers': JSON.stringify([['location', 'https://elsewhere.example/x']]) },
+  });
+  assert.equal(r.status, 302);
+  assert.equal(r.headers.get('location'), 'https://elsewhere.example/x');
+  assert.equal(r.headers.get('x-rolegate-decision'), 'allow');
+  assert.ok(JSON.parse(await r.text()).data, 'the upstream body, streamed through');
+  assert.equal((await upstream.requests()).length, 1, 'one request upstream: the redirect was not followed');
+});
+
 test('401 for missing, forged, expired and revoked credentials', async () => {
   const cases = {
     missing: await call('/rest/people', { key: null }),

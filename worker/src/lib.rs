@@ -335,12 +335,10 @@ fn upstream_headers(original: &Headers, req: &GwRequest, auth: Option<&str>) -> 
     Ok(headers)
 }
 
-fn to_worker(r: GwResponse) -> Result<Response> {
-    let headers = Headers::new();
-    for (k, v) in &r.headers {
-        headers.append(k, v)?;
-    }
-    Ok(Response::from_bytes(r.body)?.with_status(r.status).with_headers(headers))
+/// A response the gateway made, built by the runtime in one call (`respond`).
+fn to_worker(r: GwResponse) -> Result<web_sys::Response> {
+    let headers = serde_json::to_string(&r.headers).map_err(|e| Error::RustError(format!("response headers: {e}")))?;
+    respond(r.status, &headers, &r.body).map_err(Error::from)
 }
 
 /// The request URL as parsed by the runtime's own (WHATWG) URL parser, the one that built
@@ -361,13 +359,49 @@ impl Target {
     }
 }
 
-#[wasm_bindgen::prelude::wasm_bindgen(inline_js = "export function header_entries_json(h) { return JSON.stringify(Array.from(h)); }")]
+// The runtime calls of a request, each one crossing into JavaScript: through workers-rs and
+// web-sys, building a response took eight calls plus one per header, and a fetch seven, each a
+// JS function and wrapper a fresh isolate compiles on its first request.
+#[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
+export function header_entries_json(h) { return JSON.stringify(Array.from(h)); }
+export function respond(status, headers, body) {
+  return new Response(body.length ? body.slice() : null, { status, headers: JSON.parse(headers) });
+}
+export function respond_forwarded(status, headers, decision, revision, kind, bytes, stream) {
+  headers.set("x-rolegate-decision", decision);
+  headers.set("x-rolegate-revision", revision);
+  return new Response(kind === 0 ? bytes.slice() : kind === 1 ? stream : null, { status, headers });
+}
+export function fetch_upstream(url, method, headers, body) {
+  return fetch(url, { method, headers, redirect: "manual", body: body.length ? body.slice() : undefined });
+}
+"#)]
 extern "C" {
     /// A `Headers`' entries as JSON text, `[["name","value"],...]`, in one call: iterating them
     /// from Rust (workers-rs's `entries()`/`keys()`) crosses into JavaScript three or four times
     /// per header, which was a visible share of a request's CPU (bench/worker/profile.mjs).
     /// JSON escapes whatever a value holds.
     fn header_entries_json(h: &web_sys::Headers) -> String;
+    /// `new Response(body, {status, headers})`, `headers` as JSON `[["name","value"],...]`
+    /// (repeated names kept), the body copied out of WebAssembly memory (none when empty).
+    #[wasm_bindgen(catch)]
+    fn respond(status: u16, headers: &str, body: &[u8]) -> std::result::Result<web_sys::Response, wasm_bindgen::JsValue>;
+    /// An upstream response passed on: the decision headers set on `headers`, then a response
+    /// with the redacted bytes (`kind` 0, copied), the upstream's own stream (1) or no body (2).
+    #[wasm_bindgen(catch)]
+    fn respond_forwarded(
+        status: u16,
+        headers: &web_sys::Headers,
+        decision: &str,
+        revision: &str,
+        kind: u8,
+        bytes: &[u8],
+        stream: Option<web_sys::ReadableStream>,
+    ) -> std::result::Result<web_sys::Response, wasm_bindgen::JsValue>;
+    /// The runtime's `fetch`, redirects not followed (passed to the client), the body copied
+    /// (none when empty).
+    #[wasm_bindgen(catch)]
+    fn fetch_upstream(url: &str, method: &str, headers: &web_sys::Headers, body: &[u8]) -> std::result::Result<js_sys::Promise, wasm_bindgen::JsValue>;
 }
 
 /// Every entry of `h` (names lowercased, as the runtime already gives them), or an error.
@@ -401,7 +435,7 @@ async fn body_bytes(p: std::result::Result<js_sys::Promise, wasm_bindgen::JsValu
 // The raw `web_sys::Request`: converting it into `worker::Request` reads `request.cf` on every
 // request, which nothing here needs.
 #[event(fetch)]
-async fn fetch(req: web_sys::Request, env: Env, _ctx: Context) -> Result<Response> {
+async fn fetch(req: web_sys::Request, env: Env, _ctx: Context) -> Result<web_sys::Response> {
     let started = now_ms();
     let method = req.method();
     let url = Target::parse(&req.url());
@@ -412,7 +446,7 @@ async fn fetch(req: web_sys::Request, env: Env, _ctx: Context) -> Result<Respons
     };
     let (response, status) = match handled {
         Ok(r) => {
-            let s = r.status_code();
+            let s = r.status();
             (r, s)
         }
         Err(e) => {
@@ -447,7 +481,7 @@ fn log_request(record: &DecisionRecord, status: u16, duration_ms: f64) {
     log_line(&line);
 }
 
-async fn handle(req: &web_sys::Request, env: &Env, method: &str, url: &Target, record: &mut DecisionRecord) -> Result<Response> {
+async fn handle(req: &web_sys::Request, env: &Env, method: &str, url: &Target, record: &mut DecisionRecord) -> Result<web_sys::Response> {
     let settings = match settings(env) {
         Ok(s) => s,
         Err(why) => {
@@ -461,7 +495,7 @@ async fn handle(req: &web_sys::Request, env: &Env, method: &str, url: &Target, r
     if url.path == "/rolegate/v1/health" {
         // Boxed: polled through a pointer, its code stays out of the request's future (which a
         // fresh isolate compiles whole on its first request, whatever the route).
-        let boxed: std::pin::Pin<Box<dyn std::future::Future<Output = Result<Response>> + '_>> = Box::pin(health(env, &settings, url, record));
+        let boxed: std::pin::Pin<Box<dyn std::future::Future<Output = Result<web_sys::Response>> + '_>> = Box::pin(health(env, &settings, url, record));
         return boxed.await;
     }
     // Bodies are bounded before they are read.
@@ -519,7 +553,7 @@ async fn handle(req: &web_sys::Request, env: &Env, method: &str, url: &Target, r
             }
             // Boxed, like health: the upstream call and the redaction stay out of the request's
             // future, so a fresh isolate's first decision does not compile them first.
-            let boxed: std::pin::Pin<Box<dyn std::future::Future<Output = Result<Response>> + '_>> =
+            let boxed: std::pin::Pin<Box<dyn std::future::Future<Output = Result<web_sys::Response>> + '_>> =
                 Box::pin(forward(&settings, &compiled, &subject, &plan, gw_req, headers, record));
             boxed.await
         }
@@ -534,23 +568,14 @@ async fn forward(
     req: GwRequest,
     headers: Headers,
     record: &mut DecisionRecord,
-) -> Result<Response> {
+) -> Result<web_sys::Response> {
     let gateway = &s.gateway;
     let rev = Some(compiled.revision());
     let target = if req.query.is_empty() { format!("{}{}", s.upstream, req.path) } else { format!("{}{}?{}", s.upstream, req.path, req.query) };
     // Straight to the runtime's fetch: workers-rs's Request/Fetch wrappers would read `cf` and
     // rebuild the response object on the way back.
-    let init = web_sys::RequestInit::new();
-    init.set_method(&req.method);
-    init.set_headers(&headers.0);
-    init.set_redirect(web_sys::RequestRedirect::Manual);
-    if !req.body.is_empty() {
-        init.set_body(&js_sys::Uint8Array::from(req.body.as_slice()));
-    }
     let sent = async {
-        let upstream = web_sys::Request::new_with_str_and_init(&target, &init)?;
-        let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
-        let r = wasm_bindgen_futures::JsFuture::from(global.fetch_with_request(&upstream)).await?;
+        let r = wasm_bindgen_futures::JsFuture::from(fetch_upstream(&target, &req.method, &headers.0, &req.body)?).await?;
         r.dyn_into::<web_sys::Response>()
     };
     let resp = match sent.await {
@@ -596,22 +621,21 @@ async fn forward(
             }
         };
         record.decision = decision;
-        ResponseBody::Body(body)
+        (0, body, None)
     } else {
         // Nothing in it to check (an error status, a route the gateway passes through, not
         // JSON): streamed through without entering WebAssembly.
         record.decision = "allow";
         match resp.body() {
-            Some(stream) => ResponseBody::Stream(stream),
-            None => ResponseBody::Empty,
+            Some(stream) => (1, Vec::new(), Some(stream)),
+            None => (2, Vec::new(), None),
         }
     };
-    out_headers.set("x-rolegate-decision", record.decision)?;
-    out_headers.set("x-rolegate-revision", &compiled.revision().to_string())?;
-    Ok(Response::from_body(body)?.with_status(status).with_headers(out_headers))
+    let (kind, bytes, stream) = body;
+    respond_forwarded(status, &out_headers.0, record.decision, &compiled.revision().to_string(), kind, &bytes, stream).map_err(Error::from)
 }
 
-async fn health(env: &Env, s: &Settings, url: &Target, record: &mut DecisionRecord) -> Result<Response> {
+async fn health(env: &Env, s: &Settings, url: &Target, record: &mut DecisionRecord) -> Result<web_sys::Response> {
     record.api = "rolegate";
     record.route = "/rolegate/v1/health".into();
     let ws = url.url.search_params().get("workspace");

@@ -382,6 +382,9 @@ fn serve(server: &tiny_http::Server, store: &Store, recorded: &std::sync::Mutex<
         // One connection per request: tiny_http writes responses in pieces without TCP_NODELAY,
         // which stalls keep-alive clients for ~40 ms (Nagle + delayed ACK).
         let close = tiny_http::Header::from_bytes(&b"connection"[..], &b"close"[..]).expect("static header");
+        // For the gateway's tests: `x-upstream-status: N` answers with that status instead
+        // (a redirect, say, which the gateway must pass on rather than follow).
+        let status = headers.get("x-upstream-status").and_then(Value::as_str).and_then(|s| s.parse::<u16>().ok()).unwrap_or(status);
         let mut response = tiny_http::Response::from_string(text).with_status_code(status).with_header(header).with_header(close);
         // For the gateway's tests: `x-upstream-response-headers: [["name","value"], ...]` adds
         // those headers to the answer (what a real upstream might send: cookies, its own
