@@ -4,13 +4,15 @@
 //! allowed requests to the Twenty server, redacts the response, and logs one JSON line per
 //! request. Every decision is made in `rolegate-gateway`; nothing here decides.
 
+use rolegate_core::FxHashMap;
 use rolegate_gateway::envelope::{self, SignedSnapshot, SnapshotKeys};
 use rolegate_gateway::hop::HopByHop;
 use rolegate_gateway::respond;
-use rolegate_gateway::{AgentKeys, Compiled, Config, DecisionRecord, Gateway, Outcome, Request as GwRequest, Response as GwResponse, TokenKeys};
+use rolegate_gateway::{
+    AgentKeys, Compiled, Config, DecisionRecord, Gateway, Outcome, Request as GwRequest, Response as GwResponse, TokenKeys,
+};
 use serde_json::json;
 use std::cell::RefCell;
-use rolegate_core::FxHashMap;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use worker::*;
@@ -93,7 +95,11 @@ fn parse_settings(env: &Env) -> std::result::Result<Settings, String> {
     Ok(Settings {
         upstream: upstream.trim_end_matches('/').to_string(),
         snapshot_keys,
-        gateway: Gateway::new(Config { token_keys: TokenKeys { app_secret, es256, agents }, max_body_bytes: MAX_BODY_BYTES, ..Config::default() }),
+        gateway: Gateway::new(Config {
+            token_keys: TokenKeys { app_secret, es256, agents },
+            max_body_bytes: MAX_BODY_BYTES,
+            ..Config::default()
+        }),
         agent_api_key,
         max_age_secs,
         test_panic_path: binding(env, "ROLEGATE_TEST_PANIC_PATH"),
@@ -213,7 +219,11 @@ extern "C" {
     /// The KV namespace binding (`SNAPSHOTS`) as the runtime gives it.
     type KvNamespace;
     #[wasm_bindgen(method, catch, js_name = get)]
-    fn get_with_options(this: &KvNamespace, key: &str, options: &js_sys::Object) -> std::result::Result<js_sys::Promise, wasm_bindgen::JsValue>;
+    fn get_with_options(
+        this: &KvNamespace,
+        key: &str,
+        options: &js_sys::Object,
+    ) -> std::result::Result<js_sys::Promise, wasm_bindgen::JsValue>;
 }
 
 /// `SNAPSHOTS.get(key, { type: "arrayBuffer", cacheTtl })`: one runtime call. As bytes (one
@@ -290,7 +300,13 @@ async fn snapshot(env: &Env, s: &Settings, workspace: &str) -> std::result::Resu
 /// remaining validity, and looked for again soon; without one the request fails closed. Out
 /// of line: a fresh isolate whose first load succeeds never compiles it.
 #[inline(never)]
-fn refused(workspace: &str, why: String, cached: Option<(Rc<Compiled>, f64, f64)>, now: f64, max_age_ms: f64) -> std::result::Result<Rc<Compiled>, String> {
+fn refused(
+    workspace: &str,
+    why: String,
+    cached: Option<(Rc<Compiled>, f64, f64)>,
+    now: f64,
+    max_age_ms: f64,
+) -> std::result::Result<Rc<Compiled>, String> {
     let served = cached.as_ref().map(|(c, _, _)| c.revision());
     log_event(&SnapshotRejected { event: "snapshotRejected", workspace_id: workspace, reason: &why, served_revision: served });
     match cached {
@@ -401,7 +417,12 @@ extern "C" {
     /// The runtime's `fetch`, redirects not followed (passed to the client), the body copied
     /// (none when empty).
     #[wasm_bindgen(catch)]
-    fn fetch_upstream(url: &str, method: &str, headers: &web_sys::Headers, body: &[u8]) -> std::result::Result<js_sys::Promise, wasm_bindgen::JsValue>;
+    fn fetch_upstream(
+        url: &str,
+        method: &str,
+        headers: &web_sys::Headers,
+        body: &[u8],
+    ) -> std::result::Result<js_sys::Promise, wasm_bindgen::JsValue>;
 }
 
 /// Every entry of `h` (names lowercased, as the runtime already gives them), or an error.
@@ -495,7 +516,8 @@ async fn handle(req: &web_sys::Request, env: &Env, method: &str, url: &Target, r
     if url.path == "/rolegate/v1/health" {
         // Boxed: polled through a pointer, its code stays out of the request's future (which a
         // fresh isolate compiles whole on its first request, whatever the route).
-        let boxed: std::pin::Pin<Box<dyn std::future::Future<Output = Result<web_sys::Response>> + '_>> = Box::pin(health(env, &settings, url, record));
+        let boxed: std::pin::Pin<Box<dyn std::future::Future<Output = Result<web_sys::Response>> + '_>> =
+            Box::pin(health(env, &settings, url, record));
         return boxed.await;
     }
     // Bodies are bounded before they are read.
@@ -538,10 +560,17 @@ async fn handle(req: &web_sys::Request, env: &Env, method: &str, url: &Target, r
         Outcome::Forward { plan, subject, record: r, principal } => {
             *record = r;
             let mut upstream_auth = None;
-            if matches!(principal, rolegate_core::Principal::Agent(_) | rolegate_core::Principal::AgentInWorkflow { .. } | rolegate_core::Principal::AgentOnBehalfOf { .. }) {
+            if matches!(
+                principal,
+                rolegate_core::Principal::Agent(_)
+                    | rolegate_core::Principal::AgentInWorkflow { .. }
+                    | rolegate_core::Principal::AgentOnBehalfOf { .. }
+            ) {
                 // The agent token stays here; upstream sees the gateway's own key, after enforcement.
                 let Some(k) = &settings.agent_api_key else {
-                    return to_worker(respond::unavailable("Agent requests are not configured").with_decision("deny", Some(compiled.revision())));
+                    return to_worker(
+                        respond::unavailable("Agent requests are not configured").with_decision("deny", Some(compiled.revision())),
+                    );
                 };
                 upstream_auth = Some(format!("Bearer {k}"));
             }
@@ -571,7 +600,8 @@ async fn forward(
 ) -> Result<web_sys::Response> {
     let gateway = &s.gateway;
     let rev = Some(compiled.revision());
-    let target = if req.query.is_empty() { format!("{}{}", s.upstream, req.path) } else { format!("{}{}?{}", s.upstream, req.path, req.query) };
+    let target =
+        if req.query.is_empty() { format!("{}{}", s.upstream, req.path) } else { format!("{}{}?{}", s.upstream, req.path, req.query) };
     // Straight to the runtime's fetch: workers-rs's Request/Fetch wrappers would read `cf` and
     // rebuild the response object on the way back.
     let sent = async {
@@ -640,14 +670,22 @@ async fn health(env: &Env, s: &Settings, url: &Target, record: &mut DecisionReco
     record.route = "/rolegate/v1/health".into();
     let ws = url.url.search_params().get("workspace");
     let Some(ws) = ws.filter(|w| rolegate_gateway::auth::is_workspace_id(w)) else {
-        let r = GwResponse { status: 400, headers: vec![("content-type".into(), "application/json".into())], body: br#"{"status":"error","message":"add ?workspace=<workspaceId> (letters, digits, - and _, at most 100)"}"#.to_vec() };
+        let r = GwResponse {
+            status: 400,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: br#"{"status":"error","message":"add ?workspace=<workspaceId> (letters, digits, - and _, at most 100)"}"#.to_vec(),
+        };
         return to_worker(r.with_decision("deny", None));
     };
     match snapshot(env, s, &ws).await {
         Ok(c) => {
             record.decision = "allow";
             let body = json!({"status": "ok", "workspaceId": ws, "revision": c.revision(), "maxAgeSeconds": s.max_age_secs});
-            let r = GwResponse { status: 200, headers: vec![("content-type".into(), "application/json".into())], body: body.to_string().into_bytes() };
+            let r = GwResponse {
+                status: 200,
+                headers: vec![("content-type".into(), "application/json".into())],
+                body: body.to_string().into_bytes(),
+            };
             to_worker(r.with_decision("allow", Some(c.revision())))
         }
         Err(why) => {

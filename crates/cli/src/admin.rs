@@ -9,7 +9,6 @@ use rolegate_core::{codes, Error, Flag, Op, Policy, Snapshot};
 use serde_json::{json, Value};
 use std::time::Duration;
 
-
 fn bad(path: &str, msg: String) -> Error {
     Error::one(codes::INVALID_ARG, path, msg)
 }
@@ -52,7 +51,10 @@ fn write_out(out: &Option<String>, snapshot: &Snapshot) -> Result<(), Error> {
         _ => {
             use std::io::Write as _;
             let mut stdout = std::io::stdout().lock();
-            stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()).map_err(|e| bad("--out", format!("cannot write the snapshot to standard output: {e}")))
+            stdout
+                .write_all(text.as_bytes())
+                .and_then(|_| stdout.flush())
+                .map_err(|e| bad("--out", format!("cannot write the snapshot to standard output: {e}")))
         }
     }
 }
@@ -120,7 +122,11 @@ fn report_import(imported: &Imported, changes: &Option<Diff>, out: &Option<Strin
                     }
                 }
             }
-            warn!("imported {}{}", summary(&imported.snapshot), out.as_deref().filter(|p| *p != "-").map(|p| format!(" -> {p}")).unwrap_or_default());
+            warn!(
+                "imported {}{}",
+                summary(&imported.snapshot),
+                out.as_deref().filter(|p| *p != "-").map(|p| format!(" -> {p}")).unwrap_or_default()
+            );
         }
     }
 }
@@ -145,7 +151,12 @@ fn print_queries(format: Format) {
     say!("# (an API key whose role has the Roles, Data model and API keys settings permissions):");
     say!("#   export TWENTY_URL=https://crm.example.com TWENTY_API_KEY=...");
     for c in &commands {
-        say!("\n# {}  (POST {})\n{}\n", c["file"].as_str().unwrap_or_default(), c["endpoint"].as_str().unwrap_or_default(), c["query"].as_str().unwrap_or_default());
+        say!(
+            "\n# {}  (POST {})\n{}\n",
+            c["file"].as_str().unwrap_or_default(),
+            c["endpoint"].as_str().unwrap_or_default(),
+            c["query"].as_str().unwrap_or_default()
+        );
         say!("{}", c["curl"].as_str().unwrap_or_default());
     }
 }
@@ -164,7 +175,8 @@ pub fn import_twenty(a: &ImportTwenty, format: Format) -> Result<u8, Error> {
     let api_keys = a.api_keys.as_deref().map(|p| parse_answer(p, "--api-keys")).transpose()?;
     let members = a.members.as_deref().map(|p| parse_answer(p, "--members")).transpose()?;
     let (opts, previous) = options(&a.mapping)?;
-    let imported = twenty::import(&Answers { objects: &objects, roles: &roles, api_keys: api_keys.as_ref(), members: members.as_ref() }, &opts)?;
+    let imported =
+        twenty::import(&Answers { objects: &objects, roles: &roles, api_keys: api_keys.as_ref(), members: members.as_ref() }, &opts)?;
     let changes = show_changes(&previous, &imported.snapshot)?;
     write_out(&a.out, &imported.snapshot)?;
     report_import(&imported, &changes, &a.out, format, json!({}));
@@ -194,7 +206,8 @@ fn post(agent: &ureq::Agent, url: &str, key: &str, query: &str, what: &str) -> R
         let snippet: String = text.chars().take(300).collect();
         return Err(Error::one(codes::INTERNAL, "--url", format!("{what}: {url} answered HTTP {status}{hint}: {snippet}")));
     }
-    rolegate_core::tree::value_from_str(&text).map_err(|e| Error::one(codes::INVALID_JSON, "--url", format!("{what}: {url} did not answer JSON: {e}")))
+    rolegate_core::tree::value_from_str(&text)
+        .map_err(|e| Error::one(codes::INVALID_JSON, "--url", format!("{what}: {url} did not answer JSON: {e}")))
 }
 
 pub fn sync(a: &SyncArgs, format: Format) -> Result<u8, Error> {
@@ -205,7 +218,8 @@ pub fn sync(a: &SyncArgs, format: Format) -> Result<u8, Error> {
     let base = a.url.trim_end_matches('/');
     let host = a.url.strip_prefix("https://").or_else(|| a.url.strip_prefix("http://")).map(|h| h.trim_matches('/'));
     if host.is_none_or(str::is_empty) {
-        let what = if host.is_some() { "needs a host after the scheme" } else { "must start with https:// (or http:// for a local server)" };
+        let what =
+            if host.is_some() { "needs a host after the scheme" } else { "must start with https:// (or http:// for a local server)" };
         return Err(bad("--url", format!("--url \"{}\" {what}", a.url)));
     }
     // What signing and pushing need is checked before the server is asked anything.
@@ -333,11 +347,14 @@ pub fn diff_cmd(a: &DiffArgs, format: Format) -> Result<u8, Error> {
 pub fn who_can_cmd(a: &WhoCanArgs, format: Format) -> Result<u8, Error> {
     let policy = Policy::compile(load_snapshot(&a.snapshot)?)?;
     let query = match (&a.flag, &a.object, &a.op) {
-        (Some(f), _, _) => Query::Flag(Flag::parse(f).ok_or_else(|| Error::one(codes::UNKNOWN_FLAG, "--flag", format!("unknown permission flag \"{f}\"")))?),
+        (Some(f), _, _) => Query::Flag(
+            Flag::parse(f).ok_or_else(|| Error::one(codes::UNKNOWN_FLAG, "--flag", format!("unknown permission flag \"{f}\"")))?,
+        ),
         (None, Some(o), Some(op)) => Query::Op {
             object: o.clone(),
             field: a.field.clone(),
-            op: Op::parse(op).ok_or_else(|| bad("--op", format!("unknown op \"{op}\" (read, update, softDelete, destroy, create, restore)")))?,
+            op: Op::parse(op)
+                .ok_or_else(|| bad("--op", format!("unknown op \"{op}\" (read, update, softDelete, destroy, create, restore)")))?,
         },
         _ => return Err(bad("--object", "give --object with --op (and optionally --field), or --flag".into())),
     };
@@ -345,7 +362,14 @@ pub fn who_can_cmd(a: &WhoCanArgs, format: Format) -> Result<u8, Error> {
     match format {
         Format::Json => print_json(&w),
         Format::Text => {
-            say!("who can {} (workspace {} revision {}): {} of {} roles and principals", w.query, w.workspace_id, w.revision, w.allowed.len(), w.considered);
+            say!(
+                "who can {} (workspace {} revision {}): {} of {} roles and principals",
+                w.query,
+                w.workspace_id,
+                w.revision,
+                w.allowed.len(),
+                w.considered
+            );
             let snap = policy.snapshot();
             let title = |h: &rolegate_core::who_can::Holder| match h.kind {
                 rolegate_core::diff::Kind::Role => format!("Role {}", h.name),

@@ -39,11 +39,15 @@ pub enum Command {
     #[command(after_help = "Example:\n  rolegate validate workspace.json")]
     Validate(ValidateArgs),
     /// Print a principal's effective view (contract §3): every object, field and flag resolved.
-    #[command(after_help = "Examples:\n  rolegate effective --snapshot workspace.json --api-key 5f0c2a8e-1b7d-4c3a-9e6f-0a1b2c3d4e5f --format json\n  \
-rolegate effective --snapshot workspace.json --agent agent-sales --workflow wf-enrich")]
+    #[command(
+        after_help = "Examples:\n  rolegate effective --snapshot workspace.json --api-key 5f0c2a8e-1b7d-4c3a-9e6f-0a1b2c3d4e5f --format json\n  \
+rolegate effective --snapshot workspace.json --agent agent-sales --workflow wf-enrich"
+    )]
     Effective(EffectiveArgs),
     /// Explain one decision and the level that decided it. Exit 0 allowed, 1 denied.
-    #[command(after_help = "Example:\n  rolegate explain --snapshot workspace.json --role intern --object person --field address --op read")]
+    #[command(
+        after_help = "Example:\n  rolegate explain --snapshot workspace.json --role intern --object person --field address --op read"
+    )]
     Explain(ExplainArgs),
     /// Run policy test files (contract §4). Exit 1 when a test fails.
     #[command(after_help = "Example:\n  rolegate test policy-tests/*.json")]
@@ -70,32 +74,47 @@ rolegate effective --snapshot workspace.json --agent agent-sales --workflow wf-e
     #[command(after_help = "Example:\n  rolegate verify --envelope envelope.json --public-keys '{\"k1\":\"...\"}'")]
     Verify(VerifyArgs),
     /// Write a signed envelope to Workers KV (key `workspace:<workspaceId>`) through wrangler.
-    #[command(after_help = "Examples:\n  rolegate push --envelope envelope.json --local\n  rolegate push --envelope envelope.json --namespace-id 0f2c...   (a real namespace; wrangler must be logged in)")]
+    #[command(
+        after_help = "Examples:\n  rolegate push --envelope envelope.json --local\n  rolegate push --envelope envelope.json --namespace-id 0f2c...   (a real namespace; wrangler must be logged in)"
+    )]
     Push(PushArgs),
     /// Summarise decision log lines (from `wrangler tail --format json` or `wrangler dev` output) per principal.
-    #[command(after_help = "Examples:\n  wrangler tail --format json | rolegate audit -\n  rolegate audit gateway.log --decision deny --format json")]
+    #[command(
+        after_help = "Examples:\n  wrangler tail --format json | rolegate audit -\n  rolegate audit gateway.log --decision deny --format json"
+    )]
     Audit(AuditArgs),
     /// Mint tokens: Twenty-style API-key tokens, and rolegate agent tokens.
     Token(TokenArgs),
     /// Import a workspace's roles from Twenty's metadata API answers into a rolegate/v1 snapshot.
-    #[command(after_help = "Examples:\n  rolegate import twenty --queries            (the GraphQL queries and curl commands that make the files)\n  \
-rolegate import twenty --objects objects.json --roles roles.json --api-keys api-keys.json --members members.json --out snapshot.json")]
+    #[command(
+        after_help = "Examples:\n  rolegate import twenty --queries            (the GraphQL queries and curl commands that make the files)\n  \
+rolegate import twenty --objects objects.json --roles roles.json --api-keys api-keys.json --members members.json --out snapshot.json"
+    )]
     Import(ImportArgs),
     /// Fetch a workspace live from a Twenty server's metadata API, then validate, and optionally sign and push it.
-    #[command(after_help = "Examples:\n  TWENTY_API_KEY=... rolegate sync --url https://crm.example.com --api-key-env TWENTY_API_KEY --previous snapshot.json --out snapshot.json\n  \
-TWENTY_API_KEY=... rolegate sync --url https://crm.example.com --api-key-env TWENTY_API_KEY --out snapshot.json --sign-key prod-1.json --push --namespace-id 0f2c...")]
+    #[command(
+        after_help = "Examples:\n  TWENTY_API_KEY=... rolegate sync --url https://crm.example.com --api-key-env TWENTY_API_KEY --previous snapshot.json --out snapshot.json\n  \
+TWENTY_API_KEY=... rolegate sync --url https://crm.example.com --api-key-env TWENTY_API_KEY --out snapshot.json --sign-key prod-1.json --push --namespace-id 0f2c..."
+    )]
     Sync(SyncArgs),
     /// What every role and principal gains and loses from OLD to NEW. Exit 1 when anything widens.
-    #[command(after_help = "Examples:\n  rolegate diff live.json proposed.json\n  rolegate diff live.json proposed.json --format json\n  \
-(exit code 1 when any role or principal gains a permission: use it to gate a deploy)")]
+    #[command(
+        after_help = "Examples:\n  rolegate diff live.json proposed.json\n  rolegate diff live.json proposed.json --format json\n  \
+(exit code 1 when any role or principal gains a permission: use it to gate a deploy)"
+    )]
     Diff(DiffArgs),
     /// Every role, member, API key and agent able to do one thing, with the deciding level.
-    #[command(name = "who-can", after_help = "Examples:\n  rolegate who-can --snapshot workspace.json --object person --field address --op read\n  \
-rolegate who-can --snapshot workspace.json --object opportunity --op destroy\n  rolegate who-can --snapshot workspace.json --flag EXPORT_CSV")]
+    #[command(
+        name = "who-can",
+        after_help = "Examples:\n  rolegate who-can --snapshot workspace.json --object person --field address --op read\n  \
+rolegate who-can --snapshot workspace.json --object opportunity --op destroy\n  rolegate who-can --snapshot workspace.json --flag EXPORT_CSV"
+    )]
     WhoCan(WhoCanArgs),
     /// Apply any management operation given as contract JSON (`{"op": ...}`).
-    #[command(after_help = "Example:\n  rolegate apply --snapshot workspace.json --operation '{\"op\":\"setDefaultRole\",\"roleId\":\"intern\"}'\n  \
-(--operation takes a file path, or - for standard input, or inline JSON)")]
+    #[command(
+        after_help = "Example:\n  rolegate apply --snapshot workspace.json --operation '{\"op\":\"setDefaultRole\",\"roleId\":\"intern\"}'\n  \
+(--operation takes a file path, or - for standard input, or inline JSON)"
+    )]
     Apply(ApplyArgs),
 }
 
@@ -149,11 +168,7 @@ impl WhoArgs {
     pub fn principal(&self) -> Result<Principal, Error> {
         let w = &self.who;
         if w.agent.is_none() && (self.ctx.workflow.is_some() || self.ctx.on_behalf_of.is_some()) {
-            return Err(Error::one(
-                codes::INVALID_ARG,
-                "--workflow",
-                "--workflow and --on-behalf-of only go with --agent",
-            ));
+            return Err(Error::one(codes::INVALID_ARG, "--workflow", "--workflow and --on-behalf-of only go with --agent"));
         }
         Ok(if let Some(r) = &w.role {
             Principal::Role(r.clone())
@@ -245,10 +260,14 @@ pub struct RoleArgs {
 #[derive(Subcommand)]
 pub enum RoleCmd {
     /// Create a role.
-    #[command(after_help = "Example:\n  rolegate role create --snapshot ws.json --id support --label Support --read --update --assignable users,api-keys --flags EXPORT_CSV --out ws.json")]
+    #[command(
+        after_help = "Example:\n  rolegate role create --snapshot ws.json --id support --label Support --read --update --assignable users,api-keys --flags EXPORT_CSV --out ws.json"
+    )]
     Create(RoleCreate),
     /// Change a role's label or booleans.
-    #[command(after_help = "Example:\n  rolegate role update --snapshot ws.json --id intern --set canReadAllObjectRecords=false --actor-role admin")]
+    #[command(
+        after_help = "Example:\n  rolegate role update --snapshot ws.json --id intern --set canReadAllObjectRecords=false --actor-role admin"
+    )]
     Update(RoleUpdate),
     /// Delete a role: its members move to the default role; API keys, agents and workflows lose it.
     Delete(RoleDelete),
@@ -333,11 +352,8 @@ fn bad(path: &str, msg: String) -> Error {
 }
 
 fn parse_json_arg(arg: &str, what: &str) -> Result<Value, Error> {
-    let text = if arg.trim_start().starts_with('{') || arg.trim_start().starts_with('[') {
-        arg.to_string()
-    } else {
-        super::read_input(arg)?
-    };
+    let text =
+        if arg.trim_start().starts_with('{') || arg.trim_start().starts_with('[') { arg.to_string() } else { super::read_input(arg)? };
     rolegate_core::tree::value_from_str(&text).map_err(|e| Error::one(codes::INVALID_JSON, what, format!("{what} is not valid JSON: {e}")))
 }
 
@@ -405,10 +421,14 @@ pub struct RuleArgs {
 #[derive(Subcommand)]
 pub enum RuleCmd {
     /// Upsert a role's rule for one object (true grants, false denies, null inherits; omitted keeps).
-    #[command(after_help = "Example:\n  rolegate rule object --snapshot ws.json --role intern --object opportunity --read false --out ws.json")]
+    #[command(
+        after_help = "Example:\n  rolegate rule object --snapshot ws.json --role intern --object opportunity --read false --out ws.json"
+    )]
     Object(RuleObject),
     /// Upsert a field restriction (false restricts, null clears; omitted keeps). Relation rules are mirrored on the inverse field.
-    #[command(after_help = "Example:\n  rolegate rule field --snapshot ws.json --role intern --object person --field address --read false --update false")]
+    #[command(
+        after_help = "Example:\n  rolegate rule field --snapshot ws.json --role intern --object person --field address --read false --update false"
+    )]
     Field(RuleField),
     /// Replace a role's permission flags with the given list.
     #[command(after_help = "Example:\n  rolegate rule flags --snapshot ws.json --role intern --flags EXPORT_CSV,IMPORT_CSV")]
@@ -669,10 +689,15 @@ pub struct TokenArgs {
 #[derive(Subcommand)]
 pub enum TokenCmd {
     /// An API-key token signed like Twenty does (HS256, per-workspace secret from APP_SECRET).
-    #[command(name = "api-key", after_help = "Example:\n  TWENTY_APP_SECRET=dev-secret rolegate token api-key --snapshot ws.json --api-key 5f0c2a8e-1b7d-4c3a-9e6f-0a1b2c3d4e5f --ttl 1h")]
+    #[command(
+        name = "api-key",
+        after_help = "Example:\n  TWENTY_APP_SECRET=dev-secret rolegate token api-key --snapshot ws.json --api-key 5f0c2a8e-1b7d-4c3a-9e6f-0a1b2c3d4e5f --ttl 1h"
+    )]
     ApiKey(ApiKeyToken),
     /// A short-lived agent token (HS256 with AGENT_TOKEN_SECRET), alone, in a workflow, or on behalf of a member.
-    #[command(after_help = "Example:\n  AGENT_TOKEN_SECRET=... rolegate token agent --snapshot ws.json --agent agent-research --workflow wf-research --ttl 15m")]
+    #[command(
+        after_help = "Example:\n  AGENT_TOKEN_SECRET=... rolegate token agent --snapshot ws.json --agent agent-research --workflow wf-research --ttl 15m"
+    )]
     Agent(AgentToken),
 }
 

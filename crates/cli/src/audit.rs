@@ -51,7 +51,12 @@ pub fn run(a: &AuditArgs, format: Format) -> Result<u8, Error> {
     let mut by: IndexMap<String, Summary> = IndexMap::new();
     for r in text.lines().flat_map(records) {
         let s = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-        let list = |k: &str| r.get(k).and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect::<Vec<_>>()).unwrap_or_default();
+        let list = |k: &str| {
+            r.get(k)
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect::<Vec<_>>())
+                .unwrap_or_default()
+        };
         let kind = if s("principalKind").is_empty() { "anonymous".to_string() } else { s("principalKind") };
         let id = if s("principalId").is_empty() { "(no valid credential)".to_string() } else { s("principalId") };
         let decision = s("decision");
@@ -62,7 +67,8 @@ pub fn run(a: &AuditArgs, format: Format) -> Result<u8, Error> {
         if a.object.as_deref().is_some_and(|o| !objects.iter().any(|x| x == o)) {
             continue;
         }
-        let e = by.entry(format!("{kind}:{id}")).or_insert_with(|| Summary { principal: id.clone(), kind: kind.clone(), ..Default::default() });
+        let e =
+            by.entry(format!("{kind}:{id}")).or_insert_with(|| Summary { principal: id.clone(), kind: kind.clone(), ..Default::default() });
         for ctx in [("workflowId", "workflow "), ("onBehalfOf", "on behalf of ")] {
             let v = s(ctx.0);
             if !v.is_empty() {
@@ -107,7 +113,16 @@ pub fn run(a: &AuditArgs, format: Format) -> Result<u8, Error> {
             }
             for s in &list {
                 let ctx = if s.contexts.is_empty() { String::new() } else { format!(" ({})", s.contexts.join(", ")) };
-                say!("{} {}{}: {} requests, {} allowed, {} redacted, {} denied", s.kind, s.principal, ctx, s.requests, s.allowed, s.redacted, s.denied);
+                say!(
+                    "{} {}{}: {} requests, {} allowed, {} redacted, {} denied",
+                    s.kind,
+                    s.principal,
+                    ctx,
+                    s.requests,
+                    s.allowed,
+                    s.redacted,
+                    s.denied
+                );
                 let ops: Vec<String> = s.operations.iter().map(|(k, v)| format!("{k} x{v}")).collect();
                 say!("  did: {}", ops.join(", "));
                 if !s.objects.is_empty() {

@@ -26,7 +26,9 @@ pub fn keygen(a: &KeygenArgs, format: Format) -> Result<u8, Error> {
     let mut f = opts.open(&a.out).map_err(|e| bad("--out", format!("cannot create {}: {e}", a.out)))?;
     f.write_all(text.as_bytes()).map_err(|e| bad("--out", format!("cannot write {}: {e}", a.out)))?;
     match format {
-        Format::Json => print_json(&json!({"keyId": kf.key_id, "publicKey": kf.public_key, "snapshotPublicKeys": kf.public_keys_json(), "out": a.out})),
+        Format::Json => {
+            print_json(&json!({"keyId": kf.key_id, "publicKey": kf.public_key, "snapshotPublicKeys": kf.public_keys_json(), "out": a.out}))
+        }
         Format::Text => {
             warn!("wrote private key {} to {} (keep it secret)", kf.key_id, a.out);
             say!("{}", kf.public_keys_json());

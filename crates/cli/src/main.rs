@@ -86,15 +86,12 @@ pub(crate) fn load_snapshot(path: &str) -> Result<Snapshot, Error> {
 
 pub(crate) fn now_secs(now: &Option<String>) -> Result<i64, Error> {
     match now {
-        None => Ok(std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0)),
-        Some(s) => s
-            .parse::<i64>()
-            .ok()
-            .or_else(|| rolegate_core::model::parse_timestamp(s))
-            .ok_or_else(|| Error::one(codes::INVALID_ARG, "--now", format!("--now \"{s}\" is neither an RFC 3339 time nor Unix seconds"))),
+        None => Ok(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)),
+        Some(s) => {
+            s.parse::<i64>().ok().or_else(|| rolegate_core::model::parse_timestamp(s)).ok_or_else(|| {
+                Error::one(codes::INVALID_ARG, "--now", format!("--now \"{s}\" is neither an RFC 3339 time nor Unix seconds"))
+            })
+        }
     }
 }
 
@@ -107,13 +104,19 @@ fn run(cli: Cli) -> Result<u8, Error> {
     let format = cli.format;
     match cli.command {
         Command::Validate(a) => {
-            let path = a.snapshot.or(a.file).ok_or_else(|| {
-                Error::one(codes::INVALID_ARG, "", "give the snapshot as FILE or --snapshot FILE")
-            })?;
+            let path =
+                a.snapshot.or(a.file).ok_or_else(|| Error::one(codes::INVALID_ARG, "", "give the snapshot as FILE or --snapshot FILE"))?;
             let s = load_snapshot(&path)?;
             let msg = format!(
                 "valid: workspace {} revision {}: {} objects, {} roles, {} members, {} API keys, {} agents, {} workflows",
-                s.workspace_id, s.revision, s.objects.len(), s.roles.len(), s.members.len(), s.api_keys.len(), s.agents.len(), s.workflows.len()
+                s.workspace_id,
+                s.revision,
+                s.objects.len(),
+                s.roles.len(),
+                s.members.len(),
+                s.api_keys.len(),
+                s.agents.len(),
+                s.workflows.len()
             );
             match format {
                 Format::Json => print_json(&json!({"valid": true, "workspaceId": s.workspace_id, "revision": s.revision})),
@@ -136,7 +139,11 @@ fn run(cli: Cli) -> Result<u8, Error> {
             let policy = Policy::compile(load_snapshot(&a.snapshot)?)?;
             let principal = a.principal.principal()?;
             let op = Op::parse(&a.op).ok_or_else(|| {
-                Error::one(codes::INVALID_ARG, "--op", format!("unknown op \"{}\" (read, update, softDelete, destroy, create, restore)", a.op))
+                Error::one(
+                    codes::INVALID_ARG,
+                    "--op",
+                    format!("unknown op \"{}\" (read, update, softDelete, destroy, create, restore)", a.op),
+                )
             })?;
             let e = explain(&policy, &principal, now_secs(&a.now)?, &a.object, a.field.as_deref(), op)?;
             match format {
@@ -194,19 +201,36 @@ fn run(cli: Cli) -> Result<u8, Error> {
             let (now, exp) = lifetime(&a.ttl)?;
             if exp - now > rolegate_gateway::auth::MAX_AGENT_TOKEN_SECONDS {
                 let max = rolegate_gateway::auth::MAX_AGENT_TOKEN_SECONDS / 3600;
-                return Err(Error::one(codes::INVALID_ARG, "--ttl", format!("agent tokens live at most {max}h (the gateway refuses longer ones)")));
+                return Err(Error::one(
+                    codes::INVALID_ARG,
+                    "--ttl",
+                    format!("agent tokens live at most {max}h (the gateway refuses longer ones)"),
+                ));
             }
             let mut jti = [0u8; 12];
             getrandom::getrandom(&mut jti).map_err(|e| Error::one(codes::INTERNAL, "", format!("no randomness: {e}")))?;
             let jti: String = jti.iter().map(|b| format!("{b:02x}")).collect();
-            let token = rolegate_gateway::auth::mint_agent_token(&secret, &s.workspace_id, &a.agent, a.workflow.as_deref(), a.on_behalf_of.as_deref(), now, exp, &jti);
+            let token = rolegate_gateway::auth::mint_agent_token(
+                &secret,
+                &s.workspace_id,
+                &a.agent,
+                a.workflow.as_deref(),
+                a.on_behalf_of.as_deref(),
+                now,
+                exp,
+                &jti,
+            );
             say!("{token}");
             Ok(0)
         }
         Command::Token(TokenArgs { cmd: TokenCmd::ApiKey(a) }) => {
             let s = load_snapshot(&a.snapshot)?;
             if !s.api_keys.iter().any(|k| k.id == a.api_key) {
-                return Err(Error::one(codes::API_KEY_NOT_FOUND, "--api-key", format!("API key \"{}\" is not in {}", a.api_key, a.snapshot)));
+                return Err(Error::one(
+                    codes::API_KEY_NOT_FOUND,
+                    "--api-key",
+                    format!("API key \"{}\" is not in {}", a.api_key, a.snapshot),
+                ));
             }
             let secret = secret_from_env(&a.secret_env, "Twenty's APP_SECRET")?;
             let (now, exp) = lifetime(&a.ttl)?;
@@ -251,8 +275,7 @@ fn manage(snapshot_path: &str, out: Option<&str>, op: Value, format: Format) -> 
     let text = serde_json::to_string_pretty(&next).unwrap_or_default() + "\n";
     match out {
         Some(path) if path != "-" => {
-            std::fs::write(path, text)
-                .map_err(|e| Error::one(codes::INVALID_ARG, "--out", format!("cannot write {path}: {e}")))?;
+            std::fs::write(path, text).map_err(|e| Error::one(codes::INVALID_ARG, "--out", format!("cannot write {path}: {e}")))?;
             let msg = format!("{}: {} applied; revision {} -> {}", path, op.name(), snapshot.revision, next.revision);
             match format {
                 Format::Json => print_json(&json!({"ok": true, "op": op.name(), "revision": next.revision, "out": path})),
@@ -269,7 +292,11 @@ fn manage(snapshot_path: &str, out: Option<&str>, op: Value, format: Format) -> 
 }
 
 fn yes(b: bool) -> &'static str {
-    if b { "yes" } else { "-" }
+    if b {
+        "yes"
+    } else {
+        "-"
+    }
 }
 
 fn print_view_text(v: &View) {
@@ -287,7 +314,8 @@ fn print_view_text(v: &View) {
         say!("{:<22} {:>5} {:>7} {:>11} {:>8}", name, yes(o.can_read), yes(o.can_update), yes(o.can_soft_delete), yes(o.can_destroy));
         if o.can_read {
             let hidden: Vec<&str> = o.fields.iter().filter(|(_, f)| !f.can_read).map(|(n, _)| n.as_str()).collect();
-            let see_only: Vec<&str> = o.fields.iter().filter(|(_, f)| f.can_read && !f.can_update && o.can_update).map(|(n, _)| n.as_str()).collect();
+            let see_only: Vec<&str> =
+                o.fields.iter().filter(|(_, f)| f.can_read && !f.can_update && o.can_update).map(|(n, _)| n.as_str()).collect();
             if !hidden.is_empty() {
                 say!("    no access: {}", hidden.join(", "));
             }

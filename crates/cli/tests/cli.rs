@@ -82,7 +82,21 @@ fn explain_exit_codes() {
     let o = rolegate(&["explain", "--snapshot", &f, "--role", "intern", "--object", "person", "--field", "address", "--op", "read"]);
     assert_eq!(code(&o), 1);
     assert!(stdout(&o).contains("DENY read person.address") && stdout(&o).contains("fieldRule"), "{}", stdout(&o));
-    let o = rolegate(&["explain", "--snapshot", &f, "--role", "intern", "--object", "person", "--field", "jobTitle", "--op", "update", "--format", "json"]);
+    let o = rolegate(&[
+        "explain",
+        "--snapshot",
+        &f,
+        "--role",
+        "intern",
+        "--object",
+        "person",
+        "--field",
+        "jobTitle",
+        "--op",
+        "update",
+        "--format",
+        "json",
+    ]);
     assert_eq!(code(&o), 0);
     let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!((v["decision"].as_str(), v["level"].as_str()), (Some("allow"), Some("objectRule")));
@@ -122,7 +136,11 @@ fn broken_inputs_get_precise_errors() {
     v["roles"][2]["objectPermissions"] = serde_json::json!([{"object": "company", "canRead": false, "canUpdate": true}]);
     let o = rolegate(&["validate", &tmp("write-without-read.json", &v.to_string())]);
     assert_eq!(code(&o), 2);
-    assert!(stderr(&o).contains("CANNOT_GIVE_WRITING_PERMISSION_ON_NON_READABLE_OBJECT at roles[2].objectPermissions[0].canUpdate"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("CANNOT_GIVE_WRITING_PERMISSION_ON_NON_READABLE_OBJECT at roles[2].objectPermissions[0].canUpdate"),
+        "{}",
+        stderr(&o)
+    );
 
     let o = rolegate(&["validate", "/nonexistent/ws.json"]);
     assert_eq!(code(&o), 2);
@@ -165,7 +183,22 @@ fn policy_tests_pass_and_fail_with_the_right_exit_code() {
 fn management_commands_write_new_snapshots() {
     let f = fixture();
     let out = tmp("managed.json", "");
-    let o = rolegate(&["rule", "field", "--snapshot", &f, "--role", "intern", "--object", "person", "--field", "jobTitle", "--update", "false", "--out", &out]);
+    let o = rolegate(&[
+        "rule",
+        "field",
+        "--snapshot",
+        &f,
+        "--role",
+        "intern",
+        "--object",
+        "person",
+        "--field",
+        "jobTitle",
+        "--update",
+        "false",
+        "--out",
+        &out,
+    ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let o = rolegate(&["explain", "--snapshot", &out, "--role", "intern", "--object", "person", "--field", "jobTitle", "--op", "update"]);
     assert_eq!(code(&o), 1, "{}", stdout(&o));
@@ -178,7 +211,22 @@ fn management_commands_write_new_snapshots() {
     let o = rolegate(&["assign", "member", "--snapshot", &f, "--id", "m-ada", "--role", "member", "--actor", "m-carol"]);
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("CANNOT_UNASSIGN_LAST_ADMIN"), "{}", stderr(&o));
-    let o = rolegate(&["role", "create", "--snapshot", &f, "--id", "support", "--label", "Support", "--read", "--update", "--assignable", "users,api-keys", "--flags", "EXPORT_CSV"]);
+    let o = rolegate(&[
+        "role",
+        "create",
+        "--snapshot",
+        &f,
+        "--id",
+        "support",
+        "--label",
+        "Support",
+        "--read",
+        "--update",
+        "--assignable",
+        "users,api-keys",
+        "--flags",
+        "EXPORT_CSV",
+    ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["roles"][6]["id"], "support");
@@ -186,7 +234,8 @@ fn management_commands_write_new_snapshots() {
     let o = rolegate(&["rule", "flags", "--snapshot", &f, "--role", "intern", "--flags", "EXPORT_PDF"]);
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("INVALID_SETTING at flags[0]"), "{}", stderr(&o));
-    let o = rolegate(&["api-key", "revoke", "--snapshot", &f, "--id", "5f0c2a8e-1b7d-4c3a-9e6f-0a1b2c3d4e5f", "--at", "2026-01-01T00:00:00Z"]);
+    let o =
+        rolegate(&["api-key", "revoke", "--snapshot", &f, "--id", "5f0c2a8e-1b7d-4c3a-9e6f-0a1b2c3d4e5f", "--at", "2026-01-01T00:00:00Z"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["apiKeys"][0]["revokedAt"], "2026-01-01T00:00:00Z");
@@ -252,8 +301,12 @@ fn keygen_sign_verify() {
 #[test]
 fn agent_and_api_key_tokens() {
     let f = fixture();
-    let run = |args: &[&str], env: (&str, &str)| Command::new(env!("CARGO_BIN_EXE_rolegate")).args(args).env(env.0, env.1).output().unwrap();
-    let o = run(&["token", "agent", "--snapshot", &f, "--agent", "agent-sales", "--workflow", "wf-enrich", "--ttl", "15m"], ("AGENT_TOKEN_SECRET", "s3cret"));
+    let run =
+        |args: &[&str], env: (&str, &str)| Command::new(env!("CARGO_BIN_EXE_rolegate")).args(args).env(env.0, env.1).output().unwrap();
+    let o = run(
+        &["token", "agent", "--snapshot", &f, "--agent", "agent-sales", "--workflow", "wf-enrich", "--ttl", "15m"],
+        ("AGENT_TOKEN_SECRET", "s3cret"),
+    );
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let token = stdout(&o).trim().to_string();
     let parts: Vec<&str> = token.split('.').collect();
@@ -277,7 +330,10 @@ fn agent_and_api_key_tokens() {
     assert!(stderr(&o).contains("--ttl") && stderr(&o).contains("24h"), "{}", stderr(&o));
     let o = run(&["token", "agent", "--snapshot", &f, "--agent", "agent-sales", "--ttl", "24h"], ("AGENT_TOKEN_SECRET", "s3cret"));
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let o = run(&["token", "api-key", "--snapshot", &f, "--api-key", "5f0c2a8e-1b7d-4c3a-9e6f-0a1b2c3d4e5f", "--ttl", "2h"], ("TWENTY_APP_SECRET", "app"));
+    let o = run(
+        &["token", "api-key", "--snapshot", &f, "--api-key", "5f0c2a8e-1b7d-4c3a-9e6f-0a1b2c3d4e5f", "--ttl", "2h"],
+        ("TWENTY_APP_SECRET", "app"),
+    );
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(stdout(&o).trim().split('.').count(), 3);
     let o = run(&["token", "api-key", "--snapshot", &f, "--api-key", "nope", "--ttl", "2x"], ("TWENTY_APP_SECRET", "app"));
@@ -302,7 +358,11 @@ fn import_twenty_writes_a_valid_snapshot_and_reports_it() {
     let out = tmp("imported.json", "");
     let o = import_to(&out, &["--revision", "7"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert!(stderr(&o).contains("imported workspace 6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f revision 7: 14 objects, 7 roles"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("imported workspace 6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f revision 7: 14 objects, 7 roles"),
+        "{}",
+        stderr(&o)
+    );
     let v = rolegate(&["validate", &out]);
     assert_eq!(code(&v), 0, "{}", stderr(&v));
     // JSON report on stdout when the snapshot goes to a file; --previous bumps the revision and shows changes.
@@ -330,14 +390,21 @@ fn import_twenty_errors_name_the_file_and_path() {
     assert_eq!(code(&o), 2);
     no_panic(&o);
     let e = stderr(&o);
-    assert!(e.contains("FIELD_METADATA_NOT_FOUND at roles.json:data.getRoles[2].fieldPermissions[0].fieldMetadataId") && e.contains("not-a-field"), "{e}");
+    assert!(
+        e.contains("FIELD_METADATA_NOT_FOUND at roles.json:data.getRoles[2].fieldPermissions[0].fieldMetadataId")
+            && e.contains("not-a-field"),
+        "{e}"
+    );
     let o = rolegate(&["import", "twenty", "--objects", &objects, "--roles", &objects]);
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("getRoles"), "{}", stderr(&o));
     let o = rolegate(&["import", "twenty", "--queries"]);
     assert_eq!(code(&o), 0);
     let q = stdout(&o);
-    assert!(q.contains("getRoles {") && q.contains("objects(paging: { first: 1000 })") && q.contains("curl -sS \"$TWENTY_URL/metadata\""), "{q}");
+    assert!(
+        q.contains("getRoles {") && q.contains("objects(paging: { first: 1000 })") && q.contains("curl -sS \"$TWENTY_URL/metadata\""),
+        "{q}"
+    );
 }
 
 #[test]
@@ -373,7 +440,24 @@ fn sync_fails_clearly_without_a_key_or_a_server() {
 fn diff_exit_code_gates_widening() {
     let fx = fixture();
     let wider = tmp("wider.json", "");
-    let o = rolegate(&["rule", "field", "--snapshot", &fx, "--role", "intern", "--object", "person", "--field", "address", "--read", "null", "--update", "null", "--out", &wider]);
+    let o = rolegate(&[
+        "rule",
+        "field",
+        "--snapshot",
+        &fx,
+        "--role",
+        "intern",
+        "--object",
+        "person",
+        "--field",
+        "address",
+        "--read",
+        "null",
+        "--update",
+        "null",
+        "--out",
+        &wider,
+    ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let o = rolegate(&["diff", &fx, &wider]);
     assert_eq!(code(&o), 1, "widening exits 1: {}", stdout(&o));
@@ -425,7 +509,10 @@ fn who_can_lists_holders_with_levels() {
 fn readme_documents_the_exact_import_queries() {
     let readme = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../README.md")).unwrap();
     for (file, endpoint, query) in rolegate_core::twenty::QUERIES {
-        assert!(readme.contains(query), "README.md must show the query for {file} ({endpoint}) exactly as `rolegate import twenty --queries` prints it");
+        assert!(
+            readme.contains(query),
+            "README.md must show the query for {file} ({endpoint}) exactly as `rolegate import twenty --queries` prints it"
+        );
     }
 }
 
@@ -523,7 +610,27 @@ fn a_reader_that_stops_early_is_not_a_panic() {
     // `rolegate diff a b | head -1`: the output pipe closes before everything is written.
     let fx = fixture();
     let wider = tmp("wider-pipe.json", "");
-    assert_eq!(code(&rolegate(&["rule", "field", "--snapshot", &fx, "--role", "intern", "--object", "person", "--field", "address", "--read", "null", "--update", "null", "--out", &wider])), 0);
+    assert_eq!(
+        code(&rolegate(&[
+            "rule",
+            "field",
+            "--snapshot",
+            &fx,
+            "--role",
+            "intern",
+            "--object",
+            "person",
+            "--field",
+            "address",
+            "--read",
+            "null",
+            "--update",
+            "null",
+            "--out",
+            &wider
+        ])),
+        0
+    );
     for (args, exit) in [
         (vec!["diff", fx.as_str(), wider.as_str()], 1),
         (vec!["diff", fx.as_str(), wider.as_str(), "--format", "json"], 1),

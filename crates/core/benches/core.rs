@@ -22,8 +22,12 @@ fn field_checks(c: &mut Criterion) {
     let person = p.object_id("person").unwrap();
     let emails = p.field_id(person, "emails").unwrap();
     let mut g = c.benchmark_group("field_check");
-    g.bench_function("by_id/one_role", |b| b.iter(|| p.can_field(black_box(&intern), black_box(person), black_box(emails), black_box(Op::Update))));
-    g.bench_function("by_id/intersection", |b| b.iter(|| p.can_field(black_box(&both), black_box(person), black_box(emails), black_box(Op::Update))));
+    g.bench_function("by_id/one_role", |b| {
+        b.iter(|| p.can_field(black_box(&intern), black_box(person), black_box(emails), black_box(Op::Update)))
+    });
+    g.bench_function("by_id/intersection", |b| {
+        b.iter(|| p.can_field(black_box(&both), black_box(person), black_box(emails), black_box(Op::Update)))
+    });
     g.bench_function("by_name/one_role", |b| {
         b.iter(|| p.check(black_box(&intern), black_box("person"), black_box(Some("emails")), black_box(Op::Update)).unwrap())
     });
@@ -114,7 +118,10 @@ fn summary(full: bool) {
     });
     println!();
     println!("== rolegate-core summary{} ==", if full { "" } else { " (test mode: one unoptimised run, not a measurement)" });
-    println!("compiled policy (200 roles x 100 objects x 50 fields, 10k keys): ~{:.2} MiB of tables", p.memory_bytes() as f64 / (1024.0 * 1024.0));
+    println!(
+        "compiled policy (200 roles x 100 objects x 50 fields, 10k keys): ~{:.2} MiB of tables",
+        p.memory_bytes() as f64 / (1024.0 * 1024.0)
+    );
     println!("compile median: {:.1} ms (of which cloning the input snapshot: {:.1} ms)", compile / 1000.0, clone_only / 1000.0);
     println!(
         "redaction of {:.2} MB people: {:.0} MB/s; baseline parse+serialize: {:.0} MB/s; cost ratio redaction/baseline = {:.2} (target < 1.0); output {} bytes",

@@ -134,10 +134,24 @@ fn subjects(p: &Policy) -> Vec<Who> {
     let s = p.snapshot();
     let mut out = Vec::new();
     for r in &s.roles {
-        out.push(Who { kind: Kind::Role, id: r.id.clone(), name: r.label.clone(), principal: Some(Principal::Role(r.id.clone())), role: None, expires_at: None });
+        out.push(Who {
+            kind: Kind::Role,
+            id: r.id.clone(),
+            name: r.label.clone(),
+            principal: Some(Principal::Role(r.id.clone())),
+            role: None,
+            expires_at: None,
+        });
     }
     for m in &s.members {
-        out.push(Who { kind: Kind::Member, id: m.id.clone(), name: m.name.clone(), principal: Some(Principal::Member(m.id.clone())), role: role_label(p, &m.role_id), expires_at: None });
+        out.push(Who {
+            kind: Kind::Member,
+            id: m.id.clone(),
+            name: m.name.clone(),
+            principal: Some(Principal::Member(m.id.clone())),
+            role: role_label(p, &m.role_id),
+            expires_at: None,
+        });
     }
     for k in &s.api_keys {
         out.push(Who {
@@ -150,11 +164,25 @@ fn subjects(p: &Policy) -> Vec<Who> {
         });
     }
     for a in &s.agents {
-        out.push(Who { kind: Kind::Agent, id: a.id.clone(), name: a.name.clone(), principal: Some(Principal::Agent(a.id.clone())), role: role_label(p, &a.role_id), expires_at: None });
+        out.push(Who {
+            kind: Kind::Agent,
+            id: a.id.clone(),
+            name: a.name.clone(),
+            principal: Some(Principal::Agent(a.id.clone())),
+            role: role_label(p, &a.role_id),
+            expires_at: None,
+        });
     }
     for w in &s.workflows {
         let principal = w.role_id.clone().map(Principal::Role);
-        out.push(Who { kind: Kind::Workflow, id: w.id.clone(), name: w.name.clone(), principal, role: role_label(p, &w.role_id), expires_at: None });
+        out.push(Who {
+            kind: Kind::Workflow,
+            id: w.id.clone(),
+            name: w.name.clone(),
+            principal,
+            role: role_label(p, &w.role_id),
+            expires_at: None,
+        });
     }
     out
 }
@@ -200,7 +228,8 @@ fn field_op(v: Option<&View>, object: &str, field: &str, op: Op) -> bool {
 }
 
 fn field_names<'a>(old: Option<&'a View>, new: Option<&'a View>, object: &str) -> Vec<&'a str> {
-    let mut names: Vec<&str> = new.and_then(|v| v.objects.get(object)).map(|o| o.fields.keys().map(String::as_str).collect()).unwrap_or_default();
+    let mut names: Vec<&str> =
+        new.and_then(|v| v.objects.get(object)).map(|o| o.fields.keys().map(String::as_str).collect()).unwrap_or_default();
     if let Some(o) = old.and_then(|v| v.objects.get(object)) {
         for k in o.fields.keys() {
             if !names.contains(&k.as_str()) {
@@ -300,8 +329,14 @@ fn schema_changes(old: &Policy, new: &Policy) -> Vec<String> {
     }
     if o.options != n.options {
         // The snapshot's own words (`defaultRole`, `deny`).
-        let word = |v: crate::model::ApiKeysWithoutRole| serde_json::to_value(v).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
-        out.push(format!("options.apiKeysWithoutRole {} → {}", word(o.options.api_keys_without_role), word(n.options.api_keys_without_role)));
+        let word = |v: crate::model::ApiKeysWithoutRole| {
+            serde_json::to_value(v).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+        };
+        out.push(format!(
+            "options.apiKeysWithoutRole {} → {}",
+            word(o.options.api_keys_without_role),
+            word(n.options.api_keys_without_role)
+        ));
     }
     out
 }

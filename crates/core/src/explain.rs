@@ -85,7 +85,7 @@ fn op_words(op: Op) -> &'static str {
 /// Object-level decision of one role, with its level and a sentence.
 pub(crate) fn explain_role_object(role: &Role, obj: &ObjectMeta, op: Op) -> RoleDecision {
     let flags = role_flags(role);
-    let allowed = role_object_perms(role, obj, )[op as usize];
+    let allowed = role_object_perms(role, obj)[op as usize];
     let name = &obj.name_singular;
     let rid = &role.id;
     let (level, reason) = match ObjectKind::of(name) {
@@ -149,11 +149,7 @@ pub(crate) fn explain_role_field(role: &Role, obj: &ObjectMeta, field: &str, op:
     let name = &obj.name_singular;
     let rid = &role.id;
     let afp = ObjectKind::of(name).applies_field_permissions();
-    let rule = if implicit || !afp {
-        None
-    } else {
-        role.field_permissions.iter().find(|r| &r.object == name && r.field == field)
-    };
+    let rule = if implicit || !afp { None } else { role.field_permissions.iter().find(|r| &r.object == name && r.field == field) };
     let is_label = obj.label_identifier_field.as_deref() == Some(field);
     let mk = |allowed, level, reason: String| RoleDecision { role: rid.clone(), allowed, level, reason };
     // read
@@ -164,9 +160,20 @@ pub(crate) fn explain_role_field(role: &Role, obj: &ObjectMeta, field: &str, op:
     // a search vector follows the fields it is built from (policy.rs)
     let vector = obj.fields.iter().any(|f| f.name == field && f.field_type == crate::policy::TS_VECTOR);
     if vector {
-        let hidden = obj.fields.iter().filter(|f| f.field_type != crate::policy::TS_VECTOR).map(|f| f.name.as_str()).find(|f| !explain_role_field(role, obj, f, Op::Read).allowed);
+        let hidden = obj
+            .fields
+            .iter()
+            .filter(|f| f.field_type != crate::policy::TS_VECTOR)
+            .map(|f| f.name.as_str())
+            .find(|f| !explain_role_field(role, obj, f, Op::Read).allowed);
         if let Some(hidden) = hidden {
-            return mk(false, Level::FieldRule, format!("\"{name}.{field}\" is a search vector built from the record's fields, and role \"{rid}\" hides \"{name}.{hidden}\""));
+            return mk(
+                false,
+                Level::FieldRule,
+                format!(
+                    "\"{name}.{field}\" is a search vector built from the record's fields, and role \"{rid}\" hides \"{name}.{hidden}\""
+                ),
+            );
         }
     }
     if op == Op::Read {
@@ -275,14 +282,7 @@ pub fn explain_subject(
 /// Resolves the principal and explains. An unknown principal gives a deny at level
 /// `unknownPrincipal` (not an error), so callers can show why; unknown object or field names
 /// are errors.
-pub fn explain(
-    policy: &Policy,
-    principal: &Principal,
-    now: i64,
-    object: &str,
-    field: Option<&str>,
-    op: Op,
-) -> Result<Explanation> {
+pub fn explain(policy: &Policy, principal: &Principal, now: i64, object: &str, field: Option<&str>, op: Op) -> Result<Explanation> {
     match policy.resolve(principal, now) {
         Ok(subject) => explain_subject(policy, principal, &subject, object, field, op),
         Err(e) => {

@@ -497,12 +497,18 @@ mod tests {
     #[test]
     fn hand_built_snapshots_and_roles_equal_derived_deserialize() {
         let (mut snapshots, roles) = corpus();
-        let role = |id: &str| serde_json::json!({"id": id, "label": id, "canUpdateAllSettings": true, "canAccessAllTools": false,
+        let role = |id: &str| {
+            serde_json::json!({"id": id, "label": id, "canUpdateAllSettings": true, "canAccessAllTools": false,
             "canReadAllObjectRecords": true, "canUpdateAllObjectRecords": false, "canSoftDeleteAllObjectRecords": true,
             "canDestroyAllObjectRecords": false, "isEditable": false, "canBeAssignedToAgents": false, "permissionFlags": ["AI"],
             "objectPermissions": [{"object": "o", "canRead": null, "canUpdate": true, "canDestroy": false}],
-            "fieldPermissions": [{"object": "o", "field": "f", "canRead": false, "canUpdate": null}]});
-        for options in [serde_json::json!({}), serde_json::json!({"apiKeysWithoutRole": "deny"}), serde_json::json!({"apiKeysWithoutRole": "defaultRole"})] {
+            "fieldPermissions": [{"object": "o", "field": "f", "canRead": false, "canUpdate": null}]})
+        };
+        for options in [
+            serde_json::json!({}),
+            serde_json::json!({"apiKeysWithoutRole": "deny"}),
+            serde_json::json!({"apiKeysWithoutRole": "defaultRole"}),
+        ] {
             snapshots.push(serde_json::json!({"format": "rolegate/v1", "workspaceId": "w", "revision": 3, "adminRoleId": "a",
                 "defaultRoleId": "a", "options": options,
                 "objects": [{"nameSingular": "o", "namePlural": "os", "labelIdentifierField": null, "isSystem": true, "fields": [

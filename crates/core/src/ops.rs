@@ -239,7 +239,11 @@ impl Operation {
             "assignRole" => {
                 let t = &v["target"];
                 Operation::AssignRole(AssignRole {
-                    target: AssignTarget { member: get_opt_str(t, "member"), api_key: get_opt_str(t, "apiKey"), agent: get_opt_str(t, "agent") },
+                    target: AssignTarget {
+                        member: get_opt_str(t, "member"),
+                        api_key: get_opt_str(t, "apiKey"),
+                        agent: get_opt_str(t, "agent"),
+                    },
                     role_id: get_opt_str(v, "roleId"),
                     actor_member_id: get_opt_str(v, "actorMemberId"),
                 })
@@ -269,7 +273,9 @@ impl Operation {
                     })
                     .collect(),
             }),
-            "setPermissionFlags" => Operation::SetPermissionFlags(SetPermissionFlags { role_id: role_id(), flags: get_strings(v, "flags") }),
+            "setPermissionFlags" => {
+                Operation::SetPermissionFlags(SetPermissionFlags { role_id: role_id(), flags: get_strings(v, "flags") })
+            }
             "revokeApiKey" => Operation::RevokeApiKey(RevokeApiKey { api_key_id: get_str(v, "apiKeyId"), at: get_str(v, "at") }),
             _ => Operation::Validate(ValidateSnapshot { snapshot: v["snapshot"].clone() }),
         })
@@ -313,10 +319,8 @@ static ROLE_CHANGES: Spec = Spec {
     ],
 };
 static NEW_MEMBER: Spec = Spec { what: "NewMember", keys: &[("id", Ty::Str, REQ), ("name", Ty::Str, REQ)] };
-static ASSIGN_TARGET: Spec = Spec {
-    what: "AssignTarget",
-    keys: &[("member", Ty::NullStr, OPT), ("apiKey", Ty::NullStr, OPT), ("agent", Ty::NullStr, OPT)],
-};
+static ASSIGN_TARGET: Spec =
+    Spec { what: "AssignTarget", keys: &[("member", Ty::NullStr, OPT), ("apiKey", Ty::NullStr, OPT), ("agent", Ty::NullStr, OPT)] };
 static OBJECT_RULE_ROW: Spec = Spec {
     what: "ObjectRuleRow",
     keys: &[
@@ -335,25 +339,31 @@ static FIELD_RULE_ROW: Spec = Spec {
 /// Every operation (`"op"`) with its other keys, in declaration order.
 static OPERATIONS: [(&str, Spec); 11] = [
     ("createRole", Spec { what: "CreateRole", keys: &[("role", Ty::Any, REQ)] }),
-    ("updateRole", Spec {
-        what: "UpdateRole",
-        keys: &[("roleId", Ty::Str, REQ), ("changes", Ty::Obj(&ROLE_CHANGES), REQ), ("actorRoleIds", ACTORS, OPT)],
-    }),
+    (
+        "updateRole",
+        Spec {
+            what: "UpdateRole",
+            keys: &[("roleId", Ty::Str, REQ), ("changes", Ty::Obj(&ROLE_CHANGES), REQ), ("actorRoleIds", ACTORS, OPT)],
+        },
+    ),
     ("deleteRole", Spec { what: "DeleteRole", keys: &[("roleId", Ty::Str, REQ), ("actorRoleIds", ACTORS, OPT)] }),
     ("setDefaultRole", Spec { what: "SetDefaultRole", keys: &[("roleId", Ty::Str, REQ)] }),
     ("addMember", Spec { what: "AddMember", keys: &[("member", Ty::Obj(&NEW_MEMBER), REQ)] }),
-    ("assignRole", Spec {
-        what: "AssignRole",
-        keys: &[("target", Ty::Obj(&ASSIGN_TARGET), REQ), ("roleId", Ty::NullStr, OPT), ("actorMemberId", Ty::NullStr, OPT)],
-    }),
-    ("upsertObjectPermissions", Spec {
-        what: "UpsertObjectPermissions",
-        keys: &[("roleId", Ty::Str, REQ), ("rows", Ty::Arr(&Ty::Obj(&OBJECT_RULE_ROW)), REQ)],
-    }),
-    ("upsertFieldPermissions", Spec {
-        what: "UpsertFieldPermissions",
-        keys: &[("roleId", Ty::Str, REQ), ("rows", Ty::Arr(&Ty::Obj(&FIELD_RULE_ROW)), REQ)],
-    }),
+    (
+        "assignRole",
+        Spec {
+            what: "AssignRole",
+            keys: &[("target", Ty::Obj(&ASSIGN_TARGET), REQ), ("roleId", Ty::NullStr, OPT), ("actorMemberId", Ty::NullStr, OPT)],
+        },
+    ),
+    (
+        "upsertObjectPermissions",
+        Spec { what: "UpsertObjectPermissions", keys: &[("roleId", Ty::Str, REQ), ("rows", Ty::Arr(&Ty::Obj(&OBJECT_RULE_ROW)), REQ)] },
+    ),
+    (
+        "upsertFieldPermissions",
+        Spec { what: "UpsertFieldPermissions", keys: &[("roleId", Ty::Str, REQ), ("rows", Ty::Arr(&Ty::Obj(&FIELD_RULE_ROW)), REQ)] },
+    ),
     ("setPermissionFlags", Spec { what: "SetPermissionFlags", keys: &[("roleId", Ty::Str, REQ), ("flags", STRINGS, REQ)] }),
     ("revokeApiKey", Spec { what: "RevokeApiKey", keys: &[("apiKeyId", Ty::Str, REQ), ("at", Ty::Str, REQ)] }),
     ("validate", Spec { what: "ValidateSnapshot", keys: &[("snapshot", Ty::Any, REQ)] }),
@@ -364,20 +374,13 @@ fn err(code: &'static str, path: impl Into<String>, msg: impl Into<String>) -> E
 }
 
 fn role_index(s: &Snapshot, id: &str, path: &str) -> Result<usize> {
-    s.roles
-        .iter()
-        .position(|r| r.id == id)
-        .ok_or_else(|| err(codes::ROLE_NOT_FOUND, path, format!("role \"{id}\" does not exist")))
+    s.roles.iter().position(|r| r.id == id).ok_or_else(|| err(codes::ROLE_NOT_FOUND, path, format!("role \"{id}\" does not exist")))
 }
 
 fn editable_role_index(s: &Snapshot, id: &str) -> Result<usize> {
     let i = role_index(s, id, "roleId")?;
     if !s.roles[i].is_editable {
-        return Err(err(
-            codes::ROLE_NOT_EDITABLE,
-            "roleId",
-            format!("role \"{id}\" is not editable (system role)"),
-        ));
+        return Err(err(codes::ROLE_NOT_EDITABLE, "roleId", format!("role \"{id}\" is not editable (system role)")));
     }
     Ok(i)
 }
@@ -406,11 +409,7 @@ pub fn apply(snapshot: &Snapshot, op: &Operation) -> Result<Snapshot> {
             if s.members.iter().any(|m| m.id == a.member.id) {
                 return Err(err(codes::INVALID_ARG, "member.id", format!("member \"{}\" already exists", a.member.id)));
             }
-            s.members.push(Member {
-                id: a.member.id.clone(),
-                name: a.member.name.clone(),
-                role_id: Some(s.default_role_id.clone()),
-            });
+            s.members.push(Member { id: a.member.id.clone(), name: a.member.name.clone(), role_id: Some(s.default_role_id.clone()) });
         }
         Operation::AssignRole(a) => assign_role(&mut s, a)?,
         Operation::UpsertObjectPermissions(u) => upsert_object_permissions(&mut s, u)?,
@@ -422,7 +421,11 @@ pub fn apply(snapshot: &Snapshot, op: &Operation) -> Result<Snapshot> {
                 if Flag::parse(flag).is_none() {
                     issues.push(Issue::new(codes::INVALID_SETTING, format!("flags[{k}]"), format!("unknown permission flag \"{flag}\"")));
                 } else if f.flags[..k].contains(flag) {
-                    issues.push(Issue::new(codes::INVALID_SETTING, format!("flags[{k}]"), format!("permission flag \"{flag}\" is listed twice")));
+                    issues.push(Issue::new(
+                        codes::INVALID_SETTING,
+                        format!("flags[{k}]"),
+                        format!("permission flag \"{flag}\" is listed twice"),
+                    ));
                 }
             }
             if !issues.is_empty() {
@@ -646,9 +649,17 @@ fn upsert_object_permissions(s: &mut Snapshot, u: &UpsertObjectPermissions) -> R
     let mut issues = Vec::new();
     for (k, row) in u.rows.iter().enumerate() {
         if s.object(&row.object).is_none() {
-            issues.push(Issue::new(codes::OBJECT_METADATA_NOT_FOUND, format!("rows[{k}].object"), format!("unknown object \"{}\"", row.object)));
+            issues.push(Issue::new(
+                codes::OBJECT_METADATA_NOT_FOUND,
+                format!("rows[{k}].object"),
+                format!("unknown object \"{}\"", row.object),
+            ));
         } else if u.rows[..k].iter().any(|r| r.object == row.object) {
-            issues.push(Issue::new(codes::INVALID_SETTING, format!("rows[{k}].object"), format!("object \"{}\" appears twice in rows", row.object)));
+            issues.push(Issue::new(
+                codes::INVALID_SETTING,
+                format!("rows[{k}].object"),
+                format!("object \"{}\" appears twice in rows", row.object),
+            ));
         }
     }
     if !issues.is_empty() {
@@ -689,7 +700,10 @@ fn upsert_field_permissions(s: &mut Snapshot, u: &UpsertFieldPermissions) -> Res
                 issues.push(Issue::new(
                     codes::ONLY_FIELD_RESTRICTION_ALLOWED,
                     format!("{p}.{key}"),
-                    format!("field rule on \"{}.{}\" sets {key} true; field rules can only restrict (false or null)", row.object, row.field),
+                    format!(
+                        "field rule on \"{}.{}\" sets {key} true; field rules can only restrict (false or null)",
+                        row.object, row.field
+                    ),
                 ));
             }
         }
@@ -767,7 +781,8 @@ mod tests {
     #[test]
     fn absent_and_null_are_different_in_rows() {
         let op = Operation::from_value(&json!({"op": "upsertObjectPermissions", "roleId": "r",
-            "rows": [{"object": "o", "canRead": null, "canUpdate": false}]})).unwrap();
+            "rows": [{"object": "o", "canRead": null, "canUpdate": false}]}))
+        .unwrap();
         let Operation::UpsertObjectPermissions(u) = op else { panic!() };
         assert_eq!(u.rows[0].can_read, Some(None));
         assert_eq!(u.rows[0].can_update, Some(Some(false)));

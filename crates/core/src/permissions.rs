@@ -14,10 +14,10 @@ use crate::model::RelationKind;
 use crate::policy::{ObjectId, Policy, Subject};
 use crate::principal::{Principal, Status};
 use crate::redact::{redact_value, RedactStats};
+use crate::tree::Node;
 use crate::view::{effective_view, ObjectView, View};
 use crate::write::{check_write_node, each_record, FieldViolation, Violation, WriteCheck, WriteOp};
 use crate::{Op, Snapshot};
-use crate::tree::Node;
 use serde_json::Value;
 
 pub struct Permissions {
@@ -84,8 +84,7 @@ impl Permissions {
     }
 
     pub fn has_flag(&self, flag: &str) -> Result<bool> {
-        let f = Flag::parse(flag)
-            .ok_or_else(|| Error::one(codes::UNKNOWN_FLAG, "flag", format!("unknown permission flag \"{flag}\"")))?;
+        let f = Flag::parse(flag).ok_or_else(|| Error::one(codes::UNKNOWN_FLAG, "flag", format!("unknown permission flag \"{flag}\"")))?;
         Ok(match &self.inner {
             Inner::Snapshot { policy, subject, .. } => policy.has_flag(subject, f),
             Inner::View(view) => view.permission_flags.get(f.key()).copied().unwrap_or(false),
@@ -353,7 +352,11 @@ mod tests {
                 for f in o.fields.keys() {
                     let (x, y) = (a.is_field_read_only(name, f, false).unwrap(), b.is_field_read_only(name, f, false).unwrap());
                     // one-to-many relations also look at the target object, which a view cannot
-                    let to_many = snap.object(name).and_then(|ob| ob.field(f)).and_then(|ff| ff.relation.as_ref()).is_some_and(|r| r.kind == RelationKind::OneToMany);
+                    let to_many = snap
+                        .object(name)
+                        .and_then(|ob| ob.field(f))
+                        .and_then(|ff| ff.relation.as_ref())
+                        .is_some_and(|r| r.kind == RelationKind::OneToMany);
                     if !to_many {
                         assert_eq!(x, y, "{principal} {name}.{f}");
                     }
@@ -362,13 +365,17 @@ mod tests {
             for flag in ["AI", "EXPORT_CSV", "WORKFLOWS", "DATA_MODEL"] {
                 assert_eq!(a.has_flag(flag).unwrap(), b.has_flag(flag).unwrap());
             }
-            let rec = json!({"id": "1", "jobTitle": "x", "address": {"addressCity": "y"}, "emails": {"primaryEmail": "z"}, "companyId": "c"});
+            let rec =
+                json!({"id": "1", "jobTitle": "x", "address": {"addressCity": "y"}, "emails": {"primaryEmail": "z"}, "companyId": "c"});
             let (mut r1, mut r2) = (rec.clone(), rec.clone());
             a.redact("person", &mut r1).unwrap();
             b.redact("person", &mut r2).unwrap();
             assert_eq!(r1, r2, "{principal}");
             let body = json!({"jobTitle": "x", "emails": {}, "companyId": "c"});
-            let (w1, w2) = (a.check_write("person", WriteOp::Update, Some(&body)).unwrap(), b.check_write("person", WriteOp::Update, Some(&body)).unwrap());
+            let (w1, w2) = (
+                a.check_write("person", WriteOp::Update, Some(&body)).unwrap(),
+                b.check_write("person", WriteOp::Update, Some(&body)).unwrap(),
+            );
             assert_eq!((w1.allowed, w1.violations.len()), (w2.allowed, w2.violations.len()), "{principal}");
         }
     }
@@ -402,7 +409,10 @@ mod tests {
                     );
                 }
             }
-            assert_eq!(format!("{:?}", p.check_write_json("person", WriteOp::Update, None)), format!("{:?}", p.check_write("person", WriteOp::Update, None)));
+            assert_eq!(
+                format!("{:?}", p.check_write_json("person", WriteOp::Update, None)),
+                format!("{:?}", p.check_write("person", WriteOp::Update, None))
+            );
             let e = p.check_write_json("person", WriteOp::Update, Some("{\"a\":")).unwrap_err();
             assert_eq!((e.code(), e.path()), ("INVALID_JSON", "body"));
         }

@@ -5,8 +5,8 @@ use crate::error::{codes, Error, Result};
 use crate::flags::{Flag, SETTINGS_MASK, TOOLS_MASK};
 use crate::model::*;
 use crate::principal::{Principal, Status};
-use crate::Op;
 use crate::FxHashMap;
+use crate::Op;
 
 /// Index of an object in the policy (schema order).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -262,12 +262,7 @@ impl Policy {
                         join_column: r.join_column.as_deref().map(Into::into),
                     })
                 });
-                fields.push(CField {
-                    name: f.name.as_str().into(),
-                    field_type: f.field_type.as_str().into(),
-                    implicit: false,
-                    relation,
-                });
+                fields.push(CField { name: f.name.as_str().into(), field_type: f.field_type.as_str().into(), implicit: false, relation });
             }
             for name in IMPLICIT_FIELDS {
                 let ty = if name == "id" { "UUID" } else { "DATE_TIME" };
@@ -347,12 +342,7 @@ impl Policy {
                     }
                 }
             }
-            roles.push(CRole {
-                id: role.id.as_str().into(),
-                flags,
-                objects: obits.into_boxed_slice(),
-                fields: fbits.into_boxed_slice(),
-            });
+            roles.push(CRole { id: role.id.as_str().into(), flags, objects: obits.into_boxed_slice(), fields: fbits.into_boxed_slice() });
         }
         let rid = |id: &Option<String>| id.as_deref().and_then(|r| role_index.get(r).copied());
         let members = snapshot.members.iter().map(|m| (m.id.as_str().into(), rid(&m.role_id))).collect();
@@ -417,14 +407,15 @@ impl Policy {
 
     /// Resolves names to ids, with precise errors for unknown names.
     pub fn resolve_names(&self, object: &str, field: Option<&str>) -> Result<(ObjectId, Option<FieldId>)> {
-        let oid = self.object_id(object).ok_or_else(|| {
-            Error::one(codes::OBJECT_METADATA_NOT_FOUND, "object", format!("unknown object \"{object}\""))
-        })?;
+        let oid = self
+            .object_id(object)
+            .ok_or_else(|| Error::one(codes::OBJECT_METADATA_NOT_FOUND, "object", format!("unknown object \"{object}\"")))?;
         let fid = match field {
             None => None,
-            Some(f) => Some(self.field_id(oid, f).ok_or_else(|| {
-                Error::one(codes::FIELD_METADATA_NOT_FOUND, "field", format!("unknown field \"{object}.{f}\""))
-            })?),
+            Some(f) => Some(
+                self.field_id(oid, f)
+                    .ok_or_else(|| Error::one(codes::FIELD_METADATA_NOT_FOUND, "field", format!("unknown field \"{object}.{f}\"")))?,
+            ),
         };
         Ok((oid, fid))
     }
@@ -437,9 +428,8 @@ impl Policy {
     /// Resolves a principal (contract §2). `now` is Unix seconds, used for API-key expiry.
     /// A principal that is not in the snapshot is an `UNKNOWN_PRINCIPAL` error.
     pub fn resolve(&self, p: &Principal, now: i64) -> Result<Subject> {
-        let unknown = |what: &str, id: &str| {
-            Error::one(codes::UNKNOWN_PRINCIPAL, "principal", format!("{what} \"{id}\" is not in the snapshot"))
-        };
+        let unknown =
+            |what: &str, id: &str| Error::one(codes::UNKNOWN_PRINCIPAL, "principal", format!("{what} \"{id}\" is not in the snapshot"));
         let role_of = |r: Option<u16>| r.map(|r| Subject::of(&[r])).unwrap_or(Subject::none(Status::NoRole));
         Ok(match p {
             Principal::Role(r) => Subject::of(&[*self.role_index.get(r.as_str()).ok_or_else(|| unknown("role", r))?]),
@@ -498,9 +488,7 @@ impl Policy {
         let Some(obj) = self.objects.get(object.0 as usize) else { return false };
         let idx = obj.offset as usize + field.0 as usize;
         let roles = s.role_slice();
-        !roles.is_empty()
-            && (field.0 as usize) < obj.fields.len()
-            && roles.iter().all(|&r| self.roles[r as usize].fields[idx] & bit != 0)
+        !roles.is_empty() && (field.0 as usize) < obj.fields.len() && roles.iter().all(|&r| self.roles[r as usize].fields[idx] & bit != 0)
     }
 
     /// Whether the subject may read every search vector (`TS_VECTOR` field) of the object: what
@@ -576,7 +564,13 @@ mod tests {
     }
 
     fn object(name: &str, system: bool) -> ObjectMeta {
-        ObjectMeta { name_singular: name.into(), name_plural: format!("{name}s"), is_system: system, label_identifier_field: None, fields: vec![] }
+        ObjectMeta {
+            name_singular: name.into(),
+            name_plural: format!("{name}s"),
+            is_system: system,
+            label_identifier_field: None,
+            fields: vec![],
+        }
     }
 
     /// `Policy::from_json` validates once but fails exactly like `Snapshot::from_json`.

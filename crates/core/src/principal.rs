@@ -54,10 +54,18 @@ impl TryFrom<PrincipalRepr> for Principal {
     type Error = String;
     fn try_from(r: PrincipalRepr) -> Result<Self, String> {
         Ok(match r {
-            PrincipalRepr { role: Some(x), member: None, api_key: None, agent: None, workflow: None, on_behalf_of: None } => Principal::Role(x),
-            PrincipalRepr { role: None, member: Some(x), api_key: None, agent: None, workflow: None, on_behalf_of: None } => Principal::Member(x),
-            PrincipalRepr { role: None, member: None, api_key: Some(x), agent: None, workflow: None, on_behalf_of: None } => Principal::ApiKey(x),
-            PrincipalRepr { role: None, member: None, api_key: None, agent: Some(a), workflow: None, on_behalf_of: None } => Principal::Agent(a),
+            PrincipalRepr { role: Some(x), member: None, api_key: None, agent: None, workflow: None, on_behalf_of: None } => {
+                Principal::Role(x)
+            }
+            PrincipalRepr { role: None, member: Some(x), api_key: None, agent: None, workflow: None, on_behalf_of: None } => {
+                Principal::Member(x)
+            }
+            PrincipalRepr { role: None, member: None, api_key: Some(x), agent: None, workflow: None, on_behalf_of: None } => {
+                Principal::ApiKey(x)
+            }
+            PrincipalRepr { role: None, member: None, api_key: None, agent: Some(a), workflow: None, on_behalf_of: None } => {
+                Principal::Agent(a)
+            }
             PrincipalRepr { role: None, member: None, api_key: None, agent: Some(agent), workflow: Some(workflow), on_behalf_of: None } => {
                 Principal::AgentInWorkflow { agent, workflow }
             }

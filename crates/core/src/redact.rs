@@ -454,7 +454,13 @@ impl<'de> Visitor<'de> for EnvelopeSeed<'_, '_, '_> {
             match (self.level, &*key) {
                 (0, "data") => {
                     write_key(self.out, &mut first, &key);
-                    map.next_value_seed(EnvelopeSeed { ctx: self.ctx, object: self.object, out: &mut *self.out, stats: &mut *self.stats, level: 1 })?;
+                    map.next_value_seed(EnvelopeSeed {
+                        ctx: self.ctx,
+                        object: self.object,
+                        out: &mut *self.out,
+                        stats: &mut *self.stats,
+                        level: 1,
+                    })?;
                 }
                 (0, "totalCount" | "pageInfo") => {
                     let raw: &RawValue = map.next_value()?;

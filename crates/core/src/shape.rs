@@ -40,10 +40,7 @@ pub(crate) struct Spec {
 pub(crate) const REQ: bool = true;
 pub(crate) const OPT: bool = false;
 
-pub(crate) static OPTIONS: Spec = Spec {
-    what: "options",
-    keys: &[("apiKeysWithoutRole", Ty::OneOf(&["defaultRole", "deny"]), OPT)],
-};
+pub(crate) static OPTIONS: Spec = Spec { what: "options", keys: &[("apiKeysWithoutRole", Ty::OneOf(&["defaultRole", "deny"]), OPT)] };
 pub(crate) static RELATION: Spec = Spec {
     what: "relation",
     keys: &[
@@ -53,10 +50,8 @@ pub(crate) static RELATION: Spec = Spec {
         ("joinColumn", Ty::NullStr, OPT),
     ],
 };
-pub(crate) static FIELD: Spec = Spec {
-    what: "field",
-    keys: &[("name", Ty::Str, REQ), ("type", Ty::Str, REQ), ("relation", Ty::NullObj(&RELATION), OPT)],
-};
+pub(crate) static FIELD: Spec =
+    Spec { what: "field", keys: &[("name", Ty::Str, REQ), ("type", Ty::Str, REQ), ("relation", Ty::NullObj(&RELATION), OPT)] };
 pub(crate) static OBJECT: Spec = Spec {
     what: "object",
     keys: &[
@@ -79,12 +74,7 @@ pub(crate) static OBJECT_PERMISSION: Spec = Spec {
 };
 pub(crate) static FIELD_PERMISSION: Spec = Spec {
     what: "field rule",
-    keys: &[
-        ("object", Ty::Str, REQ),
-        ("field", Ty::Str, REQ),
-        ("canRead", Ty::NullBool, OPT),
-        ("canUpdate", Ty::NullBool, OPT),
-    ],
+    keys: &[("object", Ty::Str, REQ), ("field", Ty::Str, REQ), ("canRead", Ty::NullBool, OPT), ("canUpdate", Ty::NullBool, OPT)],
 };
 pub(crate) static ROLE: Spec = Spec {
     what: "role",
@@ -106,10 +96,8 @@ pub(crate) static ROLE: Spec = Spec {
         ("fieldPermissions", Ty::Arr(&Ty::Obj(&FIELD_PERMISSION)), OPT),
     ],
 };
-pub(crate) static MEMBER: Spec = Spec {
-    what: "member",
-    keys: &[("id", Ty::Str, REQ), ("name", Ty::Str, REQ), ("roleId", Ty::NullStr, REQ)],
-};
+pub(crate) static MEMBER: Spec =
+    Spec { what: "member", keys: &[("id", Ty::Str, REQ), ("name", Ty::Str, REQ), ("roleId", Ty::NullStr, REQ)] };
 pub(crate) static API_KEY: Spec = Spec {
     what: "API key",
     keys: &[
@@ -120,14 +108,9 @@ pub(crate) static API_KEY: Spec = Spec {
         ("revokedAt", Ty::NullStr, OPT),
     ],
 };
-pub(crate) static AGENT: Spec = Spec {
-    what: "agent",
-    keys: &[("id", Ty::Str, REQ), ("name", Ty::Str, REQ), ("roleId", Ty::NullStr, OPT)],
-};
-pub(crate) static WORKFLOW: Spec = Spec {
-    what: "workflow",
-    keys: &[("id", Ty::Str, REQ), ("name", Ty::Str, REQ), ("roleId", Ty::NullStr, OPT)],
-};
+pub(crate) static AGENT: Spec = Spec { what: "agent", keys: &[("id", Ty::Str, REQ), ("name", Ty::Str, REQ), ("roleId", Ty::NullStr, OPT)] };
+pub(crate) static WORKFLOW: Spec =
+    Spec { what: "workflow", keys: &[("id", Ty::Str, REQ), ("name", Ty::Str, REQ), ("roleId", Ty::NullStr, OPT)] };
 pub(crate) static SNAPSHOT: Spec = Spec {
     what: "snapshot",
     keys: &[
@@ -167,9 +150,7 @@ fn describe(v: &impl Node) -> &'static str {
 
 /// A short name for an element, e.g. `role "intern"`, used in messages.
 fn element_name(spec: &Spec, v: &impl Node) -> String {
-    let name = ["id", "nameSingular", "name", "object"]
-        .iter()
-        .find_map(|k| v.get(k).and_then(Node::as_str));
+    let name = ["id", "nameSingular", "name", "object"].iter().find_map(|k| v.get(k).and_then(Node::as_str));
     match name {
         Some(n) => format!("{} \"{}\"", spec.what, n),
         None => spec.what.to_string(),
@@ -226,7 +207,11 @@ fn unknown_key(spec: &Spec, k: &str, v: &impl Node, at: &At, out: &mut Vec<Issue
 #[cold]
 #[inline(never)]
 fn missing_key(spec: &Spec, name: &str, v: &impl Node, at: &At, out: &mut Vec<Issue>) {
-    out.push(Issue::new(codes::INVALID_ARG, join(&at.render(), name), format!("missing required key \"{name}\" in {}", element_name(spec, v))))
+    out.push(Issue::new(
+        codes::INVALID_ARG,
+        join(&at.render(), name),
+        format!("missing required key \"{name}\" in {}", element_name(spec, v)),
+    ))
 }
 
 fn check_ty<N: Node>(ty: Ty, v: &N, at: &At, out: &mut Vec<Issue>) {
@@ -380,8 +365,20 @@ fn first_error_at<N: Node>(ty: Ty, v: &N, here: &At) -> Option<String> {
         },
         Ty::NullBool => first_error_at(Ty::Opt(&Ty::Bool), v, here),
         Ty::NullStr => first_error_at(Ty::Opt(&Ty::Str), v, here),
-        Ty::NullObj(spec) => if v.kind() == Kind::Null { None } else { first_error_at(Ty::Obj(spec), v, here) },
-        Ty::Opt(inner) => if v.kind() == Kind::Null { None } else { first_error_at(*inner, v, here) },
+        Ty::NullObj(spec) => {
+            if v.kind() == Kind::Null {
+                None
+            } else {
+                first_error_at(Ty::Obj(spec), v, here)
+            }
+        }
+        Ty::Opt(inner) => {
+            if v.kind() == Kind::Null {
+                None
+            } else {
+                first_error_at(*inner, v, here)
+            }
+        }
         Ty::OneOf(options) => match v.as_str() {
             Some(s) if options.contains(&s) => None,
             Some(s) => Some(at(format!("unknown variant `{s}`, expected {}", one_of(options)), here)),
@@ -488,7 +485,20 @@ mod tests {
 
     #[test]
     fn specs_fit_the_seen_mask() {
-        for spec in [&OPTIONS, &RELATION, &FIELD, &OBJECT, &OBJECT_PERMISSION, &FIELD_PERMISSION, &ROLE, &MEMBER, &API_KEY, &AGENT, &WORKFLOW, &SNAPSHOT] {
+        for spec in [
+            &OPTIONS,
+            &RELATION,
+            &FIELD,
+            &OBJECT,
+            &OBJECT_PERMISSION,
+            &FIELD_PERMISSION,
+            &ROLE,
+            &MEMBER,
+            &API_KEY,
+            &AGENT,
+            &WORKFLOW,
+            &SNAPSHOT,
+        ] {
             assert!(spec.keys.len() <= 64, "{}", spec.what);
         }
     }
@@ -506,10 +516,19 @@ mod tests {
 
     #[test]
     fn nested_paths_and_names() {
-        let got = issues(&ROLE, json!({"id": "intern", "label": "I", "canUpdateAllSettings": false, "canAccessAllTools": false,
+        let got = issues(
+            &ROLE,
+            json!({"id": "intern", "label": "I", "canUpdateAllSettings": false, "canAccessAllTools": false,
             "canReadAllObjectRecords": true, "canUpdateAllObjectRecords": false, "canSoftDeleteAllObjectRecords": false,
-            "canDestroyAllObjectRecords": false, "objectPermissions": [{"object": "x"}, {"object": "y", "canRead": 1}]}));
-        assert_eq!(got, [("objectPermissions[1].canRead".to_string(), "expected true, false or null at objectPermissions[1].canRead, found a number".to_string())]);
+            "canDestroyAllObjectRecords": false, "objectPermissions": [{"object": "x"}, {"object": "y", "canRead": 1}]}),
+        );
+        assert_eq!(
+            got,
+            [(
+                "objectPermissions[1].canRead".to_string(),
+                "expected true, false or null at objectPermissions[1].canRead, found a number".to_string()
+            )]
+        );
         let got = issues(&OPTIONS, json!({"apiKeysWithoutRole": "allow"}));
         assert!(got[0].1.contains("\"defaultRole\" or \"deny\""), "{got:?}");
         assert!(issues(&SNAPSHOT, json!([])).iter().any(|(_, m)| m.contains("expected an object at the top level")));

@@ -68,10 +68,7 @@ impl SuiteReport {
     }
     /// Lines for humans: one per failure (expected and actual).
     pub fn failure_lines(&self) -> Vec<String> {
-        self.failures
-            .iter()
-            .map(|f| format!("FAIL {} :: {}: expected {}, got {}", self.name, f.test, f.expected, f.actual))
-            .collect()
+        self.failures.iter().map(|f| format!("FAIL {} :: {}: expected {}, got {}", self.name, f.test, f.expected, f.actual)).collect()
     }
 }
 
@@ -165,8 +162,7 @@ fn run_assertion(policy: &Policy, case: &Case, now: i64) -> Result<Option<(Value
     let subject = policy.resolve(&principal, now)?;
     let expect = case.expect.clone().unwrap_or(Value::Null);
     if let Some(flag) = &case.flag {
-        let f = Flag::parse(flag)
-            .ok_or_else(|| Error::one(codes::UNKNOWN_FLAG, "flag", format!("unknown permission flag \"{flag}\"")))?;
+        let f = Flag::parse(flag).ok_or_else(|| Error::one(codes::UNKNOWN_FLAG, "flag", format!("unknown permission flag \"{flag}\"")))?;
         let actual = policy.has_flag(&subject, f);
         return Ok(match expect {
             Value::Bool(b) if b == actual => None,
@@ -219,9 +215,8 @@ pub fn run_file(path: &std::path::Path, now: i64) -> SuiteReport {
     let dir = path.parent().map(|p| p.to_path_buf()).unwrap_or_default();
     let load = |rel: &str| -> Result<String> {
         let p = dir.join(rel);
-        std::fs::read_to_string(&p).map_err(|e| {
-            Error::one(codes::INVALID_ARG, "snapshot", format!("cannot read snapshot {}: {e}", p.display()))
-        })
+        std::fs::read_to_string(&p)
+            .map_err(|e| Error::one(codes::INVALID_ARG, "snapshot", format!("cannot read snapshot {}: {e}", p.display())))
     };
     run_suite(&value, &name, &load, now)
 }
@@ -270,10 +265,16 @@ mod tests {
         assert_eq!((r.passed, r.failed), (0, 1));
         let mut bad = snapshot();
         bad["extra"] = json!(true);
-        let r = run_suite(&json!({"snapshot": bad, "tests": [{"as": {"role": "admin"}, "flag": "AI", "expect": true}]}), "unit", &no_files, 0);
+        let r =
+            run_suite(&json!({"snapshot": bad, "tests": [{"as": {"role": "admin"}, "flag": "AI", "expect": true}]}), "unit", &no_files, 0);
         assert_eq!((r.passed, r.failed), (0, 1));
-        let r = run_suite(&json!({"snapshot": snapshot(), "tests": [{"as": {"role": "admin"}, "flag": "NOPE", "expect": true},
-            {"as": {"role": "ghost"}, "object": "person", "expect": {"canRead": true}}, {"name": "empty"}]}), "unit", &no_files, 0);
+        let r = run_suite(
+            &json!({"snapshot": snapshot(), "tests": [{"as": {"role": "admin"}, "flag": "NOPE", "expect": true},
+            {"as": {"role": "ghost"}, "object": "person", "expect": {"canRead": true}}, {"name": "empty"}]}),
+            "unit",
+            &no_files,
+            0,
+        );
         assert_eq!((r.passed, r.failed), (0, 3));
         let r = run_suite(&json!({"tests": []}), "unit", &no_files, 0);
         assert_eq!(r.failed, 1);

@@ -171,7 +171,9 @@ fn opt_obj<'v>(v: &'v Value, at: &At, k: &str) -> R<Option<&'v Value>> {
     match object(v, at)?.get(k) {
         None | Some(Value::Null) => Ok(None),
         Some(o @ Value::Object(_)) => Ok(Some(o)),
-        Some(x) => Err(at.key(k).err(codes::INVALID_ARG, format!("\"{}\" must be an object or null, not {}", at.key(k).path, type_name(x)))),
+        Some(x) => {
+            Err(at.key(k).err(codes::INVALID_ARG, format!("\"{}\" must be an object or null, not {}", at.key(k).path, type_name(x))))
+        }
     }
 }
 fn get_arr<'v>(v: &'v Value, at: &At, k: &str) -> R<&'v Vec<Value>> {
@@ -194,10 +196,8 @@ fn data<'v>(v: &'v Value, file: &'v str) -> R<(&'v Value, At<'v>)> {
     }
     let errs = opt_arr(v, &at, "errors")?;
     if !errs.is_empty() {
-        let msgs: Vec<String> = errs
-            .iter()
-            .map(|e| e.get("message").and_then(Value::as_str).unwrap_or("(no message)").to_string())
-            .collect();
+        let msgs: Vec<String> =
+            errs.iter().map(|e| e.get("message").and_then(Value::as_str).unwrap_or("(no message)").to_string()).collect();
         let has = |code: &str| errs.iter().any(|e| e.get("extensions").and_then(|x| x.get("code")).and_then(Value::as_str) == Some(code));
         let hint = if has("UNAUTHENTICATED") {
             " (is the API key valid, not revoked or expired?)"
@@ -374,7 +374,9 @@ fn field(f: &Value, fat: &At, object: &str, name: &str, ftype: &str, object_by_i
         ));
     }
     if !FIELD_TYPES.contains(&ftype) {
-        return Err(fat.key("type").err(codes::INVALID_ARG, format!("\"{object}.{name}\" has the field type \"{ftype}\", unknown to rolegate/v1")));
+        return Err(fat
+            .key("type")
+            .err(codes::INVALID_ARG, format!("\"{object}.{name}\" has the field type \"{ftype}\", unknown to rolegate/v1")));
     }
     if ftype != "RELATION" {
         return Ok(json!({"name": name, "type": ftype}));
@@ -385,22 +387,41 @@ fn field(f: &Value, fat: &At, object: &str, name: &str, ftype: &str, object_by_i
         (Some(r), _) => (r, fat.key("relation"), get_str(r, &fat.key("relation"), "type")?),
         (None, Some(r)) => (r, fat.key("relationDefinition"), get_str(r, &fat.key("relationDefinition"), "direction")?),
         (None, None) => {
-            return Err(fat.key("relation").err(codes::INVALID_ARG, format!("RELATION field \"{object}.{name}\" has no \"relation\" (is it in the query?)")))
+            return Err(fat
+                .key("relation")
+                .err(codes::INVALID_ARG, format!("RELATION field \"{object}.{name}\" has no \"relation\" (is it in the query?)")))
         }
     };
     if kind != "MANY_TO_ONE" && kind != "ONE_TO_MANY" {
-        return Err(rat.err(codes::INVALID_ARG, format!("relation \"{object}.{name}\" is {kind}; rolegate/v1 knows MANY_TO_ONE and ONE_TO_MANY")));
+        return Err(
+            rat.err(codes::INVALID_ARG, format!("relation \"{object}.{name}\" is {kind}; rolegate/v1 knows MANY_TO_ONE and ONE_TO_MANY"))
+        );
     }
     let target = get(rel, &rat, "targetObjectMetadata")?;
     let tat = rat.key("targetObjectMetadata");
     let target_name = match (opt_str(target, &tat, "id")?, opt_str(target, &tat, "nameSingular")?) {
         (Some(id), named) => match object_by_id.get(id) {
             Some(n) if named.is_none_or(|x| x == n) => n.clone(),
-            Some(n) => return Err(tat.err(codes::INVALID_ARG, format!("relation \"{object}.{name}\": target id \"{id}\" is \"{n}\" in objects.json, not \"{}\"", named.unwrap_or("")))),
-            None => return Err(tat.key("id").err(codes::OBJECT_METADATA_NOT_FOUND, format!("relation \"{object}.{name}\" targets object \"{id}\", which is not in objects.json"))),
+            Some(n) => {
+                return Err(tat.err(
+                    codes::INVALID_ARG,
+                    format!("relation \"{object}.{name}\": target id \"{id}\" is \"{n}\" in objects.json, not \"{}\"", named.unwrap_or("")),
+                ))
+            }
+            None => {
+                return Err(tat.key("id").err(
+                    codes::OBJECT_METADATA_NOT_FOUND,
+                    format!("relation \"{object}.{name}\" targets object \"{id}\", which is not in objects.json"),
+                ))
+            }
         },
         (None, Some(n)) if object_by_id.values().any(|x| x == n) => n.to_string(),
-        (None, Some(n)) => return Err(tat.key("nameSingular").err(codes::OBJECT_METADATA_NOT_FOUND, format!("relation \"{object}.{name}\" targets \"{n}\", which is not in objects.json"))),
+        (None, Some(n)) => {
+            return Err(tat.key("nameSingular").err(
+                codes::OBJECT_METADATA_NOT_FOUND,
+                format!("relation \"{object}.{name}\" targets \"{n}\", which is not in objects.json"),
+            ))
+        }
         (None, None) => return Err(tat.err(codes::INVALID_ARG, "the target object needs an id or a nameSingular")),
     };
     let inverse = get_str(get(rel, &rat, "targetFieldMetadata")?, &rat.key("targetFieldMetadata"), "name")?;
@@ -429,11 +450,7 @@ fn member_name(n: &Value, at: &At, id: &str) -> R<String> {
 
 /// Picks a role by id or label.
 fn pick_role<'r>(roles: &'r [Value], wanted: &str) -> Option<&'r str> {
-    roles
-        .iter()
-        .find(|r| r["id"] == wanted)
-        .or_else(|| roles.iter().find(|r| r["label"] == wanted))
-        .and_then(|r| r["id"].as_str())
+    roles.iter().find(|r| r["id"] == wanted).or_else(|| roles.iter().find(|r| r["label"] == wanted)).and_then(|r| r["id"].as_str())
 }
 
 /// `roles[2].fieldPermissions[0]` → the place of the answer's role 2, if `path` is under `prefix`.
@@ -484,7 +501,10 @@ pub fn import(answers: &Answers, opts: &Options) -> Result<Imported, Error> {
                 let mat = a.key("workspaceMembers").idx(j);
                 let id = get_str(m, &mat, "id")?;
                 if let Some((other, _)) = member_role.get(id) {
-                    return Err(mat.err(codes::INVALID_ARG, format!("workspace member \"{id}\" holds two roles (\"{other}\" and \"{label}\"); Twenty allows one")));
+                    return Err(mat.err(
+                        codes::INVALID_ARG,
+                        format!("workspace member \"{id}\" holds two roles (\"{other}\" and \"{label}\"); Twenty allows one"),
+                    ));
                 }
                 // Read everything before indexing it: an error must not leave a dangling index.
                 let name = member_name(m, &mat, id)?;
@@ -495,7 +515,10 @@ pub fn import(answers: &Answers, opts: &Options) -> Result<Imported, Error> {
                 let gat = a.key("agents").idx(j);
                 let id = get_str(ag, &gat, "id")?;
                 if let Some(other) = agent_role.insert(id.to_string(), label.clone()) {
-                    return Err(gat.err(codes::INVALID_ARG, format!("agent \"{id}\" holds two roles (\"{other}\" and \"{label}\"); Twenty allows one")));
+                    return Err(gat.err(
+                        codes::INVALID_ARG,
+                        format!("agent \"{id}\" holds two roles (\"{other}\" and \"{label}\"); Twenty allows one"),
+                    ));
                 }
                 let name = opt_str(ag, &gat, "label")?.or(opt_str(ag, &gat, "name")?).unwrap_or(id);
                 agents.push(json!({"id": id, "name": name, "roleId": rid}));
@@ -547,7 +570,10 @@ pub fn import(answers: &Answers, opts: &Options) -> Result<Imported, Error> {
         (Some(w), _) => Some(w.clone()),
         (None, Some(w)) => Some(w.to_string()),
         (None, None) => {
-            issues.push(wat.key("id").err(codes::INVALID_ARG, "the workspace id is unknown: add currentWorkspace { id } to the roles query or pass --workspace-id"));
+            issues.push(wat.key("id").err(
+                codes::INVALID_ARG,
+                "the workspace id is unknown: add currentWorkspace { id } to the roles query or pass --workspace-id",
+            ));
             None
         }
     };
@@ -555,17 +581,28 @@ pub fn import(answers: &Answers, opts: &Options) -> Result<Imported, Error> {
         (Some(w), _) => match pick_role(&roles, w) {
             Some(id) => Some(id.to_string()),
             None => {
-                issues.push(Issue::new(codes::DEFAULT_ROLE_NOT_FOUND, "--default-role", format!("--default-role \"{w}\" is neither the id nor the label of a role in roles.json")));
+                issues.push(Issue::new(
+                    codes::DEFAULT_ROLE_NOT_FOUND,
+                    "--default-role",
+                    format!("--default-role \"{w}\" is neither the id nor the label of a role in roles.json"),
+                ));
                 None
             }
         },
         (None, Some(id)) if roles.iter().any(|r| r["id"] == id) => Some(id.to_string()),
         (None, Some(id)) => {
-            issues.push(wat.key("defaultRole").key("id").err(codes::DEFAULT_ROLE_NOT_FOUND, format!("the workspace's default role \"{id}\" is not in getRoles")));
+            issues.push(
+                wat.key("defaultRole")
+                    .key("id")
+                    .err(codes::DEFAULT_ROLE_NOT_FOUND, format!("the workspace's default role \"{id}\" is not in getRoles")),
+            );
             None
         }
         (None, None) => {
-            issues.push(wat.key("defaultRole").err(codes::DEFAULT_ROLE_NOT_FOUND, "the default role is unknown: add currentWorkspace { defaultRole { id } } to the roles query or pass --default-role"));
+            issues.push(wat.key("defaultRole").err(
+                codes::DEFAULT_ROLE_NOT_FOUND,
+                "the default role is unknown: add currentWorkspace { defaultRole { id } } to the roles query or pass --default-role",
+            ));
             None
         }
     };
@@ -573,18 +610,26 @@ pub fn import(answers: &Answers, opts: &Options) -> Result<Imported, Error> {
         Some(w) => match pick_role(&roles, w) {
             Some(id) => Some(id.to_string()),
             None => {
-                issues.push(Issue::new(codes::ADMIN_ROLE_NOT_FOUND, "--admin-role", format!("--admin-role \"{w}\" is neither the id nor the label of a role in roles.json")));
+                issues.push(Issue::new(
+                    codes::ADMIN_ROLE_NOT_FOUND,
+                    "--admin-role",
+                    format!("--admin-role \"{w}\" is neither the id nor the label of a role in roles.json"),
+                ));
                 None
             }
         },
         None => {
-            let admins: Vec<&str> = roles.iter().filter(|r| r["label"] == "Admin" && r["isEditable"] == false).filter_map(|r| r["id"].as_str()).collect();
+            let admins: Vec<&str> =
+                roles.iter().filter(|r| r["label"] == "Admin" && r["isEditable"] == false).filter_map(|r| r["id"].as_str()).collect();
             match admins.as_slice() {
                 [one] => Some(one.to_string()),
                 _ => {
                     issues.push(rat.err(
                         codes::ADMIN_ROLE_NOT_FOUND,
-                        format!("cannot tell which role is Twenty's Admin ({} non-editable roles labelled \"Admin\"); pass --admin-role", admins.len()),
+                        format!(
+                            "cannot tell which role is Twenty's Admin ({} non-editable roles labelled \"Admin\"); pass --admin-role",
+                            admins.len()
+                        ),
                     ));
                     None
                 }
@@ -599,11 +644,18 @@ pub fn import(answers: &Answers, opts: &Options) -> Result<Imported, Error> {
     let api_keys_without_role = opts
         .api_keys_without_role
         .clone()
-        .or_else(|| prev.map(|p| if p.options.api_keys_without_role == crate::model::ApiKeysWithoutRole::Deny { "deny".into() } else { "defaultRole".into() }))
+        .or_else(|| {
+            prev.map(|p| {
+                if p.options.api_keys_without_role == crate::model::ApiKeysWithoutRole::Deny {
+                    "deny".into()
+                } else {
+                    "defaultRole".into()
+                }
+            })
+        })
         .unwrap_or_else(|| "defaultRole".into());
-    let workflows: Vec<Value> = prev
-        .map(|p| p.workflows.iter().map(|w| json!({"id": w.id, "name": w.name, "roleId": w.role_id})).collect())
-        .unwrap_or_default();
+    let workflows: Vec<Value> =
+        prev.map(|p| p.workflows.iter().map(|w| json!({"id": w.id, "name": w.name, "roleId": w.role_id})).collect()).unwrap_or_default();
     if let Some(p) = prev {
         if Some(&p.workspace_id) != workspace_id.as_ref() {
             return Err(Error::one(
@@ -613,7 +665,10 @@ pub fn import(answers: &Answers, opts: &Options) -> Result<Imported, Error> {
             ));
         }
         if !p.workflows.is_empty() {
-            notes.push(format!("{} workflow(s) kept from the previous snapshot (Twenty's metadata API does not list workflow roles)", p.workflows.len()));
+            notes.push(format!(
+                "{} workflow(s) kept from the previous snapshot (Twenty's metadata API does not list workflow roles)",
+                p.workflows.len()
+            ));
         }
     }
     let snap = json!({
@@ -704,7 +759,10 @@ fn role(r: &Value, a: &At, objs: &ObjectsOut, notes: &mut Vec<String>) -> std::r
         let fat = a.key("permissionFlags").idx(j);
         match get_str(f, &fat, "flag") {
             Ok(k) if Flag::parse(k).is_some() => flags.push(json!(k)),
-            Ok(k) => issues.push(fat.key("flag").err(codes::INVALID_SETTING, format!("role \"{label}\" has the permission flag \"{k}\", unknown to rolegate/v1"))),
+            Ok(k) => issues.push(
+                fat.key("flag")
+                    .err(codes::INVALID_SETTING, format!("role \"{label}\" has the permission flag \"{k}\", unknown to rolegate/v1")),
+            ),
             Err(e) => issues.push(e),
         }
     }
@@ -715,7 +773,10 @@ fn role(r: &Value, a: &At, objs: &ObjectsOut, notes: &mut Vec<String>) -> std::r
         let res = (|| -> R<()> {
             let oid = get_str(p, &pat, "objectMetadataId")?;
             let object = objs.object_by_id.get(oid).ok_or_else(|| {
-                pat.key("objectMetadataId").err(codes::OBJECT_METADATA_NOT_FOUND, format!("role \"{label}\" has an object rule on \"{oid}\", which is not in objects.json"))
+                pat.key("objectMetadataId").err(
+                    codes::OBJECT_METADATA_NOT_FOUND,
+                    format!("role \"{label}\" has an object rule on \"{oid}\", which is not in objects.json"),
+                )
             })?;
             let mut row = Map::new();
             row.insert("object".into(), json!(object));
@@ -739,14 +800,20 @@ fn role(r: &Value, a: &At, objs: &ObjectsOut, notes: &mut Vec<String>) -> std::r
             let oid = get_str(p, &pat, "objectMetadataId")?;
             let fid = get_str(p, &pat, "fieldMetadataId")?;
             let object = objs.object_by_id.get(oid).ok_or_else(|| {
-                pat.key("objectMetadataId").err(codes::OBJECT_METADATA_NOT_FOUND, format!("role \"{label}\" has a field rule on object \"{oid}\", which is not in objects.json"))
+                pat.key("objectMetadataId").err(
+                    codes::OBJECT_METADATA_NOT_FOUND,
+                    format!("role \"{label}\" has a field rule on object \"{oid}\", which is not in objects.json"),
+                )
             })?;
             let field = match objs.field_by_id.get(fid) {
                 Some(fi) if &fi.object == object => &fi.name,
                 Some(fi) => {
                     return Err(pat.key("fieldMetadataId").err(
                         codes::FIELD_METADATA_NOT_FOUND,
-                        format!("role \"{label}\" has a field rule on \"{object}\" for field \"{fid}\", which is \"{}.{}\"", fi.object, fi.name),
+                        format!(
+                            "role \"{label}\" has a field rule on \"{object}\" for field \"{fid}\", which is \"{}.{}\"",
+                            fi.object, fi.name
+                        ),
                     ))
                 }
                 None => {
@@ -802,7 +869,9 @@ fn merge_api_keys(ans: &Value, roles: &[Value], keys: &mut Vec<Value>, key_index
         let says_role = k.get("role").is_some() || k.get("roleId").is_some();
         if let Some(rid) = role_id {
             if !roles.iter().any(|r| r["id"] == rid) {
-                return Err(kat.key("role").err(codes::ROLE_NOT_FOUND, format!("API key \"{id}\" holds role \"{rid}\", which is not in roles.json")));
+                return Err(kat
+                    .key("role")
+                    .err(codes::ROLE_NOT_FOUND, format!("API key \"{id}\" holds role \"{rid}\", which is not in roles.json")));
             }
         }
         match key_index.get(id) {

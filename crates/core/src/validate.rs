@@ -3,16 +3,37 @@
 use crate::error::{codes, Issue};
 use crate::flags::Flag;
 use crate::model::*;
-use crate::Op;
 use crate::FxHashMap;
+use crate::Op;
 use std::fmt;
 
 /// Twenty field types accepted in `fields[].type`.
 pub const FIELD_TYPES: &[&str] = &[
-    "TEXT", "NUMBER", "NUMERIC", "BOOLEAN", "DATE_TIME", "DATE", "SELECT", "MULTI_SELECT",
-    "RATING", "CURRENCY", "FULL_NAME", "EMAILS", "PHONES", "ADDRESS", "LINKS", "ACTOR",
-    "RICH_TEXT", "RICH_TEXT_V2", "RELATION", "UUID", "POSITION", "TS_VECTOR", "RAW_JSON",
-    "ARRAY", "FILES",
+    "TEXT",
+    "NUMBER",
+    "NUMERIC",
+    "BOOLEAN",
+    "DATE_TIME",
+    "DATE",
+    "SELECT",
+    "MULTI_SELECT",
+    "RATING",
+    "CURRENCY",
+    "FULL_NAME",
+    "EMAILS",
+    "PHONES",
+    "ADDRESS",
+    "LINKS",
+    "ACTOR",
+    "RICH_TEXT",
+    "RICH_TEXT_V2",
+    "RELATION",
+    "UUID",
+    "POSITION",
+    "TS_VECTOR",
+    "RAW_JSON",
+    "ARRAY",
+    "FILES",
 ];
 
 /// Sub-fields of composite field types (Twenty's `CompositeFieldTypeSubFieldsNames`).
@@ -21,12 +42,7 @@ pub fn composite_subfields(field_type: &str) -> Option<&'static [&'static str]> 
     Some(match field_type {
         "FULL_NAME" => &["firstName", "lastName"],
         "EMAILS" => &["primaryEmail", "additionalEmails"],
-        "PHONES" => &[
-            "primaryPhoneNumber",
-            "primaryPhoneCountryCode",
-            "primaryPhoneCallingCode",
-            "additionalPhones",
-        ],
+        "PHONES" => &["primaryPhoneNumber", "primaryPhoneCountryCode", "primaryPhoneCallingCode", "additionalPhones"],
         "ADDRESS" => &[
             "addressStreet1",
             "addressStreet2",
@@ -197,12 +213,7 @@ fn validate_objects(s: &Snapshot, ix: &Index, out: &mut Vec<Issue>) {
         let p = Path::at("objects", i);
         for (key, name) in [("nameSingular", &o.name_singular), ("namePlural", &o.name_plural)] {
             if name.is_empty() {
-                issue(
-                    out,
-                    codes::INVALID_ARG,
-                    format_args!("{p}.{key}"),
-                    format_args!("object {key} must not be empty"),
-                );
+                issue(out, codes::INVALID_ARG, format_args!("{p}.{key}"), format_args!("object {key} must not be empty"));
                 continue;
             }
             if key == "namePlural" && name == &o.name_singular {
@@ -229,12 +240,7 @@ fn validate_objects(s: &Snapshot, ix: &Index, out: &mut Vec<Issue>) {
             let fp = p.item("fields", j);
             let on = &o.name_singular;
             if f.name.is_empty() {
-                issue(
-                    out,
-                    codes::INVALID_ARG,
-                    format_args!("{fp}.name"),
-                    format_args!("a field of object \"{on}\" has an empty name"),
-                );
+                issue(out, codes::INVALID_ARG, format_args!("{fp}.name"), format_args!("a field of object \"{on}\" has an empty name"));
             } else if IMPLICIT_FIELDS.contains(&f.name.as_str()) {
                 issue(
                     out,
@@ -243,12 +249,7 @@ fn validate_objects(s: &Snapshot, ix: &Index, out: &mut Vec<Issue>) {
                     format_args!("\"{}\" is an implicit field of every record and cannot be declared on object \"{on}\"", f.name),
                 );
             } else if field_names.insert(&f.name, j).is_some() {
-                issue(
-                    out,
-                    codes::INVALID_ARG,
-                    format_args!("{fp}.name"),
-                    format_args!("field \"{on}.{}\" is declared twice", f.name),
-                );
+                issue(out, codes::INVALID_ARG, format_args!("{fp}.name"), format_args!("field \"{on}.{}\" is declared twice", f.name));
             }
             if !FIELD_TYPES.contains(&f.field_type.as_str()) {
                 issue(
@@ -326,12 +327,7 @@ fn validate_relation(ix: &Index, o: &ObjectMeta, f: &FieldMeta, r: &Relation, p:
             format_args!("ONE_TO_MANY relation \"{here}\" cannot have a joinColumn"),
         ),
         (RelationKind::ManyToOne, Some(jc)) if jc.is_empty() => {
-            issue(
-                out,
-                codes::INVALID_ARG,
-                format_args!("{p}.joinColumn"),
-                format_args!("joinColumn of \"{here}\" is empty"),
-            )
+            issue(out, codes::INVALID_ARG, format_args!("{p}.joinColumn"), format_args!("joinColumn of \"{here}\" is empty"))
         }
         _ => {}
     }
@@ -353,9 +349,7 @@ fn validate_relation(ix: &Index, o: &ObjectMeta, f: &FieldMeta, r: &Relation, p:
         );
         return;
     };
-    let points_back = inv.relation.as_ref().is_some_and(|ir| {
-        ir.target == o.name_singular && ir.inverse == f.name && ir.kind != r.kind
-    });
+    let points_back = inv.relation.as_ref().is_some_and(|ir| ir.target == o.name_singular && ir.inverse == f.name && ir.kind != r.kind);
     if !points_back {
         issue(
             out,
@@ -378,20 +372,10 @@ fn validate_roles<'a>(s: &'a Snapshot, ix: &Index, out: &mut Vec<Issue>) -> Name
         if role.id.is_empty() {
             issue(out, codes::INVALID_ARG, format_args!("{p}.id"), format_args!("role id must not be empty"));
         } else if ids.insert(role.id.as_str(), i).is_some() {
-            issue(
-                out,
-                codes::INVALID_ARG,
-                format_args!("{p}.id"),
-                format_args!("role id \"{}\" is used twice", role.id),
-            );
+            issue(out, codes::INVALID_ARG, format_args!("{p}.id"), format_args!("role id \"{}\" is used twice", role.id));
         }
         if role.label.trim().is_empty() {
-            issue(
-                out,
-                codes::INVALID_ARG,
-                format_args!("{p}.label"),
-                format_args!("role \"{}\" has an empty label", role.id),
-            );
+            issue(out, codes::INVALID_ARG, format_args!("{p}.label"), format_args!("role \"{}\" has an empty label", role.id));
         } else if let Some(prev) = labels.insert(role.label.as_str(), i) {
             issue(
                 out,
@@ -519,12 +503,7 @@ fn validate_role_rules(ix: &Index, role: &Role, p: &Path, out: &mut Vec<Issue>) 
                 format_args!("role \"{rid}\" lists unknown permission flag \"{flag}\""),
             );
         } else if seen_flags.insert(flag.as_str(), k).is_some() {
-            issue(
-                out,
-                codes::INVALID_SETTING,
-                format_args!("{fp}"),
-                format_args!("role \"{rid}\" lists permission flag \"{flag}\" twice"),
-            );
+            issue(out, codes::INVALID_SETTING, format_args!("{fp}"), format_args!("role \"{rid}\" lists permission flag \"{flag}\" twice"));
         }
     }
     let mut seen_objects = Names::default();
@@ -578,7 +557,9 @@ fn validate_role_rules(ix: &Index, role: &Role, p: &Path, out: &mut Vec<Issue>) 
                     out,
                     codes::ONLY_FIELD_RESTRICTION_ALLOWED,
                     format_args!("{rp}.{key}"),
-                    format_args!("role \"{rid}\": field rule on \"{o}.{f}\" sets {key} true; field rules can only restrict (false or null)"),
+                    format_args!(
+                        "role \"{rid}\": field rule on \"{o}.{f}\" sets {key} true; field rules can only restrict (false or null)"
+                    ),
                 );
             }
         }
@@ -601,11 +582,7 @@ fn validate_role_rules(ix: &Index, role: &Role, p: &Path, out: &mut Vec<Issue>) 
             continue;
         }
         let Some(slot) = ix.field_slot(o, f) else {
-            let why = if IMPLICIT_FIELDS.contains(&f.as_str()) {
-                " (implicit fields follow the object and take no rules)"
-            } else {
-                ""
-            };
+            let why = if IMPLICIT_FIELDS.contains(&f.as_str()) { " (implicit fields follow the object and take no rules)" } else { "" };
             issue(
                 out,
                 codes::FIELD_METADATA_NOT_FOUND,
@@ -636,12 +613,7 @@ fn validate_principals<'a>(s: &'a Snapshot, ix: &Index, role_ids: &Names, out: &
     let check_role = |kind: Kind, role_id: &Option<String>, who: &dyn fmt::Display, p: &Path, out: &mut Vec<Issue>| {
         let Some(rid) = role_id else { return };
         if !role_ids.contains_key(rid.as_str()) {
-            issue(
-                out,
-                codes::ROLE_NOT_FOUND,
-                format_args!("{p}.roleId"),
-                format_args!("{who} holds unknown role \"{rid}\""),
-            );
+            issue(out, codes::ROLE_NOT_FOUND, format_args!("{p}.roleId"), format_args!("{who} holds unknown role \"{rid}\""));
             return;
         }
         let Some(role) = ix.role(rid) else { return };
@@ -652,24 +624,14 @@ fn validate_principals<'a>(s: &'a Snapshot, ix: &Index, role_ids: &Names, out: &
             Kind::Workflow => (true, "", ""),
         };
         if !ok {
-            issue(
-                out,
-                code,
-                format_args!("{p}.roleId"),
-                format_args!("{who} holds role \"{rid}\", which cannot be assigned to {whom}"),
-            );
+            issue(out, code, format_args!("{p}.roleId"), format_args!("{who} holds role \"{rid}\", which cannot be assigned to {whom}"));
         }
     };
     let dup = |list: &str, i: usize, id: &'a str, seen: &mut Names<'a>, out: &mut Vec<Issue>| {
         if id.is_empty() {
             issue(out, codes::INVALID_ARG, format_args!("{list}[{i}].id"), format_args!("{list}[{i}] has an empty id"));
         } else if seen.insert(id, i).is_some() {
-            issue(
-                out,
-                codes::INVALID_ARG,
-                format_args!("{list}[{i}].id"),
-                format_args!("id \"{id}\" is used twice in {list}"),
-            );
+            issue(out, codes::INVALID_ARG, format_args!("{list}[{i}].id"), format_args!("id \"{id}\" is used twice in {list}"));
         }
     };
     let mut seen = Names::default();
@@ -796,8 +758,14 @@ mod tests {
     fn repeated_field_rules_and_names() {
         let rule = |o: &str, f: &str| FieldPermission { object: o.into(), field: f.into(), can_read: Some(false), can_update: Some(false) };
         let mut s = snapshot();
-        s.roles[1].field_permissions = vec![rule("person", "name"), rule("company", "people"), rule("person", "company"),
-            rule("person", "name"), rule("person", "nope"), rule("company", "people")];
+        s.roles[1].field_permissions = vec![
+            rule("person", "name"),
+            rule("company", "people"),
+            rule("person", "company"),
+            rule("person", "name"),
+            rule("person", "nope"),
+            rule("company", "people"),
+        ];
         let got = codes_of(&s);
         let dups: Vec<&str> = got.iter().filter(|(c, _)| *c == "INVALID_SETTING").map(|(_, p)| p.as_str()).collect();
         assert_eq!(dups, ["roles[1].fieldPermissions[3].field", "roles[1].fieldPermissions[5].field"], "{got:?}");

@@ -4,11 +4,11 @@ use crate::flags::Flag;
 use crate::model::VIEW_FORMAT;
 use crate::policy::{Policy, Subject};
 use crate::principal::{Principal, Status};
+use crate::shape::{self, get_str, get_strings, Spec, Ty};
+use crate::tree::Node;
 use crate::Op;
 use indexmap::IndexMap;
-use crate::shape::{self, get_str, get_strings, Spec, Ty};
 use serde::{Deserialize, Serialize};
-use crate::tree::Node;
 use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -158,7 +158,10 @@ pub fn object_view(policy: &Policy, subject: &Subject, oid: crate::ObjectId) -> 
     for fid in o.field_ids() {
         fields.insert(
             o.field(fid).name.to_string(),
-            FieldView { can_read: policy.can_field(subject, oid, fid, Op::Read), can_update: policy.can_field(subject, oid, fid, Op::Update) },
+            FieldView {
+                can_read: policy.can_field(subject, oid, fid, Op::Read),
+                can_update: policy.can_field(subject, oid, fid, Op::Update),
+            },
         );
     }
     ObjectView {

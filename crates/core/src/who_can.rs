@@ -130,13 +130,7 @@ pub fn who_can(policy: &Policy, query: &Query, now: i64) -> Result<WhoCan> {
             });
         }
     }
-    Ok(WhoCan {
-        workspace_id: s.workspace_id.clone(),
-        revision: s.revision,
-        query: query.words(),
-        allowed,
-        considered: asked.len(),
-    })
+    Ok(WhoCan { workspace_id: s.workspace_id.clone(), revision: s.revision, query: query.words(), allowed, considered: asked.len() })
 }
 
 fn level_str(l: Level) -> &'static str {

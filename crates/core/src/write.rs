@@ -3,9 +3,9 @@
 
 use crate::model::RelationKind;
 use crate::policy::{FieldId, ObjectId, Policy, Subject};
+use crate::tree::{Kind, Node};
 use crate::Op;
 use serde::Serialize;
-use crate::tree::{Kind, Node};
 
 /// A write operation on records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -156,8 +156,12 @@ fn check_record<N: Node>(policy: &Policy, s: &Subject, object: ObjectId, v: &N, 
                 }
                 Violation::RelationTargetNotReadable | Violation::RelationTargetNotUpdatable => {
                     let target = f.relation.as_ref().map(|r| &*policy.object(r.target).name).unwrap_or("?");
-                    format!("no permission to write field \"{}\" on \"{}\": relation target \"{target}\" is not {}", f.name, obj.name,
-                        if v == Violation::RelationTargetNotReadable { "readable" } else { "updatable" })
+                    format!(
+                        "no permission to write field \"{}\" on \"{}\": relation target \"{target}\" is not {}",
+                        f.name,
+                        obj.name,
+                        if v == Violation::RelationTargetNotReadable { "readable" } else { "updatable" }
+                    )
                 }
                 _ => format!("unsupported value for relation field \"{}\" on \"{}\"", f.name, obj.name),
             };
@@ -171,13 +175,19 @@ fn check_record<N: Node>(policy: &Policy, s: &Subject, object: ObjectId, v: &N, 
                     path: format!("{path}.connect.where.{hidden}"),
                     field: f.to_string(),
                     violation: Violation::NotReadable,
-                    message: format!("no permission to read field \"{hidden}\" on \"{t}\" (named in connect.where of \"{f}\" on \"{}\")", obj.name),
+                    message: format!(
+                        "no permission to read field \"{hidden}\" on \"{t}\" (named in connect.where of \"{f}\" on \"{}\")",
+                        obj.name
+                    ),
                 },
                 None => FieldViolation {
                     path: format!("{path}.connect"),
                     field: f.to_string(),
                     violation: Violation::UnsupportedRelationForm,
-                    message: format!("unsupported value for relation field \"{f}\" on \"{}\": connect takes {{\"where\": {{...}}}}", obj.name),
+                    message: format!(
+                        "unsupported value for relation field \"{f}\" on \"{}\": connect takes {{\"where\": {{...}}}}",
+                        obj.name
+                    ),
                 },
             });
         }
@@ -187,7 +197,13 @@ fn check_record<N: Node>(policy: &Policy, s: &Subject, object: ObjectId, v: &N, 
 /// The first key of a relation value's `connect.where` that names no field of the target the
 /// subject may read (an unknown name counts: the where form is refused rather than guessed);
 /// `None` as the name: a `connect` that is not `{"where": {...}}`.
-fn connect_where_hidden<N: Node>(policy: &Policy, s: &Subject, object: ObjectId, fid: FieldId, value: &N) -> Option<(ObjectId, Option<String>)> {
+fn connect_where_hidden<N: Node>(
+    policy: &Policy,
+    s: &Subject,
+    object: ObjectId,
+    fid: FieldId,
+    value: &N,
+) -> Option<(ObjectId, Option<String>)> {
     let target = policy.object(object).field(fid).relation.as_ref()?.target;
     let connect = value.get("connect")?;
     // one `{"where": ...}`, or a list of them (one-to-many relations)

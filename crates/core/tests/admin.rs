@@ -92,7 +92,10 @@ fn recorded_answers_map_to_the_sample_workspace() {
     // Schema: every object of the sample workspace with the same fields, types and relations.
     for o in &f.objects {
         let twin = i.object(&o.name_singular).unwrap();
-        assert_eq!((&twin.name_plural, twin.is_system, &twin.label_identifier_field), (&o.name_plural, o.is_system, &o.label_identifier_field));
+        assert_eq!(
+            (&twin.name_plural, twin.is_system, &twin.label_identifier_field),
+            (&o.name_plural, o.is_system, &o.label_identifier_field)
+        );
         let declared: Vec<_> = twin.fields.iter().filter(|f| f.name != "invoices").collect();
         assert_eq!(declared, o.fields.iter().collect::<Vec<_>>(), "fields of {}", o.name_singular);
     }
@@ -182,7 +185,11 @@ fn what_cannot_be_mapped_is_an_error_naming_it() {
         r.roles["data"]["getRoles"][i]["fieldPermissions"][0]["fieldMetadataId"] = json!("11111111-2222-4333-8444-555555555555");
     });
     assert_eq!(e.code(), codes::FIELD_METADATA_NOT_FOUND);
-    assert!(e.path().starts_with("roles.json:data.getRoles[") && e.path().ends_with("].fieldPermissions[0].fieldMetadataId"), "{}", e.path());
+    assert!(
+        e.path().starts_with("roles.json:data.getRoles[") && e.path().ends_with("].fieldPermissions[0].fieldMetadataId"),
+        "{}",
+        e.path()
+    );
     assert!(e.issues[0].message.contains("Intern") && e.issues[0].message.contains("11111111-2222"), "{}", e.issues[0].message);
 
     // An object rule on an unknown object.
@@ -302,7 +309,10 @@ fn options_override_the_answers_and_members_without_a_role_are_kept() {
     r.roles["data"].as_object_mut().unwrap().remove("currentWorkspace");
     let o = Options { workspace_id: Some("ws-1".into()), default_role: Some("Member".into()), admin_role: Some("Admin".into()), ..opts() };
     let mut extra = r.members.clone();
-    extra["data"]["workspaceMembers"]["edges"].as_array_mut().unwrap().push(json!({"node": {"id": "m-new", "name": {"firstName": "New", "lastName": ""}, "userEmail": "new@acme.example"}}));
+    extra["data"]["workspaceMembers"]["edges"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"node": {"id": "m-new", "name": {"firstName": "New", "lastName": ""}, "userEmail": "new@acme.example"}}));
     r.members = extra;
     let out = run(&r, &o).unwrap();
     assert_eq!(out.snapshot.workspace_id, "ws-1");
@@ -346,7 +356,8 @@ fn diff_names_gains_and_losses_in_plain_words() {
 
 #[test]
 fn diff_narrowing_only_does_not_widen_and_same_snapshot_is_empty() {
-    let (old, new) = changed(&[json!({"op": "upsertObjectPermissions", "roleId": "integration", "rows": [{"object": "company", "canUpdate": false}]})]);
+    let (old, new) =
+        changed(&[json!({"op": "upsertObjectPermissions", "roleId": "integration", "rows": [{"object": "company", "canUpdate": false}]})]);
     let d = diff(&old, &new, NOW);
     assert!(!d.widens, "{:#?}", d.lines());
     assert!(d.lines().iter().any(|l| l.starts_with("Integration loses: update company")), "{:#?}", d.lines());
@@ -373,7 +384,13 @@ fn diff_reports_new_principals_revocations_reassignments_and_schema() {
 
     // A new API key is all gains; a new object appears in the workspace notes.
     let mut s = fixture();
-    s.api_keys.push(rolegate_core::model::ApiKey { id: "k-new".into(), name: "New key".into(), role_id: Some("intern".into()), expires_at: None, revoked_at: None });
+    s.api_keys.push(rolegate_core::model::ApiKey {
+        id: "k-new".into(),
+        name: "New key".into(),
+        role_id: Some("intern".into()),
+        expires_at: None,
+        revoked_at: None,
+    });
     let newer = imported();
     let d = diff(&Policy::compile(fixture()).unwrap(), &Policy::compile(s).unwrap(), NOW);
     assert!(d.widens);
@@ -400,7 +417,10 @@ fn who_can_lists_exactly_those_allowed_with_the_deciding_level() {
     assert!(!ids.contains(&"agent-research"), "the agent without a role");
     let admin = w.allowed.iter().find(|h| h.id == "admin").unwrap();
     assert_eq!(admin.level, "allObjects");
-    assert_eq!(w.considered, p.snapshot().roles.len() + p.snapshot().members.len() + p.snapshot().api_keys.len() + p.snapshot().agents.len());
+    assert_eq!(
+        w.considered,
+        p.snapshot().roles.len() + p.snapshot().members.len() + p.snapshot().api_keys.len() + p.snapshot().agents.len()
+    );
 
     let w = who_can(&p, &Query::Op { object: "opportunity".into(), field: None, op: Op::SoftDelete }, NOW).unwrap();
     let agent = w.allowed.iter().find(|h| h.id == "agent-sales").expect("the sales agent's object rule grants it");
@@ -459,7 +479,8 @@ fn a_wrong_type_anywhere_in_the_answers_is_an_error_or_ignored_never_a_panic() {
         value_paths(original, vec![], &mut paths);
         // roles.json: the roles with members, API keys, an agent, and every kind of rule.
         if file == "roles.json" {
-            let with: Vec<Value> = ["Intern", "Sales agent", "Integration", "Finance"].iter().map(|l| json!(role_index(&base, l))).collect();
+            let with: Vec<Value> =
+                ["Intern", "Sales agent", "Integration", "Finance"].iter().map(|l| json!(role_index(&base, l))).collect();
             paths.retain(|p| p.len() < 3 || p[1] != "getRoles" || with.contains(&p[2]));
         }
         // objects.json is large: its envelope, and the custom object with an implicit, a plain,
@@ -476,7 +497,8 @@ fn a_wrong_type_anywhere_in_the_answers_is_an_error_or_ignored_never_a_panic() {
                     continue;
                 }
                 *s = wrong.clone();
-                let [o, r, k, m] = [0, 1, 2, 3].map(|i| if i == fi { &changed } else { [&base.objects, &base.roles, &base.api_keys, &base.members][i] });
+                let [o, r, k, m] =
+                    [0, 1, 2, 3].map(|i| if i == fi { &changed } else { [&base.objects, &base.roles, &base.api_keys, &base.members][i] });
                 let answers = Answers { objects: o, roles: r, api_keys: Some(k), members: Some(m) };
                 if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| import(&answers, &opts()))).is_err() {
                     panics.push(format!("{file} {p:?} = {wrong}"));
@@ -510,10 +532,22 @@ fn a_wrong_type_where_the_mapping_looks_is_an_error_at_its_path_never_ignored() 
     }
     type Edit = Box<dyn Fn(&mut Recorded)>;
     let cases: Vec<(Edit, &str, &str)> = vec![
-        (Box::new(|r| r.objects["data"]["objects"]["pageInfo"]["hasNextPage"] = json!("true")), "objects.json:data.objects.pageInfo.hasNextPage", "true, false"),
+        (
+            Box::new(|r| r.objects["data"]["objects"]["pageInfo"]["hasNextPage"] = json!("true")),
+            "objects.json:data.objects.pageInfo.hasNextPage",
+            "true, false",
+        ),
         (Box::new(|r| r.objects["data"]["objects"]["pageInfo"] = json!(7)), "objects.json:data.objects.pageInfo", "object"),
-        (Box::new(|r| r.members["data"]["workspaceMembers"]["pageInfo"]["hasNextPage"] = json!(1)), "members.json:data.workspaceMembers.pageInfo.hasNextPage", "true, false"),
-        (Box::new(|r| r.members["data"]["workspaceMembers"]["edges"][0]["node"]["name"] = json!("Ada Lovelace")), "members.json:data.workspaceMembers.edges[0].node.name", "object"),
+        (
+            Box::new(|r| r.members["data"]["workspaceMembers"]["pageInfo"]["hasNextPage"] = json!(1)),
+            "members.json:data.workspaceMembers.pageInfo.hasNextPage",
+            "true, false",
+        ),
+        (
+            Box::new(|r| r.members["data"]["workspaceMembers"]["edges"][0]["node"]["name"] = json!("Ada Lovelace")),
+            "members.json:data.workspaceMembers.edges[0].node.name",
+            "object",
+        ),
         (
             Box::new(|r| {
                 let i = role_index(r, "Admin");
@@ -522,17 +556,37 @@ fn a_wrong_type_where_the_mapping_looks_is_an_error_at_its_path_never_ignored() 
             ".workspaceMembers[0].name",
             "object",
         ),
-        (Box::new(|r| field_of(r, "invoice", "company")["relation"]["targetObjectMetadata"]["id"] = json!(7)), ".relation.targetObjectMetadata.id", "string"),
-        (Box::new(|r| field_of(r, "invoice", "company")["relation"]["targetObjectMetadata"]["nameSingular"] = json!(true)), ".relation.targetObjectMetadata.nameSingular", "string"),
+        (
+            Box::new(|r| field_of(r, "invoice", "company")["relation"]["targetObjectMetadata"]["id"] = json!(7)),
+            ".relation.targetObjectMetadata.id",
+            "string",
+        ),
+        (
+            Box::new(|r| field_of(r, "invoice", "company")["relation"]["targetObjectMetadata"]["nameSingular"] = json!(true)),
+            ".relation.targetObjectMetadata.nameSingular",
+            "string",
+        ),
         (Box::new(|r| field_of(r, "invoice", "company")["settings"]["joinColumnName"] = json!(7)), ".settings.joinColumnName", "string"),
         (Box::new(|r| field_of(r, "invoice", "company")["settings"] = json!("companyId")), ".settings", "object"),
         (Box::new(|r| r.roles["errors"] = json!("Forbidden resource")), "roles.json:errors", "list"),
         (Box::new(|r| r.roles["data"]["currentWorkspace"] = json!("ws")), "roles.json:data.currentWorkspace", "object"),
         (Box::new(|r| r.roles["data"]["currentWorkspace"]["id"] = json!(7)), "roles.json:data.currentWorkspace.id", "string"),
-        (Box::new(|r| r.roles["data"]["currentWorkspace"]["defaultRole"]["id"] = json!(7)), "roles.json:data.currentWorkspace.defaultRole.id", "string"),
-        (Box::new(|r| r.roles["data"]["currentWorkspace"]["defaultRole"] = json!("Member")), "roles.json:data.currentWorkspace.defaultRole", "object"),
+        (
+            Box::new(|r| r.roles["data"]["currentWorkspace"]["defaultRole"]["id"] = json!(7)),
+            "roles.json:data.currentWorkspace.defaultRole.id",
+            "string",
+        ),
+        (
+            Box::new(|r| r.roles["data"]["currentWorkspace"]["defaultRole"] = json!("Member")),
+            "roles.json:data.currentWorkspace.defaultRole",
+            "object",
+        ),
         (Box::new(|r| r.roles["data"]["getRoles"][0] = json!(7)), "roles.json:data.getRoles[0]", "object"),
-        (Box::new(|r| r.objects["data"]["objects"]["edges"][0]["node"] = json!("person")), "objects.json:data.objects.edges[0].node", "object"),
+        (
+            Box::new(|r| r.objects["data"]["objects"]["edges"][0]["node"] = json!("person")),
+            "objects.json:data.objects.edges[0].node",
+            "object",
+        ),
     ];
     let mut wrong = Vec::new();
     for (edit, path, needle) in cases {
@@ -540,7 +594,9 @@ fn a_wrong_type_where_the_mapping_looks_is_an_error_at_its_path_never_ignored() 
         edit(&mut r);
         match run(&r, &opts()) {
             Ok(_) => wrong.push(format!("{path}: accepted")),
-            Err(e) if !e.issues.iter().any(|i| i.path.ends_with(path) && i.message.contains(needle)) => wrong.push(format!("{path}: {:?}", e.issues)),
+            Err(e) if !e.issues.iter().any(|i| i.path.ends_with(path) && i.message.contains(needle)) => {
+                wrong.push(format!("{path}: {:?}", e.issues))
+            }
             Err(_) => {}
         }
     }
@@ -595,7 +651,10 @@ fn an_api_key_without_a_role_in_one_answer_and_with_one_in_the_other_is_refused(
     let mut r = recorded();
     r.api_keys["data"]["apiKeys"][0].as_object_mut().unwrap().remove("role");
     let s = run(&r, &opts()).unwrap().snapshot;
-    assert_eq!(s.api_keys.iter().find(|k| k.name == "Zapier").unwrap().role_id, s.roles.iter().find(|x| x.label == "Intern").map(|x| x.id.clone()));
+    assert_eq!(
+        s.api_keys.iter().find(|k| k.name == "Zapier").unwrap().role_id,
+        s.roles.iter().find(|x| x.label == "Intern").map(|x| x.id.clone())
+    );
 }
 
 #[test]
@@ -633,7 +692,11 @@ fn diff_of_two_workspaces_says_so() {
     let mut new = old.clone();
     new.workspace_id = "00000000-0000-4000-8000-000000000000".into();
     let d = diff(&Policy::compile(old.clone()).unwrap(), &Policy::compile(new).unwrap(), NOW);
-    assert!(d.workspace.iter().any(|w| w.contains(&old.workspace_id) && w.contains("00000000-0000-4000-8000-000000000000")), "{:?}", d.workspace);
+    assert!(
+        d.workspace.iter().any(|w| w.contains(&old.workspace_id) && w.contains("00000000-0000-4000-8000-000000000000")),
+        "{:?}",
+        d.workspace
+    );
 }
 
 #[test]
@@ -665,7 +728,10 @@ fn rules_that_set_nothing_join_columns_and_grants_of_every_operation() {
     r.roles["data"]["getRoles"][fin]["fieldPermissions"].as_array_mut().unwrap().push(empty);
     // A legacy UUID field that is the join column of invoice.company.
     let o = object_index(&r, "invoice");
-    r.objects["data"]["objects"]["edges"][o]["node"]["fieldsList"].as_array_mut().unwrap().push(json!({"id": "legacy-company-id", "name": "companyId", "type": "UUID", "isActive": true, "isSystem": true}));
+    r.objects["data"]["objects"]["edges"][o]["node"]["fieldsList"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"id": "legacy-company-id", "name": "companyId", "type": "UUID", "isActive": true, "isSystem": true}));
     let out = run(&r, &opts()).unwrap();
     let s = &out.snapshot;
     let f = s.roles.iter().find(|x| x.label == "Finance").unwrap();
@@ -673,7 +739,9 @@ fn rules_that_set_nothing_join_columns_and_grants_of_every_operation() {
     assert!(!f.object_permissions.iter().any(|p| p.object == "person"), "{:?}", f.object_permissions);
     assert!(!f.field_permissions.iter().any(|p| p.field == "jobTitle"), "{:?}", f.field_permissions);
     assert!(s.object("invoice").unwrap().field("companyId").is_none());
-    for needle in ["object rule on \"person\" sets nothing", "field rule on \"person.jobTitle\" sets nothing", "invoice.companyId: the join column"] {
+    for needle in
+        ["object rule on \"person\" sets nothing", "field rule on \"person.jobTitle\" sets nothing", "invoice.companyId: the join column"]
+    {
         assert!(out.notes.iter().any(|n| n.contains(needle)), "{needle}: {:#?}", out.notes);
     }
     let p = Policy::compile(s.clone()).unwrap();
@@ -683,7 +751,8 @@ fn rules_that_set_nothing_join_columns_and_grants_of_every_operation() {
 
 fn field_id(r: &Recorded, object: &str, field: &str) -> Value {
     let o = object_index(r, object);
-    r.objects["data"]["objects"]["edges"][o]["node"]["fieldsList"].as_array().unwrap().iter().find(|f| f["name"] == field).unwrap()["id"].clone()
+    r.objects["data"]["objects"]["edges"][o]["node"]["fieldsList"].as_array().unwrap().iter().find(|f| f["name"] == field).unwrap()["id"]
+        .clone()
 }
 
 #[test]

@@ -114,7 +114,8 @@ fn explain_names_the_deciding_level() {
     let snap = rolegate_core::ops::apply(
         p.snapshot(),
         &rolegate_core::ops::Operation::from_value(&json!({"op":"upsertFieldPermissions","roleId":"intern",
-            "rows":[{"object":"company","field":"name","canRead":false}]})).unwrap(),
+            "rows":[{"object":"company","field":"name","canRead":false}]}))
+        .unwrap(),
     )
     .unwrap();
     let p2 = Policy::compile(snap).unwrap();
@@ -130,8 +131,14 @@ fn explain_names_the_deciding_level() {
     let e = ex(&p, Principal::ApiKey("nope".into()), "person", None, Op::Read);
     assert_eq!((e.allowed, e.level), (false, Level::UnknownPrincipal));
     // unknown names are errors, not decisions
-    assert_eq!(explain(&p, &Principal::Role("intern".into()), 0, "persons", None, Op::Read).unwrap_err().code(), "OBJECT_METADATA_NOT_FOUND");
-    assert_eq!(explain(&p, &Principal::Role("intern".into()), 0, "person", Some("salary"), Op::Read).unwrap_err().code(), "FIELD_METADATA_NOT_FOUND");
+    assert_eq!(
+        explain(&p, &Principal::Role("intern".into()), 0, "persons", None, Op::Read).unwrap_err().code(),
+        "OBJECT_METADATA_NOT_FOUND"
+    );
+    assert_eq!(
+        explain(&p, &Principal::Role("intern".into()), 0, "person", Some("salary"), Op::Read).unwrap_err().code(),
+        "FIELD_METADATA_NOT_FOUND"
+    );
 }
 
 #[test]
@@ -180,10 +187,7 @@ fn effective_view_is_complete_and_exact() {
 #[test]
 fn views_of_principals_that_may_do_nothing() {
     let p = policy();
-    for (principal, status) in [
-        (Principal::ApiKey(REVOKED.into()), "revoked"),
-        (Principal::Agent("agent-research".into()), "noRole"),
-    ] {
+    for (principal, status) in [(Principal::ApiKey(REVOKED.into()), "revoked"), (Principal::Agent("agent-research".into()), "noRole")] {
         let s = p.resolve(&principal, common::NOW).unwrap();
         let v = serde_json::to_value(effective_view(&p, &principal, &s)).unwrap();
         assert_eq!(v["status"], status);
@@ -258,7 +262,12 @@ fn streaming_and_value_redaction_agree() {
     let person = p.object_id("person").unwrap();
     let list = json!([person_record(), person_record(), {"id": "p3", "company": null, "companyId": null}]);
     let conn = json!({"edges": [{"node": person_record(), "cursor": "c"}], "pageInfo": {"hasNextPage": true}, "totalCount": 9});
-    for principal in [Principal::Role("intern".into()), Principal::ApiKey(WAREHOUSE.into()), Principal::Role("admin".into()), Principal::Agent("agent-research".into())] {
+    for principal in [
+        Principal::Role("intern".into()),
+        Principal::ApiKey(WAREHOUSE.into()),
+        Principal::Role("admin".into()),
+        Principal::Agent("agent-research".into()),
+    ] {
         let s = p.resolve(&principal, 0).unwrap();
         for input in [person_record(), list.clone(), conn.clone(), json!(null), json!([])] {
             let bytes = serde_json::to_vec_pretty(&input).unwrap();
@@ -297,19 +306,34 @@ fn write_checks_name_every_offending_field() {
     let intern = p.resolve(&Principal::Role("intern".into()), 0).unwrap();
     let person = p.object_id("person").unwrap();
     let company = p.object_id("company").unwrap();
-    let ok = check_write(&p, &intern, person, WriteOp::Update, Some(&json!({"jobTitle": "x", "companyId": "c1", "company": {"connect": {"where": {"id": "c1"}}}})));
+    let ok = check_write(
+        &p,
+        &intern,
+        person,
+        WriteOp::Update,
+        Some(&json!({"jobTitle": "x", "companyId": "c1", "company": {"connect": {"where": {"id": "c1"}}}})),
+    );
     assert!(ok.allowed, "{ok:?}");
-    let bad = check_write(&p, &intern, person, WriteOp::Create, Some(&json!({
-        "jobTitle": "x", "emails": {"primaryEmail": "a@b"}, "address": {}, "pointOfContactForOpportunities": {"connect": []}, "salary": 1
-    })));
+    let bad = check_write(
+        &p,
+        &intern,
+        person,
+        WriteOp::Create,
+        Some(&json!({
+            "jobTitle": "x", "emails": {"primaryEmail": "a@b"}, "address": {}, "pointOfContactForOpportunities": {"connect": []}, "salary": 1
+        })),
+    );
     assert!(!bad.allowed && bad.operation_allowed);
     let v: Vec<(&str, Violation)> = bad.violations.iter().map(|v| (v.path.as_str(), v.violation)).collect();
-    assert_eq!(v, vec![
-        ("emails", Violation::NotUpdatable),
-        ("address", Violation::NotReadable),
-        ("pointOfContactForOpportunities", Violation::RelationTargetNotReadable),
-        ("salary", Violation::UnknownField),
-    ]);
+    assert_eq!(
+        v,
+        vec![
+            ("emails", Violation::NotUpdatable),
+            ("address", Violation::NotReadable),
+            ("pointOfContactForOpportunities", Violation::RelationTargetNotReadable),
+            ("salary", Violation::UnknownField),
+        ]
+    );
     assert_eq!(bad.violations[0].message, "no permission to write field \"emails\" on \"person\"");
     // connect.where finds the target by the fields it names: each must be readable on the
     // target (found in review: a hidden email there answered whether such a person exists)
@@ -319,14 +343,32 @@ fn write_checks_name_every_offending_field() {
     assert!(w(json!({"person": {"connect": {"where": {"id": "p1"}}}})).allowed);
     let hidden = w(json!({"person": {"connect": {"where": {"emails": {"primaryEmail": "ada@example.com"}}}}}));
     assert!(!hidden.allowed);
-    assert_eq!((hidden.violations[0].path.as_str(), hidden.violations[0].violation), ("person.connect.where.emails", Violation::NotReadable));
-    assert!(hidden.violations[0].message.contains("no permission to read field \"emails\" on \"person\""), "{}", hidden.violations[0].message);
-    for odd in [json!({"connect": {"where": {}}}), json!({"connect": {"id": "p1"}}), json!({"connect": {"where": {"id": "p1"}, "extra": 1}}), json!({"connect": {"where": {"nope": 1}}})] {
+    assert_eq!(
+        (hidden.violations[0].path.as_str(), hidden.violations[0].violation),
+        ("person.connect.where.emails", Violation::NotReadable)
+    );
+    assert!(
+        hidden.violations[0].message.contains("no permission to read field \"emails\" on \"person\""),
+        "{}",
+        hidden.violations[0].message
+    );
+    for odd in [
+        json!({"connect": {"where": {}}}),
+        json!({"connect": {"id": "p1"}}),
+        json!({"connect": {"where": {"id": "p1"}, "extra": 1}}),
+        json!({"connect": {"where": {"nope": 1}}}),
+    ] {
         let r = w(json!({ "person": odd.clone() }));
         assert!(!r.allowed, "{odd}");
     }
     // and a list of them, for one-to-many relations
-    let r = check_write(&p, &integration, company, WriteOp::Update, Some(&json!({"people": {"connect": [{"where": {"id": "p1"}}, {"where": {"emails": {"primaryEmail": "x"}}}]}})));
+    let r = check_write(
+        &p,
+        &integration,
+        company,
+        WriteOp::Update,
+        Some(&json!({"people": {"connect": [{"where": {"id": "p1"}}, {"where": {"emails": {"primaryEmail": "x"}}}]}})),
+    );
     assert_eq!(r.violations.iter().map(|v| v.path.as_str()).collect::<Vec<_>>(), ["people.connect.where.emails"]);
     // batch bodies: every element
     let batch = check_write(&p, &intern, person, WriteOp::Create, Some(&json!([{"jobTitle": "a"}, {"emails": {}}, 3])));
@@ -377,7 +419,8 @@ fn check_by_name_rejects_unknown_names() {
 fn an_operation_on_the_last_possible_revision_is_an_error_not_an_overflow() {
     let mut s = Snapshot::from_json(&common::fixture_json()).unwrap();
     s.revision = u64::MAX;
-    let op: rolegate_core::ops::Operation = serde_json::from_value(serde_json::json!({"op": "setDefaultRole", "roleId": "member"})).unwrap();
+    let op: rolegate_core::ops::Operation =
+        serde_json::from_value(serde_json::json!({"op": "setDefaultRole", "roleId": "member"})).unwrap();
     let e = rolegate_core::ops::apply(&s, &op).unwrap_err();
     assert_eq!((e.code(), e.path()), (rolegate_core::codes::INVALID_ARG, "revision"));
 }
@@ -391,7 +434,9 @@ fn search_vectors_follow_the_fields_they_are_built_from() {
     let person = p.object_id("person").unwrap();
     let company = p.object_id("company").unwrap();
     let sv = |o| p.object(o).field_id("searchVector").unwrap();
-    for (role, person_reads, company_reads) in [("intern", false, true), ("integration", false, true), ("member", true, true), ("workflow-runner", false, true)] {
+    for (role, person_reads, company_reads) in
+        [("intern", false, true), ("integration", false, true), ("member", true, true), ("workflow-runner", false, true)]
+    {
         let s = p.resolve(&Principal::Role(role.into()), 0).unwrap();
         assert_eq!(p.can_field(&s, person, sv(person), Op::Read), person_reads, "{role} person");
         assert_eq!(p.can_field(&s, company, sv(company), Op::Read), company_reads, "{role} company");

@@ -215,7 +215,12 @@ fn build(seed: &SnapSeed) -> Snapshot {
     objects[0].fields.push(FieldMeta {
         name: "company".into(),
         field_type: "RELATION".into(),
-        relation: Some(Relation { kind: RelationKind::ManyToOne, target: "company".into(), inverse: "people".into(), join_column: Some("companyId".into()) }),
+        relation: Some(Relation {
+            kind: RelationKind::ManyToOne,
+            target: "company".into(),
+            inverse: "people".into(),
+            join_column: Some("companyId".into()),
+        }),
     });
     objects[1].fields.push(FieldMeta {
         name: "people".into(),
@@ -288,19 +293,42 @@ fn build(seed: &SnapSeed) -> Snapshot {
             if role.field_permissions.iter().any(|x| x.object == o.name_singular && &x.field == f) {
                 continue;
             }
-            role.field_permissions.push(FieldPermission { object: o.name_singular.clone(), field: f.clone(), can_read: *cr, can_update: *cu });
+            role.field_permissions.push(FieldPermission {
+                object: o.name_singular.clone(),
+                field: f.clone(),
+                can_read: *cr,
+                can_update: *cu,
+            });
         }
         roles.push(role);
     }
     let pick = |i: usize| roles[i % roles.len()].id.clone();
     let pick_agent = |i: usize| {
         let id = pick(i);
-        if id == "admin" { "member".to_string() } else { id }
+        if id == "admin" {
+            "member".to_string()
+        } else {
+            id
+        }
     };
     let mut members = vec![Member { id: "m-admin".into(), name: "Admin".into(), role_id: Some("admin".into()) }];
-    members.extend(seed.members.iter().enumerate().map(|(i, r)| Member { id: format!("m{i}"), name: format!("M{i}"), role_id: Some(pick(*r)) }));
-    let agents = seed.agents.iter().enumerate().map(|(i, r)| Agent { id: format!("a{i}"), name: format!("A{i}"), role_id: r.map(pick_agent) }).collect();
-    let workflows = seed.workflows.iter().enumerate().map(|(i, r)| Workflow { id: format!("w{i}"), name: format!("W{i}"), role_id: r.map(pick) }).collect();
+    members.extend(seed.members.iter().enumerate().map(|(i, r)| Member {
+        id: format!("m{i}"),
+        name: format!("M{i}"),
+        role_id: Some(pick(*r)),
+    }));
+    let agents = seed
+        .agents
+        .iter()
+        .enumerate()
+        .map(|(i, r)| Agent { id: format!("a{i}"), name: format!("A{i}"), role_id: r.map(pick_agent) })
+        .collect();
+    let workflows = seed
+        .workflows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| Workflow { id: format!("w{i}"), name: format!("W{i}"), role_id: r.map(pick) })
+        .collect();
     let api_keys = seed
         .keys
         .iter()
@@ -357,7 +385,8 @@ fn assert_agrees(s: &Snapshot) -> Result<(), TestCaseError> {
         let subject = policy.resolve(&p, NOW).unwrap();
         for o in &s.objects {
             let oid = policy.object_id(&o.name_singular).unwrap();
-            let fields: Vec<String> = o.fields.iter().map(|f| f.name.clone()).chain(IMPLICIT_FIELDS.iter().map(|f| f.to_string())).collect();
+            let fields: Vec<String> =
+                o.fields.iter().map(|f| f.name.clone()).chain(IMPLICIT_FIELDS.iter().map(|f| f.to_string())).collect();
             for op in Op::ALL {
                 let want = naive(s, &p, NOW, &o.name_singular, None, op);
                 prop_assert_eq!(policy.can_object(&subject, oid, op), want, "{} {} {:?}", p, o.name_singular, op);

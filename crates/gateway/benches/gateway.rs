@@ -18,7 +18,10 @@ const NOW: i64 = 1_780_272_000;
 fn setup() -> (Gateway, Compiled) {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/workspace.json");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let gw = Gateway::new(Config { token_keys: TokenKeys { app_secret: Some("bench-secret".into()), es256: vec![], agents: None }, ..Config::default() });
+    let gw = Gateway::new(Config {
+        token_keys: TokenKeys { app_secret: Some("bench-secret".into()), es256: vec![], agents: None },
+        ..Config::default()
+    });
     (gw, Compiled::new(Policy::from_json(&text).unwrap()))
 }
 
@@ -70,7 +73,9 @@ fn redaction(c: &mut Criterion) {
             serde_json::to_vec(&v).unwrap()
         })
     });
-    g.bench_function("rolegate/redact_response", |b| b.iter(|| gw.redact_response(&compiled, &subject, &plan, 200, Some("application/json"), black_box(&body)).unwrap()));
+    g.bench_function("rolegate/redact_response", |b| {
+        b.iter(|| gw.redact_response(&compiled, &subject, &plan, 200, Some("application/json"), black_box(&body)).unwrap())
+    });
     g.finish();
 }
 

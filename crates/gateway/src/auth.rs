@@ -6,8 +6,8 @@ use crate::b64;
 use crate::request::Request;
 use hmac::{Hmac, Mac};
 use p256::ecdsa::signature::Verifier;
-use rolegate_core::{Policy, Principal, Status, Subject};
 use rolegate_core::tree::{Json, Kind as JsonKind, Node};
+use rolegate_core::{Policy, Principal, Status, Subject};
 use sha2::{Digest, Sha256};
 use std::fmt;
 
@@ -32,7 +32,9 @@ pub enum AuthError {
     /// The gateway has no key material to verify this kind of token.
     NotConfigured(&'static str),
     /// An agent token for a workspace other than the one the gateway's own upstream key is for.
-    AgentWorkspace { served: String },
+    AgentWorkspace {
+        served: String,
+    },
 }
 
 impl AuthError {
@@ -223,12 +225,7 @@ impl Token {
 
     fn verify_es256(&self, keys: &TokenKeys) -> Result<(), AuthError> {
         let kid = self.kid.as_deref().ok_or_else(|| AuthError::Malformed("ES256 token without kid".into()))?;
-        let key = keys
-            .es256
-            .iter()
-            .find(|(k, _)| k == kid)
-            .map(|(_, v)| v)
-            .ok_or_else(|| AuthError::UnknownSigningKey(kid.to_string()))?;
+        let key = keys.es256.iter().find(|(k, _)| k == kid).map(|(_, v)| v).ok_or_else(|| AuthError::UnknownSigningKey(kid.to_string()))?;
         let sig = p256::ecdsa::Signature::from_slice(&self.signature).map_err(|_| AuthError::BadSignature)?;
         key.verify(self.signing_input.as_bytes(), &sig).map_err(|_| AuthError::BadSignature)
     }
@@ -348,9 +345,7 @@ fn check_api_key(token: &Token, keys: &TokenKeys, now: i64) -> Result<(), AuthEr
         "HS256" => {
             let app_secret = keys.app_secret.as_deref().ok_or(AuthError::NotConfigured("TWENTY_APP_SECRET"))?;
             // Keys minted before late 2025 were signed with the ACCESS secret (Twenty PR #16504).
-            let ok = ["API_KEY", "ACCESS"]
-                .iter()
-                .any(|t| token.verify_hs256(twenty_workspace_secret(app_secret, workspace, t).as_bytes()));
+            let ok = ["API_KEY", "ACCESS"].iter().any(|t| token.verify_hs256(twenty_workspace_secret(app_secret, workspace, t).as_bytes()));
             if !ok {
                 return Err(AuthError::BadSignature);
             }
@@ -471,9 +466,19 @@ pub fn verify_agent(token: &Token, keys: &TokenKeys, policy: &Policy, now: i64) 
 
 /// Mints an agent token (`rolegate token agent`, tests).
 #[allow(clippy::too_many_arguments)]
-pub fn mint_agent_token(secret: &str, workspace_id: &str, agent: &str, workflow: Option<&str>, on_behalf_of: Option<&str>, iat: i64, exp: i64, jti: &str) -> String {
+pub fn mint_agent_token(
+    secret: &str,
+    workspace_id: &str,
+    agent: &str,
+    workflow: Option<&str>,
+    on_behalf_of: Option<&str>,
+    iat: i64,
+    exp: i64,
+    jti: &str,
+) -> String {
     let header = b64::encode(br#"{"alg":"HS256","typ":"JWT"}"#);
-    let mut claims = serde_json::json!({"type": "AGENT", "workspaceId": workspace_id, "agentId": agent, "iat": iat, "exp": exp, "jti": jti});
+    let mut claims =
+        serde_json::json!({"type": "AGENT", "workspaceId": workspace_id, "agentId": agent, "iat": iat, "exp": exp, "jti": jti});
     if let Some(w) = workflow {
         claims["workflowId"] = w.into();
     }

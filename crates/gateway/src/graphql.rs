@@ -71,7 +71,12 @@ impl RootFields {
             let id = ObjectId(i as u32);
             let (s, p) = (&*o.name, &*o.plural);
             let (cs, cp) = (capitalize(s), capitalize(p));
-            let q = [(p.to_string(), RootKind::FindMany), (s.to_string(), RootKind::FindOne), (format!("{s}Duplicates"), RootKind::Duplicates), (format!("{p}GroupBy"), RootKind::GroupBy)];
+            let q = [
+                (p.to_string(), RootKind::FindMany),
+                (s.to_string(), RootKind::FindOne),
+                (format!("{s}Duplicates"), RootKind::Duplicates),
+                (format!("{p}GroupBy"), RootKind::GroupBy),
+            ];
             let m = [
                 (format!("create{cs}"), RootKind::CreateOne),
                 (format!("create{cp}"), RootKind::CreateMany),
@@ -159,7 +164,12 @@ pub struct GqlCall {
 }
 
 /// Parses the GraphQL request(s) from a POST body (object or batched array) or GET params.
-pub fn parse_calls(method: &str, query_pairs: &[(String, String)], body: Option<&Value>, limits: &GraphqlLimits) -> Result<(Vec<GqlCall>, bool), Denied> {
+pub fn parse_calls(
+    method: &str,
+    query_pairs: &[(String, String)],
+    body: Option<&Value>,
+    limits: &GraphqlLimits,
+) -> Result<(Vec<GqlCall>, bool), Denied> {
     let call = |v: &Value| -> Result<GqlCall, Denied> {
         let m = v.as_object().ok_or_else(|| Denied("a GraphQL request is a JSON object".into()))?;
         for k in m.keys() {
@@ -200,7 +210,9 @@ pub fn parse_calls(method: &str, query_pairs: &[(String, String)], body: Option<
                 }
                 let v = match k.as_str() {
                     "query" | "operationName" => Value::String(v.clone()),
-                    "variables" | "extensions" => crate::json::parse_strict(v.as_bytes()).map_err(|e| Denied(format!("{k} is not JSON: {e}")))?,
+                    "variables" | "extensions" => {
+                        crate::json::parse_strict(v.as_bytes()).map_err(|e| Denied(format!("{k} is not JSON: {e}")))?
+                    }
                     "token" => continue,
                     other => return Err(Denied(format!("query parameter \"{other}\" is not allowed"))),
                 };
@@ -230,7 +242,13 @@ fn name_of(n: Option<cst::Name>) -> Option<String> {
 
 /// Analyses one GraphQL call. Returns the plan of every operation in the document.
 #[inline(never)]
-pub fn analyse(ctx: Ctx, roots: &RootFields, endpoint: Endpoint, call: &GqlCall, limits: GraphqlLimits) -> Result<Vec<OpPlan>, (Vec<String>, Denied)> {
+pub fn analyse(
+    ctx: Ctx,
+    roots: &RootFields,
+    endpoint: Endpoint,
+    call: &GqlCall,
+    limits: GraphqlLimits,
+) -> Result<Vec<OpPlan>, (Vec<String>, Denied)> {
     let tree = Parser::new(&call.query).recursion_limit(limits.recursion).token_limit(limits.tokens).parse();
     if let Some(e) = tree.errors().next() {
         return Err((vec![], Denied(format!("GraphQL document does not parse: {}", e.message()))));
@@ -242,7 +260,8 @@ pub fn analyse(ctx: Ctx, roots: &RootFields, endpoint: Endpoint, call: &GqlCall,
         match def {
             cst::Definition::OperationDefinition(op) => ops.push(op),
             cst::Definition::FragmentDefinition(f) => {
-                let name = f.fragment_name().and_then(|n| name_of(n.name())).ok_or_else(|| (vec![], Denied("fragment without a name".into())))?;
+                let name =
+                    f.fragment_name().and_then(|n| name_of(n.name())).ok_or_else(|| (vec![], Denied("fragment without a name".into())))?;
                 if fragments.insert(name.clone(), f).is_some() {
                     return Err((vec![], Denied(format!("fragment \"{name}\" is defined twice"))));
                 }
@@ -332,13 +351,34 @@ fn metadata_flag(name: &str) -> Option<&'static str> {
     Some(match name {
         "objects" | "object" | "fields" | "field" | "fieldsList" | "createOneObject" | "updateOneObject" | "deleteOneObject"
         | "createOneField" | "updateOneField" | "deleteOneField" | "createOneIndex" | "deleteOneIndex" => "DATA_MODEL",
-        "getRoles" | "createOneRole" | "updateOneRole" | "deleteOneRole" | "upsertObjectPermissions" | "upsertFieldPermissions"
-        | "upsertPermissionFlags" | "updateWorkspaceMemberRole" | "assignRoleToAgent" | "removeRoleFromAgent" => "ROLES",
-        "apiKeys" | "apiKey" | "createApiKey" | "updateApiKey" | "revokeApiKey" | "assignRoleToApiKey" | "generateApiKeyToken"
-        | "webhooks" | "webhook" | "createWebhook" | "updateWebhook" | "deleteWebhook" => "API_KEYS_AND_WEBHOOKS",
+        "getRoles"
+        | "createOneRole"
+        | "updateOneRole"
+        | "deleteOneRole"
+        | "upsertObjectPermissions"
+        | "upsertFieldPermissions"
+        | "upsertPermissionFlags"
+        | "updateWorkspaceMemberRole"
+        | "assignRoleToAgent"
+        | "removeRoleFromAgent" => "ROLES",
+        "apiKeys"
+        | "apiKey"
+        | "createApiKey"
+        | "updateApiKey"
+        | "revokeApiKey"
+        | "assignRoleToApiKey"
+        | "generateApiKeyToken"
+        | "webhooks"
+        | "webhook"
+        | "createWebhook"
+        | "updateWebhook"
+        | "deleteWebhook" => "API_KEYS_AND_WEBHOOKS",
         "sendInvitations" | "resendWorkspaceInvitation" | "deleteWorkspaceInvitation" | "findWorkspaceInvitations" => "WORKSPACE_MEMBERS",
         "updateWorkspace" | "updateLabPublicFeatureFlag" => "WORKSPACE",
-        "createOIDCIdentityProvider" | "createSAMLIdentityProvider" | "editSSOIdentityProvider" | "deleteSSOIdentityProvider"
+        "createOIDCIdentityProvider"
+        | "createSAMLIdentityProvider"
+        | "editSSOIdentityProvider"
+        | "deleteSSOIdentityProvider"
         | "getSSOIdentityProviders" => "SECURITY",
         "activateWorkflowVersion" | "deactivateWorkflowVersion" | "runWorkflowVersion" | "stopWorkflowRun" => "WORKFLOWS",
         "impersonate" => "IMPERSONATE",
@@ -408,7 +448,8 @@ impl Walker<'_> {
                 cst::Selection::FragmentSpread(s) => {
                     // Every expansion counts, so fragment bombs stay bounded.
                     self.count()?;
-                    let name = s.fragment_name().and_then(|n| name_of(n.name())).ok_or_else(|| Denied("fragment spread without a name".into()))?;
+                    let name =
+                        s.fragment_name().and_then(|n| name_of(n.name())).ok_or_else(|| Denied("fragment spread without a name".into()))?;
                     if self.spread_stack.contains(&name) {
                         return Err(Denied(format!("fragment \"{name}\" spreads itself")));
                     }
@@ -552,7 +593,11 @@ impl Walker<'_> {
                     ctx.check_record_keys(object, d)?;
                 }
             }
-            GroupBy => self.check_args(object, args, &["groupBy", "filter", "orderBy", "orderByForRecords", "limit", "offsetForRecords", "omitNullValues"])?,
+            GroupBy => self.check_args(
+                object,
+                args,
+                &["groupBy", "filter", "orderBy", "orderByForRecords", "limit", "offsetForRecords", "omitNullValues"],
+            )?,
             CreateOne | CreateMany | UpdateOne | UpdateMany => {
                 let allowed: &[&str] = match rk {
                     CreateOne | CreateMany => &["data", "upsert"],
@@ -691,7 +736,9 @@ impl Walker<'_> {
                                 let mut n = Sel::default();
                                 for (k3, f3) in self.flatten(&nss, 0)? {
                                     let n3 = name_of(f3.name()).unwrap_or_default();
-                                    if !["__typename", "recordId", "objectNameSingular", "label", "imageUrl", "tsRankCD", "tsRank"].contains(&n3.as_str()) {
+                                    if !["__typename", "recordId", "objectNameSingular", "label", "imageUrl", "tsRankCD", "tsRank"]
+                                        .contains(&n3.as_str())
+                                    {
                                         return Err(Denied(format!("unknown search result field \"{n3}\"")));
                                     }
                                     n.add(k3, Node::Leaf)?;
@@ -748,7 +795,8 @@ fn project_search(ctx: &Ctx, v: &mut Value, sel: &Sel, removed: &mut usize) {
             // cannot be checked, so its edges are dropped. The match was made on the record's
             // search vector: where the subject may not read it (it is built from a field the
             // role hides), the edge would say a hidden value matched, and is dropped too.
-            name.and_then(|n| ctx.policy.object_id(n)).is_some_and(|o| ctx.can(o, Op::Read) && ctx.policy.search_vector_readable(ctx.subject, o))
+            name.and_then(|n| ctx.policy.object_id(n))
+                .is_some_and(|o| ctx.can(o, Op::Read) && ctx.policy.search_vector_readable(ctx.subject, o))
         });
         *removed += before - edges.len();
     }

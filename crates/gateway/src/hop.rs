@@ -86,7 +86,18 @@ mod tests {
     #[test]
     fn fixed_set_and_connection_listed_names_are_dropped() {
         let h = HopByHop::from_connection(["keep-alive, X-Trace-Hop", " upgrade ,,x-other"]);
-        for name in ["Connection", "keep-alive", "TE", "trailers", "transfer-encoding", "proxy-authorization", "host", "content-length", "x-trace-hop", "X-OTHER"] {
+        for name in [
+            "Connection",
+            "keep-alive",
+            "TE",
+            "trailers",
+            "transfer-encoding",
+            "proxy-authorization",
+            "host",
+            "content-length",
+            "x-trace-hop",
+            "X-OTHER",
+        ] {
             assert!(h.drops_from_request(name), "{name}");
             assert!(h.drops_from_response(name), "{name}");
         }

@@ -309,7 +309,10 @@ impl Gateway {
                 record.operations = vec!["rolegate:permissions".into()];
                 let mut r = Response {
                     status: 200,
-                    headers: vec![("content-type".into(), "application/json; charset=utf-8".into()), ("cache-control".into(), "no-store".into())],
+                    headers: vec![
+                        ("content-type".into(), "application/json; charset=utf-8".into()),
+                        ("cache-control".into(), "no-store".into()),
+                    ],
                     body: serde_json::to_vec(&view).unwrap_or_default(),
                 };
                 r = r.with_decision("allow", rev);
@@ -323,7 +326,15 @@ impl Gateway {
     }
 
     #[inline(never)]
-    fn decide_mcp(&self, ctx: &Ctx, req: &Request, principal: Principal, subject: Subject, mut record: DecisionRecord, rev: Option<u64>) -> Outcome {
+    fn decide_mcp(
+        &self,
+        ctx: &Ctx,
+        req: &Request,
+        principal: Principal,
+        subject: Subject,
+        mut record: DecisionRecord,
+        rev: Option<u64>,
+    ) -> Outcome {
         let rpc_error = |mut record: DecisionRecord, body: Value, why: String| {
             record.decision = "deny";
             record.reason = Some(why);
@@ -367,10 +378,19 @@ impl Gateway {
             }
             Err((id, Denied(why))) => {
                 let body = if body.is_array() && !messages.is_empty() {
-                    Value::Array(messages.iter().map(|m| {
-                        let mid = m.get("id").cloned().unwrap_or(Value::Null);
-                        if mid == id { mcp::denial(&mid, &why) } else { mcp::denial(&mid, "batch rejected: another message was denied") }
-                    }).collect())
+                    Value::Array(
+                        messages
+                            .iter()
+                            .map(|m| {
+                                let mid = m.get("id").cloned().unwrap_or(Value::Null);
+                                if mid == id {
+                                    mcp::denial(&mid, &why)
+                                } else {
+                                    mcp::denial(&mid, "batch rejected: another message was denied")
+                                }
+                            })
+                            .collect(),
+                    )
                 } else {
                     mcp::denial(&id, &why)
                 };
@@ -381,7 +401,16 @@ impl Gateway {
 
     #[allow(clippy::too_many_arguments)]
     #[inline(never)]
-    fn decide_graphql(&self, compiled: &Compiled, ctx: &Ctx, endpoint: Endpoint, req: &Request, principal: Principal, subject: Subject, mut record: DecisionRecord) -> Outcome {
+    fn decide_graphql(
+        &self,
+        compiled: &Compiled,
+        ctx: &Ctx,
+        endpoint: Endpoint,
+        req: &Request,
+        principal: Principal,
+        subject: Subject,
+        mut record: DecisionRecord,
+    ) -> Outcome {
         let rev = Some(compiled.revision());
         let fail = |mut record: DecisionRecord, keys: &[String], why: String| {
             record.decision = "deny";
@@ -476,7 +505,15 @@ impl Gateway {
     }
 
     #[inline(never)]
-    pub fn redact_response(&self, compiled: &Compiled, subject: &Subject, plan: &Plan, status: u16, content_type: Option<&str>, body: &[u8]) -> Result<Redacted, String> {
+    pub fn redact_response(
+        &self,
+        compiled: &Compiled,
+        subject: &Subject,
+        plan: &Plan,
+        status: u16,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> Result<Redacted, String> {
         let unchanged = Ok(Redacted { body: None, changed: false });
         if !(200..300).contains(&status) {
             return unchanged;

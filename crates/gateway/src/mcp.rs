@@ -292,9 +292,11 @@ fn prune_schema(ctx: &Ctx, kind: Tool, schema: &mut Value, depth: usize) -> usiz
             }
             let ok = match ctx.resolve(object, &name) {
                 Some(_) if op == Op::Read => ctx.readable(object, &name).is_ok(),
-                Some(crate::fields::Resolved::Field(f) | crate::fields::Resolved::Relation(f, ..) | crate::fields::Resolved::JoinColumn(f, _)) => {
-                    ctx.policy.can_field(ctx.subject, object, f, Op::Update)
-                }
+                Some(
+                    crate::fields::Resolved::Field(f)
+                    | crate::fields::Resolved::Relation(f, ..)
+                    | crate::fields::Resolved::JoinColumn(f, _),
+                ) => ctx.policy.can_field(ctx.subject, object, f, Op::Update),
                 None => false,
             };
             if !ok {

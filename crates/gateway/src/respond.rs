@@ -74,11 +74,7 @@ pub fn graphql_forbidden_value(root_keys: &[String], detail: Option<&str>) -> Va
         Some(d) => format!("{PERMISSION_MESSAGE}: {d}"),
         None => PERMISSION_MESSAGE.to_string(),
     };
-    let data = if root_keys.is_empty() {
-        Value::Null
-    } else {
-        Value::Object(root_keys.iter().map(|k| (k.clone(), Value::Null)).collect())
-    };
+    let data = if root_keys.is_empty() { Value::Null } else { Value::Object(root_keys.iter().map(|k| (k.clone(), Value::Null)).collect()) };
     json!({
         "data": data,
         "errors": [{"message": message, "extensions": {
@@ -101,7 +97,12 @@ pub fn unavailable(message: &str) -> Response {
 
 /// 413 for bodies over the limit.
 pub fn too_large(limit: usize) -> Response {
-    Response::rest_error(413, "PayloadTooLargeException", &format!("Request body exceeds the gateway limit of {limit} bytes"), "PAYLOAD_TOO_LARGE")
+    Response::rest_error(
+        413,
+        "PayloadTooLargeException",
+        &format!("Request body exceeds the gateway limit of {limit} bytes"),
+        "PAYLOAD_TOO_LARGE",
+    )
 }
 
 /// 400 for a request the gateway refuses to interpret (e.g. a `Connection` header that would
@@ -127,7 +128,10 @@ mod tests {
             (rest_forbidden(None), twenty(403, "ForbiddenException", PERMISSION_MESSAGE, "PERMISSION_DENIED")),
             (unauthorized(odd), twenty(401, "UnauthorizedException", odd, "UNAUTHENTICATED")),
             (unavailable(odd), twenty(503, "ServiceUnavailableException", odd, "PERMISSIONS_UNAVAILABLE")),
-            (too_large(1024), twenty(413, "PayloadTooLargeException", "Request body exceeds the gateway limit of 1024 bytes", "PAYLOAD_TOO_LARGE")),
+            (
+                too_large(1024),
+                twenty(413, "PayloadTooLargeException", "Request body exceeds the gateway limit of 1024 bytes", "PAYLOAD_TOO_LARGE"),
+            ),
             (bad_request(odd), twenty(400, "BadRequestException", odd, "BAD_REQUEST")),
         ] {
             assert_eq!(String::from_utf8(r.body.clone()).unwrap(), String::from_utf8(expected).unwrap());

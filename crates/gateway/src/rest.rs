@@ -73,9 +73,15 @@ impl RestOp {
 /// What the route is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
-    Records { object: ObjectId, op: RestOp },
+    Records {
+        object: ObjectId,
+        op: RestOp,
+    },
     /// Settings routes gated by a flag (`None` = any authenticated principal).
-    Settings { area: String, flag: Option<Flag> },
+    Settings {
+        area: String,
+        flag: Option<Flag>,
+    },
 }
 
 /// How to redact the upstream response of an allowed REST request.
@@ -161,10 +167,18 @@ fn metadata_route(method: &str, segs: &[&str]) -> Result<Route, RestDeny> {
         "apiKeys" | "webhooks" => Some(Flag::API_KEYS_AND_WEBHOOKS),
         "roles" => Some(Flag::ROLES),
         "views" | "viewFields" | "viewFilters" | "viewSorts" | "viewFilterGroups" | "viewGroups" => {
-            if write { Flag::parse("VIEWS") } else { None }
+            if write {
+                Flag::parse("VIEWS")
+            } else {
+                None
+            }
         }
         "pageLayouts" | "pageLayoutTabs" | "pageLayoutWidgets" => {
-            if write { Flag::parse("LAYOUTS") } else { None }
+            if write {
+                Flag::parse("LAYOUTS")
+            } else {
+                None
+            }
         }
         other => return deny(format!("unknown metadata route \"{other}\"")),
     };
@@ -199,11 +213,8 @@ pub fn classify(ctx: &Ctx, method: &str, path: &str, soft_delete: bool) -> Resul
         })
     };
     let records = |object: ObjectId, op: RestOp| Ok(Route::Records { object, op });
-    let (del_one, del_many) = if soft_delete {
-        (RestOp::SoftDeleteOne, RestOp::SoftDeleteMany)
-    } else {
-        (RestOp::DestroyOne, RestOp::DestroyMany)
-    };
+    let (del_one, del_many) =
+        if soft_delete { (RestOp::SoftDeleteOne, RestOp::SoftDeleteMany) } else { (RestOp::DestroyOne, RestOp::DestroyMany) };
     match (m, segs.as_slice()) {
         ("POST", ["batch", p]) => records(object(p)?, RestOp::CreateMany),
         ("PATCH", ["restore", p]) => records(object(p)?, RestOp::RestoreMany),
@@ -233,8 +244,21 @@ pub fn route_template(segs: &[&str]) -> String {
 /// Query parameters Twenty's REST API knows. Anything else is refused, and so is a repeated
 /// parameter (Express would turn it into an array) other than `fields`.
 const KNOWN_PARAMS: &[&str] = &[
-    "filter", "order_by", "limit", "starting_after", "ending_before", "depth", "fields", "upsert", "soft_delete",
-    "group_by", "aggregate", "include_records_sample", "order_by_for_records", "omit_null_values", "token",
+    "filter",
+    "order_by",
+    "limit",
+    "starting_after",
+    "ending_before",
+    "depth",
+    "fields",
+    "upsert",
+    "soft_delete",
+    "group_by",
+    "aggregate",
+    "include_records_sample",
+    "order_by_for_records",
+    "omit_null_values",
+    "token",
 ];
 
 pub struct Params {
@@ -372,7 +396,9 @@ pub fn decide(ctx: &Ctx, req: &Request) -> Result<RestDecision, RestDeny> {
         }
         Route::Records { object, op } => (*object, *op),
     };
-    if params.get("soft_delete").is_some() && !matches!(op, RestOp::DestroyOne | RestOp::DestroyMany | RestOp::SoftDeleteOne | RestOp::SoftDeleteMany) {
+    if params.get("soft_delete").is_some()
+        && !matches!(op, RestOp::DestroyOne | RestOp::DestroyMany | RestOp::SoftDeleteOne | RestOp::SoftDeleteMany)
+    {
         return deny("query parameter \"soft_delete\" only applies to DELETE");
     }
     ctx.require(object, op.gate())?;

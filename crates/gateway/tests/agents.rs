@@ -12,18 +12,29 @@ use serde_json::{json, Value};
 const AGENT_SECRET: &str = "agent-secret";
 
 fn compiled_agents() -> Compiled {
-    let text = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/workspace-agents.json")).unwrap();
+    let text =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/workspace-agents.json")).unwrap();
     Compiled::new(Policy::from_json(&text).unwrap())
 }
 
 /// The gateway's own upstream key: a Twenty API key token for `workspace`.
 fn upstream_key(workspace: &str) -> String {
-    rolegate_gateway::auth::mint_api_key_token(APP_SECRET, workspace, "20202020-aaaa-4000-8000-00000000beef", NOW - 100, NOW + 3600, "API_KEY")
+    rolegate_gateway::auth::mint_api_key_token(
+        APP_SECRET,
+        workspace,
+        "20202020-aaaa-4000-8000-00000000beef",
+        NOW - 100,
+        NOW + 3600,
+        "API_KEY",
+    )
 }
 
 fn gw_for(upstream_workspace: &str) -> Gateway {
     let agents = AgentKeys::new(AGENT_SECRET.into(), &upstream_key(upstream_workspace)).unwrap();
-    Gateway::new(Config { token_keys: TokenKeys { app_secret: Some(APP_SECRET.into()), es256: vec![], agents: Some(agents) }, ..Config::default() })
+    Gateway::new(Config {
+        token_keys: TokenKeys { app_secret: Some(APP_SECRET.into()), es256: vec![], agents: Some(agents) },
+        ..Config::default()
+    })
 }
 
 fn gw() -> Gateway {
@@ -58,32 +69,48 @@ fn research_agent_in_a_member_workflow_keeps_its_intern_limits() {
     let t = research();
     // REST
     assert_eq!(status(&send(with(&t, Request::new("GET", "/rest/opportunities")))), 403);
-    let patch = with(&t, Request::new("PATCH", &format!("/rest/people/{UUID}"))).header("content-type", "application/json").body(r#"{"emails":{"primaryEmail":"x@y"}}"#);
+    let patch = with(&t, Request::new("PATCH", &format!("/rest/people/{UUID}")))
+        .header("content-type", "application/json")
+        .body(r#"{"emails":{"primaryEmail":"x@y"}}"#);
     assert_eq!(status(&send(patch)), 403);
-    let ok = with(&t, Request::new("PATCH", &format!("/rest/people/{UUID}"))).header("content-type", "application/json").body(r#"{"jobTitle":"x"}"#);
+    let ok = with(&t, Request::new("PATCH", &format!("/rest/people/{UUID}")))
+        .header("content-type", "application/json")
+        .body(r#"{"jobTitle":"x"}"#);
     let Outcome::Forward { record, .. } = send(ok) else { panic!("jobTitle update allowed") };
     assert_eq!(record.agent_id.as_deref(), Some("agent-research"));
     assert_eq!(record.workflow_id.as_deref(), Some("wf-research"));
     assert_eq!(record.roles, ["intern", "member"]);
     // GraphQL
-    let g = with(&t, Request::new("POST", "/graphql")).header("content-type", "application/json")
+    let g = with(&t, Request::new("POST", "/graphql"))
+        .header("content-type", "application/json")
         .body(json!({"query": "{ people { edges { node { address { addressCity } } } } }"}).to_string());
     match send(g) {
         Outcome::Respond { response, .. } => assert_eq!(response.body_json()["errors"][0]["extensions"]["code"], "FORBIDDEN"),
         _ => panic!("address readable"),
     }
     // MCP
-    let call = |name: &str, args: Value| with(&t, Request::new("POST", "/mcp")).header("content-type", "application/json")
-        .body(json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {"name": name, "arguments": args}}).to_string());
+    let call = |name: &str, args: Value| {
+        with(&t, Request::new("POST", "/mcp"))
+            .header("content-type", "application/json")
+            .body(json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {"name": name, "arguments": args}}).to_string())
+    };
     for (name, args, needle) in [
         ("find_opportunities", json!({}), "read \"opportunity\""),
         ("update_person", json!({"id": UUID, "emails": {"primaryEmail": "x"}}), "write field \"emails\""),
         ("update_person", json!({"id": UUID, "data": {"address": {}}}), "write field \"address\""),
         // beside `data`, nothing but the id (Twenty merges the rest into the record)
-        ("update_person", json!({"id": UUID, "data": {"jobTitle": "x"}, "emails": {"primaryEmail": "evil@x.io"}}), "unknown argument \"emails\" beside \"data\""),
+        (
+            "update_person",
+            json!({"id": UUID, "data": {"jobTitle": "x"}, "emails": {"primaryEmail": "evil@x.io"}}),
+            "unknown argument \"emails\" beside \"data\"",
+        ),
         ("create_person", json!({"data": {"jobTitle": "x"}, "address": {}}), "unknown argument \"address\" beside \"data\""),
         // connect.where: only fields readable on the target (the Intern hides person.address)
-        ("create_taskTarget", json!({"data": {"person": {"connect": {"where": {"address": {"addressCity": "Paris"}}}}}}), "no permission to read field \"address\" on \"person\""),
+        (
+            "create_taskTarget",
+            json!({"data": {"person": {"connect": {"where": {"address": {"addressCity": "Paris"}}}}}}),
+            "no permission to read field \"address\" on \"person\"",
+        ),
         ("find_people", json!({"filter": {"address": {"addressCity": {"eq": "Paris"}}}}), "read field \"address\""),
         ("find_people", json!({"address": "Paris"}), "read field \"address\""),
         ("soft_delete_person", json!({"id": UUID}), "soft delete"),
@@ -116,7 +143,10 @@ fn agent_tokens_are_checked() {
     assert_eq!(run(&agent_token("agent-sales", None, Some("m-bob"))), 0);
     assert_eq!(run(&mint_agent_token("forged", WS, "agent-research", None, None, NOW, NOW + 60, "x")), 401);
     assert_eq!(run(&mint_agent_token(AGENT_SECRET, WS, "agent-research", None, None, NOW - 100, NOW - 1, "x")), 401);
-    assert_eq!(run(&mint_agent_token(AGENT_SECRET, "11111111-1111-4111-8111-111111111111", "agent-research", None, None, NOW, NOW + 60, "x")), 401);
+    assert_eq!(
+        run(&mint_agent_token(AGENT_SECRET, "11111111-1111-4111-8111-111111111111", "agent-research", None, None, NOW, NOW + 60, "x")),
+        401
+    );
     assert_eq!(run(&agent_token("agent-ghost", None, None)), 401);
     // at most 24 h from iat, and iat not in the future: a leaked token is bounded (no revocation)
     assert_eq!(run(&mint_agent_token(AGENT_SECRET, WS, "agent-research", None, None, NOW - 10, NOW - 10 + 24 * 3600, "x")), 0);
@@ -129,7 +159,10 @@ fn agent_tokens_are_checked() {
     let q = Request::new("GET", &format!("/rest/people?token={}", research()));
     assert_eq!(status(&gw().handle(&c, &q, NOW)), 401);
     // without AGENT_TOKEN_SECRET configured, agent tokens cannot be verified
-    let no_secret = Gateway::new(Config { token_keys: TokenKeys { app_secret: Some(APP_SECRET.into()), es256: vec![], agents: None }, ..Config::default() });
+    let no_secret = Gateway::new(Config {
+        token_keys: TokenKeys { app_secret: Some(APP_SECRET.into()), es256: vec![], agents: None },
+        ..Config::default()
+    });
     assert_eq!(status(&no_secret.handle(&c, &with(&research(), Request::new("GET", "/rest/people")), NOW)), 401);
     // a gateway whose upstream key is for another workspace serves no agent of this one: the
     // upstream would run the request there, under rules checked against this snapshot
@@ -155,7 +188,10 @@ fn mcp_body(v: Value) -> Request {
 fn mcp_tools_list_is_filtered_and_pruned() {
     let c = compiled();
     let g = gateway();
-    let Outcome::Forward { plan, subject, .. } = g.handle(&c, &mcp_body(json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"})), NOW) else { panic!() };
+    let Outcome::Forward { plan, subject, .. } = g.handle(&c, &mcp_body(json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"})), NOW)
+    else {
+        panic!()
+    };
     let tools = json!({"jsonrpc": "2.0", "id": 1, "result": {"tools": [
         {"name": "find_people", "inputSchema": {"type": "object", "properties": {"filter": {"type": "object", "properties": {"address": {}, "city": {}}}, "limit": {}, "address": {}, "jobTitle": {}}}},
         {"name": "create_person", "inputSchema": {"type": "object", "properties": {"emails": {}, "jobTitle": {}, "address": {}}, "required": ["emails", "jobTitle"]}},
@@ -182,7 +218,9 @@ fn mcp_tools_list_is_filtered_and_pruned() {
 fn mcp_results_are_redacted_including_json_in_text() {
     let c = compiled();
     let g = gateway();
-    let req = mcp_body(json!({"jsonrpc": "2.0", "id": "a", "method": "tools/call", "params": {"name": "find_people", "arguments": {"limit": 2}}}));
+    let req = mcp_body(
+        json!({"jsonrpc": "2.0", "id": "a", "method": "tools/call", "params": {"name": "find_people", "arguments": {"limit": 2}}}),
+    );
     let Outcome::Forward { plan, subject, record, .. } = g.handle(&c, &req, NOW) else { panic!() };
     assert!(matches!(plan, Plan::Mcp(_)));
     assert_eq!(record.objects, ["person"]);
@@ -212,7 +250,9 @@ fn mcp_results_are_redacted_including_json_in_text() {
 #[test]
 fn mcp_protocol_methods_batches_and_unknown_methods() {
     let c = compiled();
-    let ok = mcp_body(json!([{"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {}}, {"jsonrpc": "2.0", "method": "notifications/initialized"}, {"jsonrpc": "2.0", "id": 2, "method": "ping"}]));
+    let ok = mcp_body(
+        json!([{"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {}}, {"jsonrpc": "2.0", "method": "notifications/initialized"}, {"jsonrpc": "2.0", "id": 2, "method": "ping"}]),
+    );
     assert!(matches!(gateway().handle(&c, &ok, NOW), Outcome::Forward { .. }));
     for bad in [
         json!({"jsonrpc": "2.0", "id": 1, "method": "resources/read", "params": {"uri": "x"}}),

@@ -89,7 +89,12 @@ fn bodies_that_parsers_could_read_differently() {
     denied(&req("POST", "/rest/people", ZAPIER).header("content-type", "application/x-www-form-urlencoded").body("emails[primaryEmail]=x"));
     denied(&req("POST", "/rest/people", ZAPIER).header("content-type", "text/plain").body(r#"{"emails":{}}"#));
     denied(&req("POST", "/rest/people", ZAPIER).body(r#"{"jobTitle":"x"}"#));
-    denied(&req("POST", "/rest/people", ZAPIER).header("content-type", "application/json").header("content-encoding", "gzip").body(vec![0x1f, 0x8b, 0, 0]));
+    denied(
+        &req("POST", "/rest/people", ZAPIER)
+            .header("content-type", "application/json")
+            .header("content-encoding", "gzip")
+            .body(vec![0x1f, 0x8b, 0, 0]),
+    );
     denied(&req("POST", "/rest/people", ZAPIER).header("content-type", "application/json").body(r#"{"jobTitle":"x"} {"emails":{}}"#));
     denied(&req("GET", "/rest/people", ZAPIER).header("content-type", "application/json").body(r#"{"emails":{}}"#));
     // deeply nested and huge bodies are refused cleanly
@@ -121,11 +126,17 @@ fn query_string_pollution() {
 /// `$serde_json::private::RawValue` as the JSON in its string, a document Twenty never sees.
 #[test]
 fn json_in_query_parameters_is_read_as_twenty_reads_it() {
-    let enc = |s: &str| s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect::<String>();
+    let enc = |s: &str| {
+        s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect::<String>()
+    };
     let magic = r#"[{"$serde_json::private::RawValue": "{\"city\": true}"}]"#;
     denied(&req("GET", &format!("/rest/people/groupBy?group_by={}", enc(magic)), ZAPIER));
     denied(&req("GET", &format!("/rest/people/groupBy?group_by={}", enc(r#"[{"city": true, "city": false}]"#)), ZAPIER));
-    denied(&req("GET", &format!("/rest/people/groupBy?aggregate={}", enc(r#"{"$serde_json::private::RawValue": "[\"countNotEmptyId\"]"}"#)), ZAPIER));
+    denied(&req(
+        "GET",
+        &format!("/rest/people/groupBy?aggregate={}", enc(r#"{"$serde_json::private::RawValue": "[\"countNotEmptyId\"]"}"#)),
+        ZAPIER,
+    ));
     let q = enc("query($f: PersonFilterInput) { people(filter: $f) { totalCount } }");
     denied(&req("GET", &format!("/graphql?query={q}&variables={}", enc(r#"{"f": {"city": {"eq": "x"}}, "f": {}}"#)), ZAPIER));
     // the same requests, well formed, pass
@@ -139,7 +150,12 @@ fn json_in_query_parameters_is_read_as_twenty_reads_it() {
 fn connect_where_cannot_name_a_hidden_field() {
     let body = json!({"taskId": UUID, "person": {"connect": {"where": {"emails": {"primaryEmail": "ada@example.com"}}}}});
     assert_rest_denied(&json_req("POST", "/rest/taskTargets", WAREHOUSE, &body), "no permission to read field \"emails\" on \"person\"");
-    assert_allowed(&json_req("POST", "/rest/taskTargets", WAREHOUSE, &json!({"taskId": UUID, "person": {"connect": {"where": {"id": UUID}}}})));
+    assert_allowed(&json_req(
+        "POST",
+        "/rest/taskTargets",
+        WAREHOUSE,
+        &json!({"taskId": UUID, "person": {"connect": {"where": {"id": UUID}}}}),
+    ));
 }
 
 /// Filters a careful parser reads as one condition with an odd value, but Twenty's REST filter
@@ -173,21 +189,45 @@ fn graphql_tricks() {
     denied(&gql(ZAPIER, "{ ... @include(if: false) { opportunities { totalCount } } }", json!({})));
     denied(&gql(ZAPIER, "{ people { edges { node { address @skip(if: true) { addressCity } } } } }", json!({})));
     // variables that carry a hidden-field filter, and variables shadowing defaults
-    denied(&gql(ZAPIER, "query($f: PersonFilterInput = {city: {eq: \"x\"}}) { people(filter: $f) { totalCount } }", json!({"f": {"address": {"addressCity": {"like": "a%"}}}})));
-    denied(&gql(ZAPIER, "query($o: [PersonOrderByInput]) { people(orderBy: $o) { totalCount } }", json!({"o": [{"address": {"addressCity": "AscNullsFirst"}}]})));
+    denied(&gql(
+        ZAPIER,
+        "query($f: PersonFilterInput = {city: {eq: \"x\"}}) { people(filter: $f) { totalCount } }",
+        json!({"f": {"address": {"addressCity": {"like": "a%"}}}}),
+    ));
+    denied(&gql(
+        ZAPIER,
+        "query($o: [PersonOrderByInput]) { people(orderBy: $o) { totalCount } }",
+        json!({"o": [{"address": {"addressCity": "AscNullsFirst"}}]}),
+    ));
     // the filter oracle: count people by a hidden value without selecting it
     denied(&gql(ZAPIER, "{ people(filter: {address: {addressCity: {eq: \"Paris\"}}}) { totalCount } }", json!({})));
     denied(&gql(ZAPIER, "{ people { countNotEmptyAddress } }", json!({})));
     // batched operations sneaking one denied operation
-    denied(&json_req("POST", "/graphql", ZAPIER, &json!([{"query": "{ people { totalCount } }"}, {"query": "{ __schema { types { name } } }"}])));
-    denied(&json_req("POST", "/graphql", ZAPIER, &json!((0..50).map(|_| json!({"query": "{ people { totalCount } }"})).collect::<Vec<_>>())));
+    denied(&json_req(
+        "POST",
+        "/graphql",
+        ZAPIER,
+        &json!([{"query": "{ people { totalCount } }"}, {"query": "{ __schema { types { name } } }"}]),
+    ));
+    denied(&json_req(
+        "POST",
+        "/graphql",
+        ZAPIER,
+        &json!((0..50).map(|_| json!({"query": "{ people { totalCount } }"})).collect::<Vec<_>>()),
+    ));
     // operationName pointing at the harmless one while another is denied
-    denied(&json_req("POST", "/graphql", ZAPIER, &json!({"query": "query Ok { people { totalCount } } query Bad { opportunities { totalCount } }", "operationName": "Ok"})));
+    denied(&json_req(
+        "POST",
+        "/graphql",
+        ZAPIER,
+        &json!({"query": "query Ok { people { totalCount } } query Bad { opportunities { totalCount } }", "operationName": "Ok"}),
+    ));
     denied(&json_req("POST", "/graphql", ZAPIER, &json!({"query": "{ people { totalCount } }", "operationName": "Missing"})));
     // introspection hidden in a fragment
     denied(&gql(ZAPIER, "{ ...I } fragment I on Query { __schema { types { name } } }", json!({})));
     // wide documents are bounded
-    let wide = format!("{{ people {{ edges {{ node {{ {} }} }} }} }}", (0..6000).map(|i| format!("a{i}: id")).collect::<Vec<_>>().join(" "));
+    let wide =
+        format!("{{ people {{ edges {{ node {{ {} }} }} }} }}", (0..6000).map(|i| format!("a{i}: id")).collect::<Vec<_>>().join(" "));
     denied(&gql(ZAPIER, &wide, json!({})));
     // fragment bombs: a chain of spreads doubling at each level, with or without fields
     for leaf in ["id", "__typename"] {

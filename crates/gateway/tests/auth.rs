@@ -56,7 +56,8 @@ fn refused_credentials() {
     let other_ws = mint_api_key_token(APP_SECRET, "11111111-1111-4111-8111-111111111111", ZAPIER, NOW - 1, NOW + 60, "API_KEY");
     assert_401(&Request::new("GET", "/rest/people").header("authorization", &format!("Bearer {other_ws}")), "another workspace");
     // two credentials: never pick one silently
-    let both = Request::new("GET", &format!("/rest/people?token={}", token(WAREHOUSE))).header("authorization", &format!("Bearer {}", token(ZAPIER)));
+    let both = Request::new("GET", &format!("/rest/people?token={}", token(WAREHOUSE)))
+        .header("authorization", &format!("Bearer {}", token(ZAPIER)));
     assert_401(&both, "More than one credential");
     let two_headers = req("GET", "/rest/people", ZAPIER).header("authorization", &format!("Bearer {}", token(WAREHOUSE)));
     assert_401(&two_headers, "More than one credential");
@@ -81,7 +82,10 @@ fn refused_credentials() {
     let respelled = format!("{}.{}.{}{}", parts[0], parts[1], &sig[..sig.len() - 1], alphabet[i ^ 1] as char);
     assert_401(&Request::new("GET", "/rest/people").header("authorization", &format!("Bearer {respelled}")), "signature is not base64url");
     let padded_payload = format!("{}.{}=.{}", parts[0], parts[1], parts[2]);
-    assert_401(&Request::new("GET", "/rest/people").header("authorization", &format!("Bearer {padded_payload}")), "payload is not base64url");
+    assert_401(
+        &Request::new("GET", "/rest/people").header("authorization", &format!("Bearer {padded_payload}")),
+        "payload is not base64url",
+    );
     // alg none
     let h = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#);
     assert_401(&Request::new("GET", "/rest/people").header("authorization", &format!("Bearer {h}.{p}.")), "algorithm");
@@ -114,7 +118,9 @@ fn es256_tokens_by_kid() {
     let gw = Gateway::new(Config { token_keys: TokenKeys { app_secret: None, es256: keys, agents: None }, ..Config::default() });
     let mk = |kid: &str, key: &p256::ecdsa::SigningKey| {
         let h = base64url(serde_json::json!({"alg": "ES256", "kid": kid}).to_string().as_bytes());
-        let c = base64url(serde_json::json!({"sub": WS, "type": "API_KEY", "workspaceId": WS, "exp": NOW + 60, "jti": ZAPIER}).to_string().as_bytes());
+        let c = base64url(
+            serde_json::json!({"sub": WS, "type": "API_KEY", "workspaceId": WS, "exp": NOW + 60, "jti": ZAPIER}).to_string().as_bytes(),
+        );
         let sig: p256::ecdsa::Signature = key.sign(format!("{h}.{c}").as_bytes());
         format!("{h}.{c}.{}", base64url(&sig.to_bytes()))
     };
@@ -144,7 +150,9 @@ fn credentials_are_checked_before_any_snapshot() {
     let forged = mint_api_key_token("not-the-secret", WS, ZAPIER, NOW - 1, NOW + 60, "API_KEY");
     let expired = mint_api_key_token(APP_SECRET, WS, ZAPIER, NOW - 100, NOW - 10, "API_KEY");
     let elsewhere = mint_api_key_token(APP_SECRET, "../other", ZAPIER, NOW - 1, NOW + 60, "API_KEY");
-    for (name, t, code) in [("forged", forged, "BAD_SIGNATURE"), ("expired", expired, "TOKEN_EXPIRED"), ("bad workspace id", elsewhere, "MALFORMED_TOKEN")] {
+    for (name, t, code) in
+        [("forged", forged, "BAD_SIGNATURE"), ("expired", expired, "TOKEN_EXPIRED"), ("bad workspace id", elsewhere, "MALFORMED_TOKEN")]
+    {
         let r = Request::new("GET", "/rest/people").header("Authorization", &format!("Bearer {t}"));
         assert_eq!(check(&r).expect_err(name).code(), code, "{name}");
     }

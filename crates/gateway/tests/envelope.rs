@@ -51,7 +51,8 @@ fn tampering_and_unknown_keys_are_refused() {
     let other = SigningKey::from_bytes(&[1u8; 32]);
     let forged = sign(&common::fixture_json(), "k1", &other).unwrap();
     assert_eq!(verify(&serde_json::to_vec(&forged).unwrap(), &pk, None, None).unwrap_err().code(), "BAD_SIGNATURE");
-    for bad in [&b"not json"[..], br#"{"format":"rolegate-envelope/v1"}"#, br#"{"format":"x","keyId":"k1","payload":"{}","signature":""}"#] {
+    for bad in [&b"not json"[..], br#"{"format":"rolegate-envelope/v1"}"#, br#"{"format":"x","keyId":"k1","payload":"{}","signature":""}"#]
+    {
         assert_eq!(verify(bad, &pk, None, None).unwrap_err().code(), "MALFORMED_ENVELOPE");
     }
     let mut short_sig = env.clone();
@@ -63,7 +64,12 @@ fn tampering_and_unknown_keys_are_refused() {
     let payload = r#"{"format":"rolegate/v1"}"#.to_string();
     let sig = sk.sign(payload.as_bytes()).to_bytes();
     use base64::Engine;
-    let e = Envelope { format: "rolegate-envelope/v1".into(), key_id: "k1".into(), payload, signature: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sig) };
+    let e = Envelope {
+        format: "rolegate-envelope/v1".into(),
+        key_id: "k1".into(),
+        payload,
+        signature: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sig),
+    };
     assert_eq!(verify(&serde_json::to_vec(&e).unwrap(), &pk, None, None).unwrap_err().code(), "INVALID_SNAPSHOT");
 }
 
@@ -93,7 +99,12 @@ fn verify_signed_then_compile_refuses_what_verify_refuses() {
     let sk = kf.signing_key().unwrap();
     let signed = |payload: &str| {
         let sig = sk.sign(payload.as_bytes()).to_bytes();
-        let e = Envelope { format: "rolegate-envelope/v1".into(), key_id: "k1".into(), payload: payload.into(), signature: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sig) };
+        let e = Envelope {
+            format: "rolegate-envelope/v1".into(),
+            key_id: "k1".into(),
+            payload: payload.into(),
+            signature: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sig),
+        };
         serde_json::to_vec(&e).unwrap()
     };
     let compact = serde_json::from_str::<serde_json::Value>(&common::fixture_json()).unwrap().to_string();
@@ -109,10 +120,16 @@ fn verify_signed_then_compile_refuses_what_verify_refuses() {
     v["roles"][2]["objectPermissions"].as_array_mut().unwrap().push(serde_json::json!({"object": "nope", "canRead": false}));
     let invalid = v.to_string();
     let bytes = signed(&invalid);
-    let EnvelopeError::InvalidSnapshot(by_verify) = verify(&bytes, &pk, None, None).unwrap_err() else { panic!("verify must refuse it as invalid") };
-    let EnvelopeError::InvalidSnapshot(by_compile) = verify_signed(&bytes, &pk, None, None).unwrap().compile().err().unwrap() else { panic!("compile must refuse it as invalid") };
+    let EnvelopeError::InvalidSnapshot(by_verify) = verify(&bytes, &pk, None, None).unwrap_err() else {
+        panic!("verify must refuse it as invalid")
+    };
+    let EnvelopeError::InvalidSnapshot(by_compile) = verify_signed(&bytes, &pk, None, None).unwrap().compile().err().unwrap() else {
+        panic!("compile must refuse it as invalid")
+    };
     assert_eq!(by_verify.issues, by_compile.issues);
-    let EnvelopeError::InvalidSnapshot(by_validate) = verify_signed(&bytes, &pk, None, None).unwrap().validate().unwrap_err() else { panic!("validate must refuse it") };
+    let EnvelopeError::InvalidSnapshot(by_validate) = verify_signed(&bytes, &pk, None, None).unwrap().validate().unwrap_err() else {
+        panic!("validate must refuse it")
+    };
     assert_eq!(by_validate.issues, by_compile.issues);
     assert!(verify_signed(&good, &pk, None, None).unwrap().validate().is_ok());
     assert!(!by_compile.issues.is_empty());
@@ -149,7 +166,8 @@ fn opened_envelopes_take_the_hosts_verdict_and_refuse_non_canonical_signatures()
 
     // S + L (little-endian addition): a lax verifier would accept it as the same signature
     const L: [u8; 32] = [
-        0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+        0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0x10,
     ];
     let mut sig = b64.decode(&env.signature).unwrap();
     let mut carry = 0u16;
@@ -165,7 +183,10 @@ fn opened_envelopes_take_the_hosts_verdict_and_refuse_non_canonical_signatures()
     // S = L itself is refused
     let mut at_l = sig.clone();
     at_l[32..].copy_from_slice(&L);
-    assert_eq!(open(&serde_json::to_vec(&Envelope { signature: b64.encode(&at_l), ..env.clone() }).unwrap(), &pk).err().unwrap(), EnvelopeError::BadSignature);
+    assert_eq!(
+        open(&serde_json::to_vec(&Envelope { signature: b64.encode(&at_l), ..env.clone() }).unwrap(), &pk).err().unwrap(),
+        EnvelopeError::BadSignature
+    );
     // S = L - 1 passes the encoding check (and then fails verification, as any wrong S)
     let mut edge = sig.clone();
     edge[32..].copy_from_slice(&L);
@@ -203,7 +224,11 @@ fn small_order_keys_are_refused() {
     let json = |k: &[u8; 32]| format!(r#"{{"k1":"{}"}}"#, b64.encode(k));
     for p in curve25519_dalek::constants::EIGHT_TORSION {
         let enc = p.compress().to_bytes();
-        for k in [enc, { let mut f = enc; f[31] ^= 0x80; f }] {
+        for k in [enc, {
+            let mut f = enc;
+            f[31] ^= 0x80;
+            f
+        }] {
             assert!(has_small_order(&k), "{k:02x?}");
             assert!(SnapshotKeys::parse_encoding(&json(&k)).unwrap_err().contains("small-order"), "{k:02x?}");
             assert!(SnapshotKeys::parse(&json(&k)).is_err(), "{k:02x?}");

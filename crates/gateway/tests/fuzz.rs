@@ -46,8 +46,13 @@ type RequestParts = (String, String, String, Vec<(String, String)>, Vec<u8>, usi
 fn request_strategy() -> impl Strategy<Value = RequestParts> {
     (
         prop_oneof![
-            Just("GET".to_string()), Just("POST".to_string()), Just("PATCH".to_string()), Just("PUT".to_string()),
-            Just("DELETE".to_string()), Just("HEAD".to_string()), "[A-Z]{1,7}"
+            Just("GET".to_string()),
+            Just("POST".to_string()),
+            Just("PATCH".to_string()),
+            Just("PUT".to_string()),
+            Just("DELETE".to_string()),
+            Just("HEAD".to_string()),
+            "[A-Z]{1,7}"
         ],
         proptest::collection::vec(piece(), 0..6).prop_map(|p| format!("/{}", p.join("/"))),
         prop_oneof![
@@ -119,7 +124,10 @@ struct SelSeed {
 
 fn sel_seed() -> impl Strategy<Value = SelSeed> {
     (
-        proptest::collection::vec((0usize..40, any::<bool>(), 0u8..3, proptest::collection::vec((0usize..40, any::<bool>(), 0u8..3), 0..4)), 1..5),
+        proptest::collection::vec(
+            (0usize..40, any::<bool>(), 0u8..3, proptest::collection::vec((0usize..40, any::<bool>(), 0u8..3), 0..4)),
+            1..5,
+        ),
         proptest::collection::vec(0usize..40, 0..3),
     )
         .prop_map(|(picks, filter)| SelSeed { picks, filter })

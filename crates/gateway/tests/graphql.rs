@@ -13,7 +13,11 @@ const PEOPLE_OK: &str = "query { people(first: 10) { totalCount pageInfo { hasNe
 fn readable_selections_pass() {
     assert!(matches!(assert_allowed(&gql(ZAPIER, PEOPLE_OK, json!({}))), Plan::Graphql { .. }));
     assert_allowed(&gql(ZAPIER, &format!("{{ person(filter: {{id: {{eq: \"{UUID}\"}}}}) {{ id jobTitle __typename }} }}"), json!({})));
-    assert_allowed(&gql(ZAPIER, "{ people { edges { node { id } } } companies { edges { node { name people { edges { node { city } } } } } } }", json!({})));
+    assert_allowed(&gql(
+        ZAPIER,
+        "{ people { edges { node { id } } } companies { edges { node { name people { edges { node { city } } } } } } }",
+        json!({}),
+    ));
     assert_allowed(&gql(ZAPIER, "{ __typename }", json!({})));
 }
 
@@ -24,33 +28,105 @@ fn hidden_fields_are_denied_however_they_are_spelled() {
         ("{ people { edges { node { id where: address { addressCity } } } } }", "field \"address\""),
         ("{ people { edges { node { ...P } } } } fragment P on Person { id address { addressCity } }", "field \"address\""),
         ("{ people { edges { node { ... on Person { address { addressCity } } } } } }", "field \"address\""),
-        ("{ people { edges { node { ...A } } } } fragment A on Person { ...B } fragment B on Person { address { addressStreet1 } }", "field \"address\""),
-        ("{ people { edges { node { pointOfContactForOpportunities { edges { node { id } } } } } } }", "field \"pointOfContactForOpportunities\""),
+        (
+            "{ people { edges { node { ...A } } } } fragment A on Person { ...B } fragment B on Person { address { addressStreet1 } }",
+            "field \"address\"",
+        ),
+        (
+            "{ people { edges { node { pointOfContactForOpportunities { edges { node { id } } } } } } }",
+            "field \"pointOfContactForOpportunities\"",
+        ),
         ("{ companies { edges { node { opportunities { edges { node { id } } } } } } }", "field \"opportunities\" on \"company\""),
         ("{ companies { edges { node { people { edges { node { address { addressCity } } } } } } } }", "field \"address\""),
         ("{ opportunities { totalCount } }", "no permission to read \"opportunity\""),
         ("{ people { edges { node { salary } } } }", "unknown field \"salary\""),
     ];
     for (q, needle) in cases {
-        let first_root = if q.contains("companies") { "companies" } else if q.contains("opportunities {") && q.starts_with("{ opp") { "opportunities" } else { "people" };
+        let first_root = if q.contains("companies") {
+            "companies"
+        } else if q.contains("opportunities {") && q.starts_with("{ opp") {
+            "opportunities"
+        } else {
+            "people"
+        };
         assert_gql_denied(&gql(ZAPIER, q, json!({})), &[first_root], needle);
     }
     // several root fields: all are null in the denial
-    assert_gql_denied(&gql(ZAPIER, "{ people { totalCount } secret: opportunities { totalCount } }", json!({})), &["people", "secret"], "opportunity");
+    assert_gql_denied(
+        &gql(ZAPIER, "{ people { totalCount } secret: opportunities { totalCount } }", json!({})),
+        &["people", "secret"],
+        "opportunity",
+    );
 }
 
 #[test]
 fn arguments_and_variables_are_checked() {
-    assert_gql_denied(&gql(ZAPIER, "{ people(filter: {address: {addressCity: {eq: \"Paris\"}}}) { totalCount } }", json!({})), &["people"], "field \"address\"");
-    assert_gql_denied(&gql(ZAPIER, "{ people(filter: {or: [{city: {eq: \"x\"}}, {not: {address: {addressCity: {is: NULL}}}}]}) { totalCount } }", json!({})), &["people"], "field \"address\"");
-    assert_gql_denied(&gql(ZAPIER, "query($f: PersonFilterInput) { people(filter: $f) { totalCount } }", json!({"f": {"address": {"addressCity": {"eq": "x"}}}})), &["people"], "field \"address\"");
-    assert_gql_denied(&gql(ZAPIER, "query($f: PersonFilterInput = {address: {addressCity: {eq: \"x\"}}}) { people(filter: $f) { totalCount } }", json!({})), &["people"], "field \"address\"");
-    assert_gql_denied(&gql(ZAPIER, "query($c: String) { people(filter: {address: {addressCity: {eq: $c}}}) { totalCount } }", json!({"c": "Paris"})), &["people"], "field \"address\"");
-    assert_gql_denied(&gql(ZAPIER, "{ people(orderBy: [{address: {addressCity: AscNullsFirst}}]) { totalCount } }", json!({})), &["people"], "field \"address\"");
-    assert_gql_denied(&gql(ZAPIER, "{ people(filter: {company: {opportunities: {id: {eq: \"x\"}}}}) { totalCount } }", json!({})), &["people"], "field \"opportunities\"");
-    assert_gql_denied(&gql(WAREHOUSE, "{ noteTargets(filter: {noteId: {eq: \"x\"}}) { totalCount } }", json!({})), &["noteTargets"], "field \"note\"");
-    assert_gql_denied(&gql(ZAPIER, "{ companies { edges { node { people(filter: {address: {addressCity: {eq: \"x\"}}}) { totalCount } } } } }", json!({})), &["companies"], "field \"address\"");
-    assert_allowed(&gql(ZAPIER, "query($f: PersonFilterInput) { people(filter: $f, orderBy: [{name: {lastName: DescNullsLast}}]) { totalCount } }", json!({"f": {"and": [{"city": {"eq": "x"}}, {"companyId": {"eq": UUID}}]}})));
+    assert_gql_denied(
+        &gql(ZAPIER, "{ people(filter: {address: {addressCity: {eq: \"Paris\"}}}) { totalCount } }", json!({})),
+        &["people"],
+        "field \"address\"",
+    );
+    assert_gql_denied(
+        &gql(
+            ZAPIER,
+            "{ people(filter: {or: [{city: {eq: \"x\"}}, {not: {address: {addressCity: {is: NULL}}}}]}) { totalCount } }",
+            json!({}),
+        ),
+        &["people"],
+        "field \"address\"",
+    );
+    assert_gql_denied(
+        &gql(
+            ZAPIER,
+            "query($f: PersonFilterInput) { people(filter: $f) { totalCount } }",
+            json!({"f": {"address": {"addressCity": {"eq": "x"}}}}),
+        ),
+        &["people"],
+        "field \"address\"",
+    );
+    assert_gql_denied(
+        &gql(
+            ZAPIER,
+            "query($f: PersonFilterInput = {address: {addressCity: {eq: \"x\"}}}) { people(filter: $f) { totalCount } }",
+            json!({}),
+        ),
+        &["people"],
+        "field \"address\"",
+    );
+    assert_gql_denied(
+        &gql(ZAPIER, "query($c: String) { people(filter: {address: {addressCity: {eq: $c}}}) { totalCount } }", json!({"c": "Paris"})),
+        &["people"],
+        "field \"address\"",
+    );
+    assert_gql_denied(
+        &gql(ZAPIER, "{ people(orderBy: [{address: {addressCity: AscNullsFirst}}]) { totalCount } }", json!({})),
+        &["people"],
+        "field \"address\"",
+    );
+    assert_gql_denied(
+        &gql(ZAPIER, "{ people(filter: {company: {opportunities: {id: {eq: \"x\"}}}}) { totalCount } }", json!({})),
+        &["people"],
+        "field \"opportunities\"",
+    );
+    assert_gql_denied(
+        &gql(WAREHOUSE, "{ noteTargets(filter: {noteId: {eq: \"x\"}}) { totalCount } }", json!({})),
+        &["noteTargets"],
+        "field \"note\"",
+    );
+    assert_gql_denied(
+        &gql(
+            ZAPIER,
+            "{ companies { edges { node { people(filter: {address: {addressCity: {eq: \"x\"}}}) { totalCount } } } } }",
+            json!({}),
+        ),
+        &["companies"],
+        "field \"address\"",
+    );
+    assert_allowed(&gql(
+        ZAPIER,
+        "query($f: PersonFilterInput) { people(filter: $f, orderBy: [{name: {lastName: DescNullsLast}}]) { totalCount } }",
+        json!({"f": {"and": [{"city": {"eq": "x"}}, {"companyId": {"eq": UUID}}]}}),
+    ));
     assert_gql_denied(&gql(ZAPIER, "{ people(unknownArg: 1) { totalCount } }", json!({})), &["people"], "argument \"unknownArg\"");
 }
 
@@ -59,32 +135,100 @@ fn aggregates_and_group_by() {
     assert_allowed(&gql(ZAPIER, "{ people { countEmptyEmails sumPosition totalCount } }", json!({})));
     assert_gql_denied(&gql(WAREHOUSE, "{ people { countEmptyEmails } }", json!({})), &["people"], "field \"emails\"");
     assert_gql_denied(&gql(ZAPIER, "{ people { countNotEmptyAddress } }", json!({})), &["people"], "field \"address\"");
-    assert_gql_denied(&gql(ZAPIER, "{ peopleGroupBy(groupBy: [{address: {addressCity: true}}]) { groupByDimensionValues totalCount } }", json!({})), &["peopleGroupBy"], "field \"address\"");
+    assert_gql_denied(
+        &gql(ZAPIER, "{ peopleGroupBy(groupBy: [{address: {addressCity: true}}]) { groupByDimensionValues totalCount } }", json!({})),
+        &["peopleGroupBy"],
+        "field \"address\"",
+    );
     assert_allowed(&gql(ZAPIER, "{ peopleGroupBy(groupBy: [{city: true}, {createdAt: {granularity: MONTH}}]) { groupByDimensionValues totalCount countEmptyJobTitle } }", json!({})));
-    assert_gql_denied(&gql(ZAPIER, "{ opportunitiesGroupBy(groupBy: [{stage: true}]) { totalCount } }", json!({})), &["opportunitiesGroupBy"], "opportunity");
+    assert_gql_denied(
+        &gql(ZAPIER, "{ opportunitiesGroupBy(groupBy: [{stage: true}]) { totalCount } }", json!({})),
+        &["opportunitiesGroupBy"],
+        "opportunity",
+    );
 }
 
 #[test]
 fn mutations() {
     assert_allowed(&gql(ZAPIER, "mutation { createPerson(data: {jobTitle: \"x\", companyId: \"c\"}) { id jobTitle } }", json!({})));
-    assert_gql_denied(&gql(ZAPIER, "mutation { createPerson(data: {emails: {primaryEmail: \"x\"}}) { id } }", json!({})), &["createPerson"], "no permission to write field \"emails\" on \"person\"");
-    assert_gql_denied(&gql(ZAPIER, "mutation($d: PersonCreateInput!) { createPerson(data: $d) { id } }", json!({"d": {"address": {}}})), &["createPerson"], "write field \"address\"");
-    assert_gql_denied(&gql(ZAPIER, "mutation { createPeople(data: [{jobTitle: \"a\"}, {emails: {}}]) { id } }", json!({})), &["createPeople"], "field \"emails\"");
+    assert_gql_denied(
+        &gql(ZAPIER, "mutation { createPerson(data: {emails: {primaryEmail: \"x\"}}) { id } }", json!({})),
+        &["createPerson"],
+        "no permission to write field \"emails\" on \"person\"",
+    );
+    assert_gql_denied(
+        &gql(ZAPIER, "mutation($d: PersonCreateInput!) { createPerson(data: $d) { id } }", json!({"d": {"address": {}}})),
+        &["createPerson"],
+        "write field \"address\"",
+    );
+    assert_gql_denied(
+        &gql(ZAPIER, "mutation { createPeople(data: [{jobTitle: \"a\"}, {emails: {}}]) { id } }", json!({})),
+        &["createPeople"],
+        "field \"emails\"",
+    );
     assert_allowed(&gql(ZAPIER, &format!("mutation {{ updatePerson(id: \"{UUID}\", data: {{city: \"x\"}}) {{ id city }} }}"), json!({})));
     // connect.where may only name fields the caller can read on the target (the core's write
     // check, as for REST and MCP)
-    assert_gql_denied(&gql(WAREHOUSE, "mutation($d: TaskTargetCreateInput!) { createTaskTarget(data: $d) { id } }", json!({"d": {"person": {"connect": {"where": {"emails": {"primaryEmail": "ada@example.com"}}}}}})), &["createTaskTarget"], "no permission to read field \"emails\" on \"person\"");
-    assert_allowed(&gql(WAREHOUSE, "mutation($d: TaskTargetCreateInput!) { createTaskTarget(data: $d) { id } }", json!({"d": {"person": {"connect": {"where": {"id": UUID}}}}})));
-    assert_gql_denied(&gql(ZAPIER, "mutation { updatePeople(filter: {address: {addressCity: {eq: \"x\"}}}, data: {city: \"y\"}) { id } }", json!({})), &["updatePeople"], "field \"address\"");
-    assert_gql_denied(&gql(ZAPIER, "mutation { createPerson(data: {jobTitle: \"x\"}) { id address { addressCity } } }", json!({})), &["createPerson"], "read field \"address\"");
-    assert_gql_denied(&gql(ZAPIER, &format!("mutation {{ deletePerson(id: \"{UUID}\") {{ id }} }}"), json!({})), &["deletePerson"], "soft delete");
-    assert_gql_denied(&gql(ZAPIER, &format!("mutation {{ destroyPerson(id: \"{UUID}\") {{ id }} }}"), json!({})), &["destroyPerson"], "destroy");
-    assert_gql_denied(&gql(ZAPIER, &format!("mutation {{ restorePerson(id: \"{UUID}\") {{ id }} }}"), json!({})), &["restorePerson"], "soft delete");
-    assert_gql_denied(&gql(ZAPIER, "mutation { mergePeople(ids: [\"a\", \"b\"], conflictPriorityIndex: 0) { id } }", json!({})), &["mergePeople"], "soft delete");
+    assert_gql_denied(
+        &gql(
+            WAREHOUSE,
+            "mutation($d: TaskTargetCreateInput!) { createTaskTarget(data: $d) { id } }",
+            json!({"d": {"person": {"connect": {"where": {"emails": {"primaryEmail": "ada@example.com"}}}}}}),
+        ),
+        &["createTaskTarget"],
+        "no permission to read field \"emails\" on \"person\"",
+    );
+    assert_allowed(&gql(
+        WAREHOUSE,
+        "mutation($d: TaskTargetCreateInput!) { createTaskTarget(data: $d) { id } }",
+        json!({"d": {"person": {"connect": {"where": {"id": UUID}}}}}),
+    ));
+    assert_gql_denied(
+        &gql(ZAPIER, "mutation { updatePeople(filter: {address: {addressCity: {eq: \"x\"}}}, data: {city: \"y\"}) { id } }", json!({})),
+        &["updatePeople"],
+        "field \"address\"",
+    );
+    assert_gql_denied(
+        &gql(ZAPIER, "mutation { createPerson(data: {jobTitle: \"x\"}) { id address { addressCity } } }", json!({})),
+        &["createPerson"],
+        "read field \"address\"",
+    );
+    assert_gql_denied(
+        &gql(ZAPIER, &format!("mutation {{ deletePerson(id: \"{UUID}\") {{ id }} }}"), json!({})),
+        &["deletePerson"],
+        "soft delete",
+    );
+    assert_gql_denied(
+        &gql(ZAPIER, &format!("mutation {{ destroyPerson(id: \"{UUID}\") {{ id }} }}"), json!({})),
+        &["destroyPerson"],
+        "destroy",
+    );
+    assert_gql_denied(
+        &gql(ZAPIER, &format!("mutation {{ restorePerson(id: \"{UUID}\") {{ id }} }}"), json!({})),
+        &["restorePerson"],
+        "soft delete",
+    );
+    assert_gql_denied(
+        &gql(ZAPIER, "mutation { mergePeople(ids: [\"a\", \"b\"], conflictPriorityIndex: 0) { id } }", json!({})),
+        &["mergePeople"],
+        "soft delete",
+    );
     assert_allowed(&gql(LEGACY, &format!("mutation {{ deletePerson(id: \"{UUID}\") {{ id }} destroyPerson(id: \"{UUID}\") {{ id }} restorePeople(filter: {{city: {{eq: \"x\"}}}}) {{ id }} }}"), json!({})));
-    assert_gql_denied(&gql(WAREHOUSE, "mutation { personDuplicatesX { id } }", json!({})), &["personDuplicatesX"], "unknown mutation field");
-    assert_gql_denied(&gql(WAREHOUSE, "{ personDuplicates(data: [{emails: {primaryEmail: \"a\"}}]) { edges { node { id } } } }", json!({})), &["personDuplicates"], "field \"emails\"");
-    assert_gql_denied(&gql(ZAPIER, "mutation { runWorkflowVersion(input: {workflowVersionId: \"x\"}) { workflowRunId } }", json!({})), &["runWorkflowVersion"], "WORKFLOWS");
+    assert_gql_denied(
+        &gql(WAREHOUSE, "mutation { personDuplicatesX { id } }", json!({})),
+        &["personDuplicatesX"],
+        "unknown mutation field",
+    );
+    assert_gql_denied(
+        &gql(WAREHOUSE, "{ personDuplicates(data: [{emails: {primaryEmail: \"a\"}}]) { edges { node { id } } } }", json!({})),
+        &["personDuplicates"],
+        "field \"emails\"",
+    );
+    assert_gql_denied(
+        &gql(ZAPIER, "mutation { runWorkflowVersion(input: {workflowVersionId: \"x\"}) { workflowRunId } }", json!({})),
+        &["runWorkflowVersion"],
+        "WORKFLOWS",
+    );
 }
 
 #[test]
@@ -93,10 +237,18 @@ fn documents_and_batches() {
     let doc = "query A { people { totalCount } } query B { opportunities { totalCount } }";
     let r = json_req("POST", "/graphql", ZAPIER, &json!({"query": doc, "operationName": "A"}));
     assert_gql_denied(&r, &["opportunities"], "opportunity");
-    assert_gql_denied(&json_req("POST", "/graphql", ZAPIER, &json!({"query": "query A { people { totalCount } } query B { people { totalCount } }"})), &[], "operationName");
+    assert_gql_denied(
+        &json_req("POST", "/graphql", ZAPIER, &json!({"query": "query A { people { totalCount } } query B { people { totalCount } }"})),
+        &[],
+        "operationName",
+    );
     assert_gql_denied(&gql(ZAPIER, "subscription { onDbEvent { id } }", json!({})), &[], "subscriptions");
     assert_gql_denied(&gql(ZAPIER, "{ people { totalCount }", json!({})), &[], "does not parse");
-    assert_gql_denied(&gql(ZAPIER, "{ people { edges { node { ...F } } } } fragment F on Person { ...G } fragment G on Person { ...F }", json!({})), &["people"], "spreads itself");
+    assert_gql_denied(
+        &gql(ZAPIER, "{ people { edges { node { ...F } } } } fragment F on Person { ...G } fragment G on Person { ...F }", json!({})),
+        &["people"],
+        "spreads itself",
+    );
     assert_gql_denied(&gql(ZAPIER, "{ people { edges { node { ...Missing } } } }", json!({})), &["people"], "unknown fragment");
     assert_gql_denied(&gql(ZAPIER, "type Query { x: Int } { people { totalCount } }", json!({})), &[], "only operations and fragments");
     // batched arrays: one denied element denies the batch
@@ -111,13 +263,30 @@ fn documents_and_batches() {
         }
         other => panic!("{other:?}"),
     }
-    assert_allowed(&json_req("POST", "/graphql", ZAPIER, &json!([{"query": "{ people { totalCount } }"}, {"query": "{ companies { totalCount } }"}])));
+    assert_allowed(&json_req(
+        "POST",
+        "/graphql",
+        ZAPIER,
+        &json!([{"query": "{ people { totalCount } }"}, {"query": "{ companies { totalCount } }"}]),
+    ));
     // GET queries; mutations over GET are refused
     assert_allowed(&req("GET", "/graphql?query=%7B%20people%20%7B%20totalCount%20%7D%20%7D", ZAPIER));
-    assert_gql_denied(&req("GET", "/graphql?query=mutation%20%7B%20createPerson(data%3A%7B%7D)%20%7B%20id%20%7D%20%7D", ZAPIER), &[], "mutations over GET");
-    assert_gql_denied(&req("GET", "/graphql?query=%7B%20opportunities%20%7B%20totalCount%20%7D%20%7D", ZAPIER), &["opportunities"], "opportunity");
+    assert_gql_denied(
+        &req("GET", "/graphql?query=mutation%20%7B%20createPerson(data%3A%7B%7D)%20%7B%20id%20%7D%20%7D", ZAPIER),
+        &[],
+        "mutations over GET",
+    );
+    assert_gql_denied(
+        &req("GET", "/graphql?query=%7B%20opportunities%20%7B%20totalCount%20%7D%20%7D", ZAPIER),
+        &["opportunities"],
+        "opportunity",
+    );
     // persisted queries cannot be checked
-    assert_gql_denied(&json_req("POST", "/graphql", ZAPIER, &json!({"extensions": {"persistedQuery": {"sha256Hash": "x"}}})), &[], "persisted");
+    assert_gql_denied(
+        &json_req("POST", "/graphql", ZAPIER, &json!({"extensions": {"persistedQuery": {"sha256Hash": "x"}}})),
+        &[],
+        "persisted",
+    );
 }
 
 #[test]
@@ -136,7 +305,11 @@ fn introspection_and_metadata() {
 fn search_results_are_filtered() {
     let q = "{ search(searchInput: \"ada\", limit: 10) { edges { node { recordId objectNameSingular label } cursor } pageInfo { hasNextPage } } }";
     let plan = assert_allowed(&gql(ZAPIER, q, json!({})));
-    assert_gql_denied(&gql(ZAPIER, "{ search(searchInput: \"a\", limit: 1, filter: {address: {}}) { edges { node { label } } } }", json!({})), &["search"], "filter");
+    assert_gql_denied(
+        &gql(ZAPIER, "{ search(searchInput: \"a\", limit: 1, filter: {address: {}}) { edges { node { label } } } }", json!({})),
+        &["search"],
+        "filter",
+    );
     let upstream = json!({"data": {"search": {"edges": [
         {"node": {"recordId": "1", "objectNameSingular": "person", "label": "Ada"}, "cursor": "a"},
         {"node": {"recordId": "2", "objectNameSingular": "opportunity", "label": "Secret deal"}, "cursor": "b"},
@@ -163,7 +336,11 @@ fn search_results_are_filtered() {
 /// role, which cannot read person.emails, could filter people on their search vector).
 #[test]
 fn search_vectors_follow_the_fields_they_are_built_from() {
-    assert_gql_denied(&gql(WAREHOUSE, "{ people(filter: {searchVector: {search: \"ada@example.com\"}}) { edges { node { id } } } }", json!({})), &["people"], "searchVector");
+    assert_gql_denied(
+        &gql(WAREHOUSE, "{ people(filter: {searchVector: {search: \"ada@example.com\"}}) { edges { node { id } } } }", json!({})),
+        &["people"],
+        "searchVector",
+    );
     assert_gql_denied(&gql(WAREHOUSE, "{ people { edges { node { id searchVector } } } }", json!({})), &["people"], "searchVector");
     assert_allowed(&gql(LEGACY, "{ people(filter: {searchVector: {search: \"ada\"}}) { edges { node { id searchVector } } } }", json!({})));
     // the Integration role hides no company field
@@ -183,10 +360,18 @@ fn responses_are_projected_on_the_analysed_selection() {
     let r = gateway().redact_response(&c, &s, &plan, 200, Some("application/json"), &serde_json::to_vec(&upstream).unwrap()).unwrap();
     assert!(r.changed);
     let v: Value = serde_json::from_slice(&r.body.unwrap()).unwrap();
-    assert_eq!(v, json!({"data": {"people": {"edges": [{"node": {"id": "1", "title": "CEO", "company": {"name": "Acme"}}}]}},
-        "errors": [{"message": "partial"}]}));
+    assert_eq!(
+        v,
+        json!({"data": {"people": {"edges": [{"node": {"id": "1", "title": "CEO", "company": {"name": "Acme"}}}]}},
+        "errors": [{"message": "partial"}]})
+    );
     // batched responses are projected element by element
-    let plan = assert_allowed(&json_req("POST", "/graphql", ZAPIER, &json!([{"query": "{ people { totalCount } }"}, {"query": "{ a: companies { totalCount } }"}])));
+    let plan = assert_allowed(&json_req(
+        "POST",
+        "/graphql",
+        ZAPIER,
+        &json!([{"query": "{ people { totalCount } }"}, {"query": "{ a: companies { totalCount } }"}]),
+    ));
     let up = json!([{"data": {"people": {"totalCount": 1, "edges": []}}}, {"data": {"a": {"totalCount": 2}, "b": 1}}]);
     let r = gateway().redact_response(&c, &s, &plan, 200, None, &serde_json::to_vec(&up).unwrap()).unwrap();
     let v: Value = serde_json::from_slice(&r.body.unwrap()).unwrap();
@@ -195,7 +380,9 @@ fn responses_are_projected_on_the_analysed_selection() {
 
 #[test]
 fn graphql_records_name_operations() {
-    let Outcome::Forward { record, .. } = outcome(&gql(ZAPIER, "{ people { totalCount } companies { totalCount } }", json!({}))) else { panic!() };
+    let Outcome::Forward { record, .. } = outcome(&gql(ZAPIER, "{ people { totalCount } companies { totalCount } }", json!({}))) else {
+        panic!()
+    };
     assert_eq!(record.api, "graphql");
     assert_eq!(record.operations, ["person:people", "company:companies"]);
     assert_eq!(record.objects, ["person", "company"]);

@@ -25,7 +25,14 @@ fn a_body_is_skipped_only_when_redaction_would_not_touch_it() {
     let mut skipped = 0;
     for (name, plan) in [("people", &people), ("settings", &settings), ("graphql", &graphql), ("mcp", &mcp)] {
         for status in [200, 201, 204, 304, 400, 403, 404, 500, 502] {
-            for ct in [Some("application/json"), Some("application/json; charset=utf-8"), Some("application/problem+json"), Some("text/html"), Some("text/event-stream"), None] {
+            for ct in [
+                Some("application/json"),
+                Some("application/json; charset=utf-8"),
+                Some("application/problem+json"),
+                Some("text/html"),
+                Some("text/event-stream"),
+                None,
+            ] {
                 if g.inspects_response(plan, status, ct) {
                     continue;
                 }

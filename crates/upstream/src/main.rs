@@ -135,7 +135,9 @@ fn rest(store: &Store, method: &str, path: &str, query: &str, body: &Value) -> (
         return (200, json!({"data": {area: []}, "totalCount": 0}));
     }
     let (batch, segs) = if segs.first() == Some(&"batch") { (true, &segs[1..]) } else { (false, &segs[..]) };
-    let Some(plural) = segs.first() else { return (404, json!({"statusCode": 404, "error": "NotFoundException", "messages": ["no object"]})) };
+    let Some(plural) = segs.first() else {
+        return (404, json!({"statusCode": 404, "error": "NotFoundException", "messages": ["no object"]}));
+    };
     let Some(object) = store.singular_of_plural(plural) else {
         return (400, json!({"statusCode": 400, "error": "BadRequestException", "messages": [format!("object '{plural}' not found")]}));
     };
@@ -146,7 +148,10 @@ fn rest(store: &Store, method: &str, path: &str, query: &str, body: &Value) -> (
         ("GET", None) => {
             let items: Vec<Value> = all.iter().map(expand).collect();
             let n = items.len();
-            (200, json!({"data": {*plural: items}, "totalCount": n, "pageInfo": {"hasNextPage": false, "startCursor": "c0", "endCursor": "c1"}}))
+            (
+                200,
+                json!({"data": {*plural: items}, "totalCount": n, "pageInfo": {"hasNextPage": false, "startCursor": "c0", "endCursor": "c1"}}),
+            )
         }
         ("GET", Some("groupBy")) => (200, json!([{"groupByDimensionValues": ["all"], "totalCount": all.len()}])),
         ("GET", Some(id)) => match all.iter().find(|r| r["id"] == id) {
@@ -193,8 +198,13 @@ fn graphql_root(store: &Store, name: &str) -> Value {
         let mut items = Vec::new();
         for (object, recs) in &store.data {
             for r in recs {
-                let label = r.get("name").map(|n| n.get("firstName").and_then(Value::as_str).map(String::from).unwrap_or_else(|| n.as_str().unwrap_or("").to_string()))
-                    .or_else(|| r.get("title").and_then(Value::as_str).map(String::from)).unwrap_or_default();
+                let label = r
+                    .get("name")
+                    .map(|n| {
+                        n.get("firstName").and_then(Value::as_str).map(String::from).unwrap_or_else(|| n.as_str().unwrap_or("").to_string())
+                    })
+                    .or_else(|| r.get("title").and_then(Value::as_str).map(String::from))
+                    .unwrap_or_default();
                 items.push(json!({"recordId": r["id"], "objectNameSingular": object, "label": label, "imageUrl": null, "tsRank": 0.5, "tsRankCD": 0.5}));
             }
         }
@@ -213,7 +223,9 @@ fn graphql_root(store: &Store, name: &str) -> Value {
         if name == format!("{p}GroupBy") {
             return json!([{"groupByDimensionValues": ["all"], "totalCount": all.len()}]);
         }
-        let one = ["", "create", "update", "delete", "destroy", "restore"].iter().any(|v| name == format!("{v}{cs}") || (v.is_empty() && name == s));
+        let one = ["", "create", "update", "delete", "destroy", "restore"]
+            .iter()
+            .any(|v| name == format!("{v}{cs}") || (v.is_empty() && name == s));
         if one {
             return all.into_iter().next().unwrap_or(Value::Null);
         }
@@ -233,7 +245,9 @@ fn mcp_one(store: &Store, m: &Value) -> Option<Value> {
     let id = m.get("id")?.clone();
     let method = m.get("method").and_then(Value::as_str).unwrap_or("");
     let result = match method {
-        "initialize" => json!({"protocolVersion": "2025-06-18", "capabilities": {"tools": {}}, "serverInfo": {"name": "sample-upstream (a stand-in for Twenty)", "version": "0"}}),
+        "initialize" => {
+            json!({"protocolVersion": "2025-06-18", "capabilities": {"tools": {}}, "serverInfo": {"name": "sample-upstream (a stand-in for Twenty)", "version": "0"}})
+        }
         "ping" => json!({}),
         "tools/list" => {
             let mut tools = Vec::new();
@@ -241,7 +255,9 @@ fn mcp_one(store: &Store, m: &Value) -> Option<Value> {
                 let props: Map<String, Value> = o.fields.iter().map(|f| (f.name.clone(), json!({"description": f.field_type}))).collect();
                 let (s, p) = (&o.name_singular, &o.name_plural);
                 tools.push(json!({"name": format!("find_{p}"), "inputSchema": {"type": "object", "properties": {"filter": {"type": "object", "properties": props.clone()}, "limit": {"type": "number"}}}}));
-                tools.push(json!({"name": format!("find_one_{s}"), "inputSchema": {"type": "object", "properties": {"id": {"type": "string"}}}}));
+                tools.push(
+                    json!({"name": format!("find_one_{s}"), "inputSchema": {"type": "object", "properties": {"id": {"type": "string"}}}}),
+                );
                 for verb in ["create", "update"] {
                     tools.push(json!({"name": format!("{verb}_{s}"), "inputSchema": {"type": "object", "properties": props.clone()}}));
                 }
@@ -255,12 +271,18 @@ fn mcp_one(store: &Store, m: &Value) -> Option<Value> {
         "tools/call" => {
             let name = m.get("params").and_then(|p| p.get("name")).and_then(Value::as_str).unwrap_or("");
             let object = store.snapshot.objects.iter().find(|o| {
-                name == format!("find_{}", o.name_plural) || ["find_one", "create", "update", "soft_delete"].iter().any(|v| name == format!("{v}_{}", o.name_singular))
+                name == format!("find_{}", o.name_plural)
+                    || ["find_one", "create", "update", "soft_delete"].iter().any(|v| name == format!("{v}_{}", o.name_singular))
             });
             match object {
                 Some(o) => {
-                    let all: Vec<Value> = store.records(&o.name_singular).iter().map(|r| store.with_relations(&o.name_singular, r, false)).collect();
-                    let payload = if name.starts_with("find_") && !name.starts_with("find_one_") { Value::Array(all) } else { all.into_iter().next().unwrap_or(Value::Null) };
+                    let all: Vec<Value> =
+                        store.records(&o.name_singular).iter().map(|r| store.with_relations(&o.name_singular, r, false)).collect();
+                    let payload = if name.starts_with("find_") && !name.starts_with("find_one_") {
+                        Value::Array(all)
+                    } else {
+                        all.into_iter().next().unwrap_or(Value::Null)
+                    };
                     json!({"content": [{"type": "text", "text": payload.to_string()}], "structuredContent": {"records": payload}})
                 }
                 None => json!({"content": [{"type": "text", "text": "{\"ok\": true}"}]}),
@@ -288,7 +310,9 @@ fn main() {
             "--data" => data = v,
             "--twenty-metadata" => twenty_dir = Some(v),
             "--twenty-api-key" => twenty_key = Some(v),
-            "--delay-ms" => delay_ms = v.parse().ok().filter(|d| *d <= 60_000).unwrap_or_else(|| fail(&format!("--delay-ms {v} is not 0 to 60000"))),
+            "--delay-ms" => {
+                delay_ms = v.parse().ok().filter(|d| *d <= 60_000).unwrap_or_else(|| fail(&format!("--delay-ms {v} is not 0 to 60000")))
+            }
             "--help" | "-h" => {
                 println!("rolegate-sample-upstream --port 8788 --snapshot FILE --data FILE [--twenty-metadata DIR [--twenty-api-key KEY]] [--delay-ms N]\nA stand-in for a Twenty server, for tests and the local demo.\n--delay-ms answers every request N ms late, like a real server's own work (for load tests).");
                 return;
@@ -301,10 +325,8 @@ fn main() {
     let snapshot = Snapshot::from_json(&snap_text).unwrap_or_else(|e| fail(&format!("{snapshot}: {e}")));
     let data_text = std::fs::read_to_string(&data).unwrap_or_else(|e| fail(&format!("cannot read {data}: {e}")));
     let data_v: Value = serde_json::from_str(&data_text).unwrap_or_else(|e| fail(&format!("{data}: {e}")));
-    let data = data_v
-        .as_object()
-        .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_array()?.clone()))).collect())
-        .unwrap_or_default();
+    let data =
+        data_v.as_object().map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_array()?.clone()))).collect()).unwrap_or_default();
     let mut twenty = HashMap::new();
     if let Some(dir) = &twenty_dir {
         for (root, _, file) in TWENTY_FILES {
@@ -341,7 +363,11 @@ fn serve(server: &tiny_http::Server, store: &Store, recorded: &std::sync::Mutex<
         let (path, query) = url.split_once('?').map(|(p, q)| (p.to_string(), q.to_string())).unwrap_or((url.clone(), String::new()));
         let mut body_bytes = Vec::new();
         let _ = req.as_reader().take(8 << 20).read_to_end(&mut body_bytes);
-        let headers: Map<String, Value> = req.headers().iter().map(|h| (h.field.as_str().as_str().to_ascii_lowercase(), Value::String(h.value.as_str().to_string()))).collect();
+        let headers: Map<String, Value> = req
+            .headers()
+            .iter()
+            .map(|h| (h.field.as_str().as_str().to_ascii_lowercase(), Value::String(h.value.as_str().to_string())))
+            .collect();
         let (status, body) = if path == "/__upstream/requests" {
             let mut rec = recorded.lock().unwrap_or_else(|e| e.into_inner());
             if method == "DELETE" {
@@ -354,7 +380,9 @@ fn serve(server: &tiny_http::Server, store: &Store, recorded: &std::sync::Mutex<
             if !delay.is_zero() {
                 std::thread::sleep(delay);
             }
-            recorded.lock().unwrap_or_else(|e| e.into_inner()).push(json!({"method": method, "path": path, "query": query, "headers": headers, "body": String::from_utf8_lossy(&body_bytes)}));
+            recorded.lock().unwrap_or_else(|e| e.into_inner()).push(
+                json!({"method": method, "path": path, "query": query, "headers": headers, "body": String::from_utf8_lossy(&body_bytes)}),
+            );
             let body: Value = serde_json::from_slice(&body_bytes).unwrap_or(Value::Null);
             if let Some(answer) = twenty_answer(store, &path, &headers, &body) {
                 answer

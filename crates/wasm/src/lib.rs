@@ -50,7 +50,8 @@ fn json<T: Serialize>(v: &T) -> String {
 
 #[cfg(feature = "full")]
 fn parse(text: &str, what: &str) -> Result<serde_json::Value, JsValue> {
-    rolegate_core::tree::value_from_str(text).map_err(|e| err(&Error::one(codes::INVALID_JSON, what, format!("{what} is not valid JSON: {e}"))))
+    rolegate_core::tree::value_from_str(text)
+        .map_err(|e| err(&Error::one(codes::INVALID_JSON, what, format!("{what} is not valid JSON: {e}"))))
 }
 
 /// A document the wrapper encoded with `TextEncoder` (always UTF-8; checked all the same).
@@ -115,8 +116,9 @@ impl Permissions {
     /// Write check JSON `{allowed, operationAllowed, violations}`; `body` may be absent.
     #[wasm_bindgen(js_name = checkWrite)]
     pub fn check_write(&self, object: &str, op_name: &str, body: Option<String>) -> Result<String, JsValue> {
-        let wop = WriteOp::parse(op_name)
-            .ok_or_else(|| invalid("op", format!("unknown write op \"{op_name}\" (create, update, upsert, softDelete, restore, destroy)")))?;
+        let wop = WriteOp::parse(op_name).ok_or_else(|| {
+            invalid("op", format!("unknown write op \"{op_name}\" (create, update, upsert, softDelete, restore, destroy)"))
+        })?;
         let check = self.inner.check_write_json(object, wop, body.as_deref()).map_err(|e| err(&e))?;
         Ok(json(&check))
     }

@@ -13,7 +13,9 @@ pub fn large_snapshot(roles: usize, objects: usize, fields: usize, keys: usize) 
             name_plural: format!("objects{i}"),
             is_system: i % 10 == 9,
             label_identifier_field: Some("f0".into()),
-            fields: (0..fields).map(|j| FieldMeta { name: format!("f{j}"), field_type: if j % 5 == 1 { "EMAILS" } else { "TEXT" }.into(), relation: None }).collect(),
+            fields: (0..fields)
+                .map(|j| FieldMeta { name: format!("f{j}"), field_type: if j % 5 == 1 { "EMAILS" } else { "TEXT" }.into(), relation: None })
+                .collect(),
         })
         .collect();
     for i in (0..objects.saturating_sub(1)).step_by(2) {
@@ -21,7 +23,12 @@ pub fn large_snapshot(roles: usize, objects: usize, fields: usize, keys: usize) 
         objs[i].fields.push(FieldMeta {
             name: "parent".into(),
             field_type: "RELATION".into(),
-            relation: Some(Relation { kind: RelationKind::ManyToOne, target: b.clone(), inverse: "children".into(), join_column: Some("parentId".into()) }),
+            relation: Some(Relation {
+                kind: RelationKind::ManyToOne,
+                target: b.clone(),
+                inverse: "children".into(),
+                join_column: Some("parentId".into()),
+            }),
         });
         objs[i + 1].fields.push(FieldMeta {
             name: "children".into(),
@@ -84,7 +91,11 @@ pub fn large_snapshot(roles: usize, objects: usize, fields: usize, keys: usize) 
         rs.push(role);
     }
     let members = (0..1000)
-        .map(|i| Member { id: format!("member{i}"), name: format!("Member {i}"), role_id: Some(if i == 0 { "admin".into() } else { format!("role{}", 1 + i % (roles - 1)) }) })
+        .map(|i| Member {
+            id: format!("member{i}"),
+            name: format!("Member {i}"),
+            role_id: Some(if i == 0 { "admin".into() } else { format!("role{}", 1 + i % (roles - 1)) }),
+        })
         .collect();
     let api_keys = (0..keys)
         .map(|i| ApiKey {

@@ -14,11 +14,7 @@ pub fn shared_dir() -> PathBuf {
         Some(p) => PathBuf::from(p),
         None => repo_root().join("../shared"),
     };
-    assert!(
-        p.join("conformance").is_dir(),
-        "the shared folder with conformance/ was not found at {} (set ROLEGATE_SHARED)",
-        p.display()
-    );
+    assert!(p.join("conformance").is_dir(), "the shared folder with conformance/ was not found at {} (set ROLEGATE_SHARED)", p.display());
     p
 }
 

@@ -56,7 +56,8 @@ fn redact_and_check_write() {
     let p = intern();
     let out = p.redact_json("person", r#"[{"id":"1","address":{"addressCity":"x"},"jobTitle":"CEO"}]"#).unwrap();
     assert_eq!(out, r#"[{"id":"1","jobTitle":"CEO"}]"#);
-    let c: Value = serde_json::from_str(&p.check_write("person", "update", Some(r#"{"emails":{},"jobTitle":"x"}"#.into())).unwrap()).unwrap();
+    let c: Value =
+        serde_json::from_str(&p.check_write("person", "update", Some(r#"{"emails":{},"jobTitle":"x"}"#.into())).unwrap()).unwrap();
     assert_eq!(c["allowed"], false);
     assert_eq!(c["violations"][0]["field"], "emails");
     let e: Value = serde_json::from_str(&p.explain("person", Some("address".into()), "read").unwrap()).unwrap();
@@ -68,7 +69,8 @@ fn view_round_trip_and_operations() {
     let q = Permissions::from_view(intern().view().as_bytes()).unwrap();
     assert!(!q.can("person", Some("address".into()), "read").unwrap());
     assert!(q.can("person", Some("jobTitle".into()), "update").unwrap());
-    let next: Value = serde_json::from_str(&apply_operation(FIXTURE.as_bytes(), r#"{"op":"setDefaultRole","roleId":"intern"}"#).unwrap()).unwrap();
+    let next: Value =
+        serde_json::from_str(&apply_operation(FIXTURE.as_bytes(), r#"{"op":"setDefaultRole","roleId":"intern"}"#).unwrap()).unwrap();
     assert_eq!(next["revision"], 13);
     assert_eq!(code(&apply_operation(FIXTURE.as_bytes(), r#"{"op":"deleteRole","roleId":"admin"}"#).err().unwrap()), "ROLE_NOT_EDITABLE");
 }
