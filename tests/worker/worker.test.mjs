@@ -176,6 +176,11 @@ test('an allowed write reaches the upstream with its body; redirects are passed 
   assert.equal(r.headers.get('x-rolegate-decision'), 'allow');
   assert.ok(JSON.parse(await r.text()).data, 'the upstream body, streamed through');
   assert.equal((await upstream.requests()).length, 1, 'one request upstream: the redirect was not followed');
+
+  // a checked route answered with no content: passed on as such
+  const empty = await call('/rest/companies?limit=1', { headers: { 'x-upstream-status': '204' } });
+  assert.equal(empty.status, 204);
+  assert.equal(await empty.text(), '');
 });
 
 test('401 for missing, forged, expired and revoked credentials', async () => {

@@ -386,7 +386,7 @@ export function respond(status, headers, body) {
 export function respond_forwarded(status, headers, decision, revision, kind, bytes, stream) {
   headers.set("x-rolegate-decision", decision);
   headers.set("x-rolegate-revision", revision);
-  return new Response(kind === 0 ? bytes.slice() : kind === 1 ? stream : null, { status, headers });
+  return new Response(kind === 0 && bytes.length ? bytes.slice() : kind === 1 ? stream : null, { status, headers });
 }
 export function fetch_upstream(url, method, headers, body) {
   return fetch(url, { method, headers, redirect: "manual", body: body.length ? body.slice() : undefined });
@@ -403,7 +403,8 @@ extern "C" {
     #[wasm_bindgen(catch)]
     fn respond(status: u16, headers: &str, body: &[u8]) -> std::result::Result<web_sys::Response, wasm_bindgen::JsValue>;
     /// An upstream response passed on: the decision headers set on `headers`, then a response
-    /// with the redacted bytes (`kind` 0, copied), the upstream's own stream (1) or no body (2).
+    /// with the redacted bytes (`kind` 0, copied; none when empty, as a 204 must have), the
+    /// upstream's own stream (1) or no body (2).
     #[wasm_bindgen(catch)]
     fn respond_forwarded(
         status: u16,
