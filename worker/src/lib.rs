@@ -357,29 +357,47 @@ fn to_worker(r: GwResponse) -> Result<web_sys::Response> {
     respond(r.status, &headers, &r.body).map_err(Error::from)
 }
 
-/// The request URL as parsed by the runtime's own (WHATWG) URL parser, the one that built
-/// `request.url`: the percent-encoded path, and the query without its `?`.
+/// What the gateway reads of a request, in one runtime call (`request_head`): the method, the
+/// URL as parsed by the runtime's own (WHATWG) URL parser, the one that built `request.url`
+/// (the percent-encoded path, and the query without its `?`), and every header.
 struct Target {
-    url: web_sys::Url,
+    method: String,
     path: String,
     query: String,
+    headers: Vec<(String, String)>,
 }
 
 impl Target {
-    fn parse(raw: &str) -> Result<Target> {
-        let url = web_sys::Url::new(raw).map_err(Error::from)?;
-        let path = url.pathname();
-        let search = url.search();
-        let query = search.strip_prefix('?').unwrap_or(&search).to_string();
-        Ok(Target { url, path, query })
+    fn read(req: &web_sys::Request) -> Result<Target> {
+        let text = request_head(req).map_err(|e| Error::RustError(format!("request URL: {}", Error::from(e))))?;
+        let (method, path, search, mut headers): (String, String, String, Vec<(String, String)>) =
+            serde_json::from_str(&text).map_err(|e| Error::RustError(format!("reading the request: {e}")))?;
+        // names lowercased, as the runtime already gives them
+        for (k, _) in &mut headers {
+            k.make_ascii_lowercase();
+        }
+        let query = match search.strip_prefix('?') {
+            Some(q) => q.to_string(),
+            None => search,
+        };
+        Ok(Target { method, path, query, headers })
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 }
 
 // The runtime calls of a request, each one crossing into JavaScript: through workers-rs and
 // web-sys, building a response took eight calls plus one per header, and a fetch seven, each a
-// JS function and wrapper a fresh isolate compiles on its first request.
+// JS function and wrapper a fresh isolate compiles on its first request; reading a request
+// took five (method, url, URL, pathname, search) plus the headers.
 #[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
 export function header_entries_json(h) { return JSON.stringify(Array.from(h)); }
+export function request_head(req) {
+  const url = new URL(req.url);
+  return JSON.stringify([req.method, url.pathname, url.search, Array.from(req.headers)]);
+}
 export function respond(status, headers, body) {
   return new Response(body.length ? body.slice() : null, { status, headers: JSON.parse(headers) });
 }
@@ -398,6 +416,10 @@ extern "C" {
     /// per header, which was a visible share of a request's CPU (bench/worker/profile.mjs).
     /// JSON escapes whatever a value holds.
     fn header_entries_json(h: &web_sys::Headers) -> String;
+    /// `[method, pathname, search, headers]` of a request as JSON text (throws when its URL
+    /// does not parse).
+    #[wasm_bindgen(catch)]
+    fn request_head(req: &web_sys::Request) -> std::result::Result<String, wasm_bindgen::JsValue>;
     /// `new Response(body, {status, headers})`, `headers` as JSON `[["name","value"],...]`
     /// (repeated names kept), the body copied out of WebAssembly memory (none when empty).
     #[wasm_bindgen(catch)]
@@ -436,14 +458,8 @@ fn header_entries(h: &web_sys::Headers) -> Result<Vec<(String, String)>> {
     Ok(entries)
 }
 
-fn gateway_request(method: &str, url: &Target, headers: &Headers, body: Vec<u8>) -> Result<GwRequest> {
-    Ok(GwRequest {
-        method: method.to_string(),
-        path: url.path.clone(),
-        query: url.query.clone(),
-        headers: header_entries(&headers.0)?,
-        body,
-    })
+fn gateway_request(target: Target, body: Vec<u8>) -> GwRequest {
+    GwRequest { method: target.method, path: target.path, query: target.query, headers: target.headers, body }
 }
 
 /// Reads a JS body promise (`arrayBuffer()`) into bytes in one copy. (workers-rs's `bytes()`
@@ -459,12 +475,15 @@ async fn body_bytes(p: std::result::Result<js_sys::Promise, wasm_bindgen::JsValu
 #[event(fetch)]
 async fn fetch(req: web_sys::Request, env: Env, _ctx: Context) -> Result<web_sys::Response> {
     let started = now_ms();
-    let method = req.method();
-    let url = Target::parse(&req.url());
-    let mut record = DecisionRecord { method: method.clone(), route: "(unrecognised)".into(), decision: "deny", ..Default::default() };
-    let handled = match &url {
-        Ok(url) => handle(&req, &env, &method, url, &mut record).await,
-        Err(e) => Err(Error::RustError(format!("request URL: {e}"))),
+    let target = Target::read(&req);
+    let method = match &target {
+        Ok(t) => t.method.clone(),
+        Err(_) => req.method(),
+    };
+    let mut record = DecisionRecord { method, route: "(unrecognised)".into(), decision: "deny", ..Default::default() };
+    let handled = match target {
+        Ok(target) => handle(&req, &env, target, &mut record).await,
+        Err(e) => Err(e),
     };
     let (response, status) = match handled {
         Ok(r) => {
@@ -503,7 +522,7 @@ fn log_request(record: &DecisionRecord, status: u16, duration_ms: f64) {
     log_line(&line);
 }
 
-async fn handle(req: &web_sys::Request, env: &Env, method: &str, url: &Target, record: &mut DecisionRecord) -> Result<web_sys::Response> {
+async fn handle(req: &web_sys::Request, env: &Env, url: Target, record: &mut DecisionRecord) -> Result<web_sys::Response> {
     let settings = match settings(env) {
         Ok(s) => s,
         Err(why) => {
@@ -518,22 +537,25 @@ async fn handle(req: &web_sys::Request, env: &Env, method: &str, url: &Target, r
         // Boxed: polled through a pointer, its code stays out of the request's future (which a
         // fresh isolate compiles whole on its first request, whatever the route).
         let boxed: std::pin::Pin<Box<dyn std::future::Future<Output = Result<web_sys::Response>> + '_>> =
-            Box::pin(health(env, &settings, url, record));
+            Box::pin(health(env, &settings, &url, record));
         return boxed.await;
     }
     // Bodies are bounded before they are read.
-    let req_headers = Headers(req.headers());
-    let declared = req_headers.get("content-length")?.and_then(|v| v.trim().parse::<usize>().ok()).unwrap_or(0);
+    let declared = url.header("content-length").and_then(|v| v.trim().parse::<usize>().ok()).unwrap_or(0);
     if declared > MAX_BODY_BYTES {
         record.reason = Some("request body too large".into());
         return to_worker(respond::too_large(MAX_BODY_BYTES).with_decision("deny", None));
     }
-    let body = if matches!(method, "GET" | "HEAD") || req.body().is_none() { Vec::new() } else { body_bytes(req.array_buffer()).await? };
+    let body = if matches!(url.method.as_str(), "GET" | "HEAD") || req.body().is_none() {
+        Vec::new()
+    } else {
+        body_bytes(req.array_buffer()).await?
+    };
     if body.len() > MAX_BODY_BYTES {
         record.reason = Some("request body too large".into());
         return to_worker(respond::too_large(MAX_BODY_BYTES).with_decision("deny", None));
     }
-    let gw_req = gateway_request(method, url, &req_headers, body)?;
+    let gw_req = gateway_request(url, body);
     // The credential is checked (signature, type, lifetime, workspace claim) before its
     // workspace's snapshot is looked up: a forged or expired token costs no KV read.
     let gateway = &settings.gateway;
@@ -575,7 +597,7 @@ async fn handle(req: &web_sys::Request, env: &Env, method: &str, url: &Target, r
                 };
                 upstream_auth = Some(format!("Bearer {k}"));
             }
-            let headers = upstream_headers(&req_headers, &gw_req, upstream_auth.as_deref())?;
+            let headers = upstream_headers(&Headers(req.headers()), &gw_req, upstream_auth.as_deref())?;
             let mut gw_req = gw_req;
             if upstream_auth.is_some() {
                 // nothing past this point may see the agent's own token
@@ -669,7 +691,7 @@ async fn forward(
 async fn health(env: &Env, s: &Settings, url: &Target, record: &mut DecisionRecord) -> Result<web_sys::Response> {
     record.api = "rolegate";
     record.route = "/rolegate/v1/health".into();
-    let ws = url.url.search_params().get("workspace");
+    let ws = web_sys::UrlSearchParams::new_with_str(&url.query).map_err(Error::from)?.get("workspace");
     let Some(ws) = ws.filter(|w| rolegate_gateway::auth::is_workspace_id(w)) else {
         let r = GwResponse {
             status: 400,
