@@ -8,7 +8,7 @@
 // (a call at every function entry and loop head), its glue given that import, and a
 // `/__touched` route that returns (and clears) what has run. Each first request runs in its own
 // fresh isolate, after the snapshot is in KV; what the isolate ran before it (top-level code)
-// is counted too.
+// is counted too, and so are the JS glue functions the module calls.
 //
 //   ./scripts/build-worker.sh && cargo build -p rolegate-sample-upstream && node bench/worker/touched.mjs
 //   (env: BUILD_DIR, ROLEGATE_BIN_DIR, PATHS=comma-separated first requests, DEPTH, TOP)
@@ -40,13 +40,20 @@ try {
     glue = glue.replace(anchor, replacement);
   };
   patch('"./index_bg.js":{__proto__:null,', '"./index_bg.js":{__proto__:null,log_execution:function(i){globalThis.__touched.add(i)},');
+  // every glue function the module imports, wrapped to record which ones it calls (V8 compiles
+  // each, and a wrapper for it, on its first call)
+  const instantiate = /WebAssembly\.Instance\((\w+),(\w+)\(\)\)/g;
+  if (!instantiate.test(glue)) throw new Error('the worker glue has changed: no WebAssembly.Instance(module, imports()); update bench/worker/touched.mjs');
+  glue = glue.replace(instantiate, 'WebAssembly.Instance($1,__recordImports($2()))');
   const fetchAnchor = /(\w+)\.prototype\.fetch=function\((\w+)\)\{return /.exec(glue);
   if (!fetchAnchor) throw new Error('the worker glue has changed: no prototype.fetch; update bench/worker/touched.mjs');
   patch(
     fetchAnchor[0],
-    `${fetchAnchor[1]}.prototype.fetch=function(${fetchAnchor[2]}){if(new URL(${fetchAnchor[2]}.url).pathname==="/__touched"){const r=JSON.stringify([...globalThis.__touched]);globalThis.__touched=new Set();return new Response(r)}return `,
+    `${fetchAnchor[1]}.prototype.fetch=function(${fetchAnchor[2]}){if(new URL(${fetchAnchor[2]}.url).pathname==="/__touched"){const r=JSON.stringify({ids:[...globalThis.__touched],imports:[...globalThis.__imports]});globalThis.__touched=new Set();globalThis.__imports=new Set();return new Response(r)}return `,
   );
-  writeFileSync(join(tmp, 'index.js'), `globalThis.__touched=new Set();\n${glue}`);
+  const recorder = `globalThis.__touched=new Set();globalThis.__imports=new Set();
+function __recordImports(o){const m=o["./index_bg.js"];for(const k of Object.keys(m)){const f=m[k];if(typeof f==="function"&&k!=="log_execution")m[k]=function(...a){globalThis.__imports.add(k);return f.apply(this,a)}}return o}\n`;
+  writeFileSync(join(tmp, 'index.js'), recorder + glue);
 
   // 3. first requests, each in a fresh isolate
   const upstream = await startUpstream();
@@ -64,12 +71,18 @@ try {
     try {
       const base = await mf.ready;
       await (await mf.getKVNamespace('SNAPSHOTS')).put(`workspace:${WS}`, signed);
-      const touched = async () => (await (await fetch(new URL('/__touched', base))).json()).map((id) => idToFunc.get(id));
+      const touched = async () => {
+        const { ids, imports } = await (await fetch(new URL('/__touched', base))).json();
+        return { funcs: ids.map((id) => idToFunc.get(id)), imports };
+      };
       const before = await touched();
       const r = await fetch(new URL(path, base), { headers: { authorization: `Bearer ${token}` } });
       await r.arrayBuffer();
-      const first = new Set([...before, ...(await touched())]);
+      const after = await touched();
+      const first = new Set([...before.funcs, ...after.funcs]);
+      const imports = new Set([...before.imports, ...after.imports]);
       printTouched(`\nGET ${path} -> ${r.status}, first request of a fresh isolate`, [...first].map((i) => funcs[i]), funcs, { depth: DEPTH, top: TOP });
+      console.log(`  ${imports.size} distinct JS glue functions called (V8 compiles each, and its wrapper, on first use)`);
     } finally {
       await mf.dispose();
     }
