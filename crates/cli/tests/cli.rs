@@ -83,19 +83,7 @@ fn explain_exit_codes() {
     assert_eq!(code(&o), 1);
     assert!(stdout(&o).contains("DENY read person.address") && stdout(&o).contains("fieldRule"), "{}", stdout(&o));
     let o = rolegate(&[
-        "explain",
-        "--snapshot",
-        &f,
-        "--role",
-        "intern",
-        "--object",
-        "person",
-        "--field",
-        "jobTitle",
-        "--op",
-        "update",
-        "--format",
-        "json",
+        "explain", "--snapshot", &f, "--role", "intern", "--object", "person", "--field", "jobTitle", "--op", "update", "--format", "json",
     ]);
     assert_eq!(code(&o), 0);
     let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
@@ -184,19 +172,7 @@ fn management_commands_write_new_snapshots() {
     let f = fixture();
     let out = tmp("managed.json", "");
     let o = rolegate(&[
-        "rule",
-        "field",
-        "--snapshot",
-        &f,
-        "--role",
-        "intern",
-        "--object",
-        "person",
-        "--field",
-        "jobTitle",
-        "--update",
-        "false",
-        "--out",
+        "rule", "field", "--snapshot", &f, "--role", "intern", "--object", "person", "--field", "jobTitle", "--update", "false", "--out",
         &out,
     ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
@@ -212,20 +188,8 @@ fn management_commands_write_new_snapshots() {
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("CANNOT_UNASSIGN_LAST_ADMIN"), "{}", stderr(&o));
     let o = rolegate(&[
-        "role",
-        "create",
-        "--snapshot",
-        &f,
-        "--id",
-        "support",
-        "--label",
-        "Support",
-        "--read",
-        "--update",
-        "--assignable",
-        "users,api-keys",
-        "--flags",
-        "EXPORT_CSV",
+        "role", "create", "--snapshot", &f, "--id", "support", "--label", "Support", "--read", "--update", "--assignable",
+        "users,api-keys", "--flags", "EXPORT_CSV",
     ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
@@ -441,22 +405,8 @@ fn diff_exit_code_gates_widening() {
     let fx = fixture();
     let wider = tmp("wider.json", "");
     let o = rolegate(&[
-        "rule",
-        "field",
-        "--snapshot",
-        &fx,
-        "--role",
-        "intern",
-        "--object",
-        "person",
-        "--field",
-        "address",
-        "--read",
-        "null",
-        "--update",
-        "null",
-        "--out",
-        &wider,
+        "rule", "field", "--snapshot", &fx, "--role", "intern", "--object", "person", "--field", "address", "--read", "null", "--update",
+        "null", "--out", &wider,
     ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let o = rolegate(&["diff", &fx, &wider]);
@@ -612,22 +562,8 @@ fn a_reader_that_stops_early_is_not_a_panic() {
     let wider = tmp("wider-pipe.json", "");
     assert_eq!(
         code(&rolegate(&[
-            "rule",
-            "field",
-            "--snapshot",
-            &fx,
-            "--role",
-            "intern",
-            "--object",
-            "person",
-            "--field",
-            "address",
-            "--read",
-            "null",
-            "--update",
-            "null",
-            "--out",
-            &wider
+            "rule", "field", "--snapshot", &fx, "--role", "intern", "--object", "person", "--field", "address", "--read", "null",
+            "--update", "null", "--out", &wider
         ])),
         0
     );

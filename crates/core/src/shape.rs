@@ -486,17 +486,7 @@ mod tests {
     #[test]
     fn specs_fit_the_seen_mask() {
         for spec in [
-            &OPTIONS,
-            &RELATION,
-            &FIELD,
-            &OBJECT,
-            &OBJECT_PERMISSION,
-            &FIELD_PERMISSION,
-            &ROLE,
-            &MEMBER,
-            &API_KEY,
-            &AGENT,
-            &WORKFLOW,
+            &OPTIONS, &RELATION, &FIELD, &OBJECT, &OBJECT_PERMISSION, &FIELD_PERMISSION, &ROLE, &MEMBER, &API_KEY, &AGENT, &WORKFLOW,
             &SNAPSHOT,
         ] {
             assert!(spec.keys.len() <= 64, "{}", spec.what);

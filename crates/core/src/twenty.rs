@@ -731,12 +731,8 @@ fn role(r: &Value, a: &At, objs: &ObjectsOut, notes: &mut Vec<String>) -> std::r
     out.insert("label".into(), json!(label));
     let mut issues = Vec::new();
     for k in [
-        "canUpdateAllSettings",
-        "canAccessAllTools",
-        "canReadAllObjectRecords",
-        "canUpdateAllObjectRecords",
-        "canSoftDeleteAllObjectRecords",
-        "canDestroyAllObjectRecords",
+        "canUpdateAllSettings", "canAccessAllTools", "canReadAllObjectRecords", "canUpdateAllObjectRecords",
+        "canSoftDeleteAllObjectRecords", "canDestroyAllObjectRecords",
     ] {
         match get_bool(r, a, k) {
             Ok(b) => {

@@ -37,22 +37,8 @@ fn op_verb(op: Op) -> &'static str {
 
 /// Comparison operators of Twenty filters (GraphQL and REST).
 pub const COMPARATORS: &[&str] = &[
-    "eq",
-    "neq",
-    "in",
-    "is",
-    "gt",
-    "gte",
-    "lt",
-    "lte",
-    "like",
-    "ilike",
-    "startsWith",
-    "endsWith",
-    "containsAny",
-    "containsIlike",
-    "containsExactly",
-    "notIn",
+    "eq", "neq", "in", "is", "gt", "gte", "lt", "lte", "like", "ilike", "startsWith", "endsWith", "containsAny", "containsIlike",
+    "containsExactly", "notIn",
 ];
 
 /// The policy, the subject and helpers to resolve names against them.
@@ -213,18 +199,8 @@ impl<'a> Ctx<'a> {
     /// An aggregate name such as `sumAmountAmountMicros`, `countNotEmptyId`, `avgEmployees`.
     pub fn check_aggregate(&self, object: ObjectId, name: &str) -> Result<(), Denied> {
         const OPS: &[&str] = &[
-            "percentageNotEmpty",
-            "percentageEmpty",
-            "countUniqueValues",
-            "countNotEmpty",
-            "countEmpty",
-            "countTrue",
-            "countFalse",
-            "count",
-            "sum",
-            "avg",
-            "min",
-            "max",
+            "percentageNotEmpty", "percentageEmpty", "countUniqueValues", "countNotEmpty", "countEmpty", "countTrue", "countFalse",
+            "count", "sum", "avg", "min", "max",
         ];
         let Some(rest) = OPS.iter().find_map(|op| name.strip_prefix(op)) else {
             return Err(Denied(format!("unknown aggregate \"{name}\" on \"{}\"", self.name(object))));

@@ -6,19 +6,9 @@
 /// Hop-by-hop in every message, whatever its `Connection` header says. `host` and
 /// `content-length` are set by the runtime's own fetch for the new message.
 const ALWAYS: &[&str] = &[
-    "connection",
-    "keep-alive",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "proxy-connection",
-    "te",
-    "trailer",
+    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te", "trailer",
     // the RFC 2616 spelling, still stripped by proxies
-    "trailers",
-    "transfer-encoding",
-    "upgrade",
-    "host",
-    "content-length",
+    "trailers", "transfer-encoding", "upgrade", "host", "content-length",
 ];
 
 /// End-to-end headers the gateway reads to decide: a request whose `Connection` header names one
@@ -87,16 +77,8 @@ mod tests {
     fn fixed_set_and_connection_listed_names_are_dropped() {
         let h = HopByHop::from_connection(["keep-alive, X-Trace-Hop", " upgrade ,,x-other"]);
         for name in [
-            "Connection",
-            "keep-alive",
-            "TE",
-            "trailers",
-            "transfer-encoding",
-            "proxy-authorization",
-            "host",
-            "content-length",
-            "x-trace-hop",
-            "X-OTHER",
+            "Connection", "keep-alive", "TE", "trailers", "transfer-encoding", "proxy-authorization", "host", "content-length",
+            "x-trace-hop", "X-OTHER",
         ] {
             assert!(h.drops_from_request(name), "{name}");
             assert!(h.drops_from_response(name), "{name}");

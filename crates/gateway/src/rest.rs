@@ -244,21 +244,8 @@ pub fn route_template(segs: &[&str]) -> String {
 /// Query parameters Twenty's REST API knows. Anything else is refused, and so is a repeated
 /// parameter (Express would turn it into an array) other than `fields`.
 const KNOWN_PARAMS: &[&str] = &[
-    "filter",
-    "order_by",
-    "limit",
-    "starting_after",
-    "ending_before",
-    "depth",
-    "fields",
-    "upsert",
-    "soft_delete",
-    "group_by",
-    "aggregate",
-    "include_records_sample",
-    "order_by_for_records",
-    "omit_null_values",
-    "token",
+    "filter", "order_by", "limit", "starting_after", "ending_before", "depth", "fields", "upsert", "soft_delete", "group_by", "aggregate",
+    "include_records_sample", "order_by_for_records", "omit_null_values", "token",
 ];
 
 pub struct Params {
