@@ -243,6 +243,8 @@ test('503 fail closed: no snapshot, bad signature, unknown key id, corrupt JSON,
   for (const [name, value] of Object.entries(cases)) {
     if (value === null) await kv.delete(`workspace:${other}`);
     else await kv.put(`workspace:${other}`, value);
+    // a workspace without a usable snapshot is looked for again after a quarter max age (1 s here)
+    await sleep(300);
     const [r, n] = await upstreamCountDuring(() => hit(other));
     assert.equal(r.status, 503, name);
     assert.equal((await r.json()).code, 'PERMISSIONS_UNAVAILABLE', name);
@@ -300,6 +302,33 @@ test('503 fail closed: no snapshot, bad signature, unknown key id, corrupt JSON,
   }
 });
 
+test('a workspace without a usable snapshot is looked for again after a quarter max age, not on every request', async () => {
+  const own = [];
+  const gw = gateway({ bindings: bindings({ SNAPSHOT_MAX_AGE_SECONDS: '60' }), logs: own });
+  try {
+    const kv = await gw.getKVNamespace('SNAPSHOTS');
+    const hit = () => gw.dispatchFetch('http://gateway.local/rest/companies?limit=1', { headers: { authorization: `Bearer ${apiKeyToken(KEYS.intern)}` } });
+    await kv.put(`workspace:${WS}`, '{"format": "rolegate-envelope/v1", "keyId": ');
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await hit()).status);
+    assert.deepEqual(statuses, [503, 503, 503, 503, 503]);
+    await sleep(100);
+    const rejected = () => own.filter((l) => l.event === 'snapshotRejected');
+    assert.equal(rejected().length, 1, 'read and refused once, not once per request');
+    assert.match(rejected()[0].reason, /MALFORMED_ENVELOPE/);
+    assert.ok(own.filter((l) => l.event === 'request').every((l) => /MALFORMED_ENVELOPE/.test(l.reason)), 'each 503 says why');
+    // a good snapshot pushed now is picked up at the next look (1 s: a quarter of 60 s, at most 1 s)
+    await kv.put(`workspace:${WS}`, envelope(key, fixtureText));
+    assert.equal((await hit()).status, 503, 'still within the wait');
+    await sleep(1100);
+    const r = await hit();
+    assert.equal(r.status, 200);
+    await r.arrayBuffer();
+  } finally {
+    await gw.dispose();
+  }
+});
+
 test('a newer revision takes effect within the max age; an older one is ignored', async () => {
   const kv = await mf.getKVNamespace('SNAPSHOTS');
   const next = applyOperation(fixture, { op: 'upsertFieldPermissions', roleId: 'intern', rows: [{ object: 'person', field: 'address', canRead: null, canUpdate: null }] });
@@ -327,7 +356,7 @@ test('a newer revision takes effect within the max age; an older one is ignored'
   assert.equal(r.status, 503, 'after the max age without a valid snapshot, requests fail closed');
   await r.arrayBuffer();
   await kv.put(`workspace:${WS}`, envelope(key, fixtureText));
-  await sleep(50);
+  await sleep(300); // a quarter max age: when a workspace without a snapshot is looked for again
   r = await call('/rest/companies');
   assert.equal(r.status, 200);
   await r.arrayBuffer();

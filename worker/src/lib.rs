@@ -120,7 +120,15 @@ thread_local! {
     // HashMap would bring its own copy of the table code and SipHash onto every first request.
     // The keys are workspace ids of verified tokens.
     static CACHE: RefCell<FxHashMap<String, Entry>> = RefCell::new(FxHashMap::default());
+    /// Workspaces without a usable snapshot: why, and when KV may be read again (ms). A missing
+    /// or refused snapshot is looked for again after a quarter max age, at most 1 s, not on
+    /// every request: a corrupt or forged envelope in KV would otherwise be read, parsed and
+    /// verified once per request. Keyed by workspace ids of verified tokens; bounded.
+    static MISSES: RefCell<FxHashMap<String, (String, f64)>> = RefCell::new(FxHashMap::default());
 }
+
+/// At most this many workspaces are remembered as missing (the map is cleared when full).
+const MAX_MISSES: usize = 1024;
 
 fn now_ms() -> f64 {
     Date::now().as_millis() as f64
@@ -257,6 +265,8 @@ async fn snapshot(env: &Env, s: &Settings, workspace: &str) -> std::result::Resu
         if now < *next_check {
             return Ok(compiled.clone());
         }
+    } else if let Some(why) = MISSES.with(|m| m.borrow().get(workspace).filter(|(_, retry)| now < *retry).map(|(why, _)| why.clone())) {
+        return Err(why);
     }
     let max_age_ms = s.max_age_secs * 1000.0;
     let served = cached.as_ref().map(|(c, _, _)| c.revision());
@@ -290,6 +300,9 @@ async fn snapshot(env: &Env, s: &Settings, workspace: &str) -> std::result::Resu
                     Entry { compiled: compiled.clone(), valid_until: now + 2.0 * max_age_ms, next_check: now + max_age_ms },
                 )
             });
+            if cached.is_none() {
+                MISSES.with(|m| m.borrow_mut().remove(workspace));
+            }
             Ok(compiled)
         }
         Err(why) => refused(workspace, why, cached, now, max_age_ms),
@@ -322,6 +335,13 @@ fn refused(
         }
         _ => {
             CACHE.with(|c| c.borrow_mut().remove(workspace));
+            MISSES.with(|m| {
+                let mut m = m.borrow_mut();
+                if m.len() >= MAX_MISSES {
+                    m.clear();
+                }
+                m.insert(workspace.to_string(), (why.clone(), now + (max_age_ms / 4.0).min(1000.0)));
+            });
             Err(why)
         }
     }
