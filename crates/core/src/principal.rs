@@ -35,7 +35,7 @@ struct PrincipalRepr {
     on_behalf_of: Option<String>,
 }
 
-static PRINCIPAL: shape::Spec = shape::Spec {
+pub(crate) static PRINCIPAL: shape::Spec = shape::Spec {
     what: "PrincipalRepr",
     keys: &[
         ("role", shape::Ty::NullStr, false),
@@ -119,8 +119,10 @@ impl Principal {
     /// are checked by `shape::first_error`, then read by hand.
     /// `path` is where `v` sits, for messages (empty at the top level).
     pub(crate) fn read(v: &impl crate::tree::Node, path: &str) -> Result<Principal, String> {
-        if let Some(e) = shape::first_error(shape::Ty::Obj(&PRINCIPAL), v, path) {
-            return Err(e);
+        if !shape::is_plain_strings(&PRINCIPAL, v) {
+            if let Some(e) = shape::first_error(shape::Ty::Obj(&PRINCIPAL), v, path) {
+                return Err(e);
+            }
         }
         let key = |k: &str| shape::get_opt_str(v, k);
         PrincipalRepr {

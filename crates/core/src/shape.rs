@@ -399,6 +399,32 @@ fn first_error_at<N: Node>(ty: Ty, v: &N, here: &At) -> Option<String> {
     }
 }
 
+/// Whether `v` is an object of `spec` with only declared keys, each holding a string where a
+/// string is expected (or null where null is allowed), and with every required key: then
+/// [`first_error`] finds nothing. Checked without it, so the code that words its messages runs,
+/// and is compiled (WebAssembly compiles a function on its first call), only for input that
+/// needs one.
+pub(crate) fn is_plain_strings(spec: &Spec, v: &impl Node) -> bool {
+    let Some(entries) = v.entries() else {
+        return false;
+    };
+    let mut seen = 0u64;
+    for (k, val) in entries {
+        let Some(i) = spec.keys.iter().position(|(name, _, _)| *name == k) else {
+            return false;
+        };
+        let fits = match (spec.keys[i].1, val.kind()) {
+            (Ty::Str | Ty::NullStr, Kind::String) | (Ty::NullStr, Kind::Null) => true,
+            _ => false,
+        };
+        if !fits {
+            return false;
+        }
+        seen |= 1 << i;
+    }
+    spec.keys.iter().enumerate().all(|(i, (_, _, required))| !*required || seen & (1 << i) != 0)
+}
+
 /// [`first_error`] for the keys of an object (but `skip`, an enum tag already read).
 pub(crate) fn first_field_error(spec: &Spec, object: &impl Node, path: &str, skip: Option<&str>) -> Option<String> {
     fields_error(spec, object, &At::Base(path), skip)
@@ -481,6 +507,24 @@ mod tests {
         let mut out = Vec::new();
         check(spec, &v, "", &mut out);
         out.into_iter().map(|i| (i.path, i.message)).collect()
+    }
+
+    proptest::proptest! {
+        /// The fast path never passes what the full check refuses.
+        #[test]
+        fn plain_strings_have_no_first_error(
+            entries in proptest::collection::vec((0usize..8, 0usize..6), 0..6),
+        ) {
+            let keys = ["role", "member", "apiKey", "agent", "workflow", "onBehalfOf", "bogus", "Role"];
+            let values = [json!("x"), json!(null), json!(1), json!(true), json!(["x"]), json!({"id": "x"})];
+            let v: serde_json::Value = entries.iter().map(|&(k, x)| (keys[k].to_string(), values[x].clone())).collect::<serde_json::Map<_, _>>().into();
+            for spec in [&crate::principal::PRINCIPAL, &MEMBER, &API_KEY] {
+                if is_plain_strings(spec, &v) {
+                    proptest::prop_assert_eq!(first_error(Ty::Obj(spec), &v, ""), None, "{} {}", spec.what, v);
+                }
+            }
+            proptest::prop_assert!(!is_plain_strings(&crate::principal::PRINCIPAL, &json!("role")));
+        }
     }
 
     #[test]
