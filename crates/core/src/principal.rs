@@ -119,10 +119,8 @@ impl Principal {
     /// are checked by `shape::first_error`, then read by hand.
     /// `path` is where `v` sits, for messages (empty at the top level).
     pub(crate) fn read(v: &impl crate::tree::Node, path: &str) -> Result<Principal, String> {
-        if !shape::is_plain_strings(&PRINCIPAL, v) {
-            if let Some(e) = shape::first_error(shape::Ty::Obj(&PRINCIPAL), v, path) {
-                return Err(e);
-            }
+        if let Some(e) = shape::first_error(shape::Ty::Obj(&PRINCIPAL), v, path) {
+            return Err(e);
         }
         let key = |k: &str| shape::get_opt_str(v, k);
         PrincipalRepr {

@@ -349,6 +349,11 @@ fn at(message: String, at: &At) -> String {
 /// `v` as `ty`, in its words, followed by ` at PATH` when the problem is nested. Keys are
 /// looked at in document order, missing required keys afterwards in declaration order.
 pub(crate) fn first_error(ty: Ty, v: &impl Node, path: &str) -> Option<String> {
+    if let Ty::Obj(spec) = ty {
+        if is_plain_strings(spec, v) {
+            return None;
+        }
+    }
     first_error_at(ty, v, &At::Base(path))
 }
 
@@ -401,10 +406,10 @@ fn first_error_at<N: Node>(ty: Ty, v: &N, here: &At) -> Option<String> {
 
 /// Whether `v` is an object of `spec` with only declared keys, each holding a string where a
 /// string is expected (or null where null is allowed), and with every required key: then
-/// [`first_error`] finds nothing. Checked without it, so the code that words its messages runs,
-/// and is compiled (WebAssembly compiles a function on its first call), only for input that
-/// needs one.
-pub(crate) fn is_plain_strings(spec: &Spec, v: &impl Node) -> bool {
+/// [`first_error_at`] finds nothing. [`first_error`] asks this first, so the code that words
+/// its messages runs, and is compiled (WebAssembly compiles a function on its first call), only
+/// for input that needs it (a principal such as `{"role":"intern"}` never does).
+fn is_plain_strings(spec: &Spec, v: &impl Node) -> bool {
     let Some(entries) = v.entries() else {
         return false;
     };
@@ -520,7 +525,7 @@ mod tests {
             let v: serde_json::Value = entries.iter().map(|&(k, x)| (keys[k].to_string(), values[x].clone())).collect::<serde_json::Map<_, _>>().into();
             for spec in [&crate::principal::PRINCIPAL, &MEMBER, &API_KEY] {
                 if is_plain_strings(spec, &v) {
-                    proptest::prop_assert_eq!(first_error(Ty::Obj(spec), &v, ""), None, "{} {}", spec.what, v);
+                    proptest::prop_assert_eq!(first_error_at(Ty::Obj(spec), &v, &At::Base("")), None, "{} {}", spec.what, v);
                 }
             }
             proptest::prop_assert!(!is_plain_strings(&crate::principal::PRINCIPAL, &json!("role")));
