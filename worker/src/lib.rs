@@ -390,12 +390,9 @@ struct Target {
 impl Target {
     fn read(req: &web_sys::Request) -> Result<Target> {
         let text = request_head(req).map_err(|e| Error::RustError(format!("request URL: {}", Error::from(e))))?;
-        let (method, path, search, mut headers): (String, String, String, Vec<(String, String)>) =
+        let (method, path, search, headers): (String, String, String, Vec<(String, String)>) =
             serde_json::from_str(&text).map_err(|e| Error::RustError(format!("reading the request: {e}")))?;
-        // names lowercased, as the runtime already gives them
-        for (k, _) in &mut headers {
-            k.make_ascii_lowercase();
-        }
+        let headers = lowercased(headers);
         let query = match search.strip_prefix('?') {
             Some(q) => q.to_string(),
             None => search,
@@ -404,7 +401,7 @@ impl Target {
     }
 
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        header_value(&self.headers, name)
     }
 }
 
@@ -470,12 +467,21 @@ extern "C" {
 
 /// Every entry of `h` (names lowercased, as the runtime already gives them), or an error.
 fn header_entries(h: &web_sys::Headers) -> Result<Vec<(String, String)>> {
-    let mut entries: Vec<(String, String)> =
-        serde_json::from_str(&header_entries_json(h)).map_err(|e| Error::RustError(format!("reading headers: {e}")))?;
+    let entries = serde_json::from_str(&header_entries_json(h)).map_err(|e| Error::RustError(format!("reading headers: {e}")))?;
+    Ok(lowercased(entries))
+}
+
+fn lowercased(mut entries: Vec<(String, String)>) -> Vec<(String, String)> {
     for (k, _) in &mut entries {
         k.make_ascii_lowercase();
     }
-    Ok(entries)
+    entries
+}
+
+/// The value of header `name` (lowercase) among `entries`; the runtime gives a repeated name
+/// once, its values joined, as `Headers.get` does.
+fn header_value<'a>(entries: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    entries.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
 fn gateway_request(target: Target, body: Vec<u8>) -> GwRequest {
@@ -665,15 +671,16 @@ async fn forward(
         }
     };
     let status = resp.status();
-    let resp_headers = Headers(resp.headers());
-    let content_type = resp_headers.get("content-type")?;
+    let resp_headers = resp.headers();
+    let entries = header_entries(&resp_headers)?;
+    let content_type = header_value(&entries, "content-type");
     // The same for the way back: a native copy (the fetched response's headers are immutable),
     // then the names that must not reach the caller are deleted.
-    let out_headers = Headers(web_sys::Headers::new_with_headers(&resp_headers.0).map_err(Error::from)?);
-    let hop = HopByHop::from_connection(resp_headers.get("connection")?.as_deref());
-    for (k, _) in header_entries(&resp_headers.0)? {
-        if hop.drops_from_response(&k) {
-            out_headers.delete(&k)?;
+    let out_headers = Headers(web_sys::Headers::new_with_headers(&resp_headers).map_err(Error::from)?);
+    let hop = HopByHop::from_connection(header_value(&entries, "connection"));
+    for (k, _) in &entries {
+        if hop.drops_from_response(k) {
+            out_headers.delete(k)?;
         }
     }
     let body = if gateway.inspects_response(plan, status, content_type.as_deref()) {
