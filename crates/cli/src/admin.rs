@@ -59,17 +59,19 @@ fn write_out(out: &Option<String>, snapshot: &Snapshot) -> Result<(), Error> {
     }
 }
 
-fn summary(s: &Snapshot) -> String {
+/// One line on a snapshot: what it holds (`validate` and `import` print it).
+pub(crate) fn summary(s: &Snapshot) -> String {
     let rules: usize = s.roles.iter().map(|r| r.object_permissions.len() + r.field_permissions.len()).sum();
     format!(
-        "workspace {} revision {}: {} objects, {} roles ({rules} object and field rules), {} members, {} API keys, {} agents",
+        "workspace {} revision {}: {} objects, {} roles ({rules} object and field rules), {} members, {} API keys, {} agents, {} workflows",
         s.workspace_id,
         s.revision,
         s.objects.len(),
         s.roles.len(),
         s.members.len(),
         s.api_keys.len(),
-        s.agents.len()
+        s.agents.len(),
+        s.workflows.len()
     )
 }
 

@@ -107,17 +107,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
             let path =
                 a.snapshot.or(a.file).ok_or_else(|| Error::one(codes::INVALID_ARG, "", "give the snapshot as FILE or --snapshot FILE"))?;
             let s = load_snapshot(&path)?;
-            let msg = format!(
-                "valid: workspace {} revision {}: {} objects, {} roles, {} members, {} API keys, {} agents, {} workflows",
-                s.workspace_id,
-                s.revision,
-                s.objects.len(),
-                s.roles.len(),
-                s.members.len(),
-                s.api_keys.len(),
-                s.agents.len(),
-                s.workflows.len()
-            );
+            let msg = format!("valid: {}", admin::summary(&s));
             match format {
                 Format::Json => print_json(&json!({"valid": true, "workspaceId": s.workspace_id, "revision": s.revision})),
                 Format::Text => say!("{msg}"),
