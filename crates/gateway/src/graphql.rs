@@ -232,9 +232,16 @@ struct Walker<'a> {
     fields_seen: usize,
     limits: GraphqlLimits,
     spread_stack: Vec<String>,
+    /// Selections entered (records, connections, edges) on the current path.
+    nesting: usize,
     operations: Vec<String>,
     objects: Vec<String>,
 }
+
+/// How deep selections may nest (a one-to-many hop is three: connection, edges, record). The
+/// parser's recursion limit bounds one definition; fragments can chain definitions, so the walk
+/// bounds its own depth.
+const MAX_SELECTION_NESTING: usize = 64;
 
 fn name_of(n: Option<cst::Name>) -> Option<String> {
     n.map(|n| n.text().to_string())
@@ -272,6 +279,9 @@ pub fn analyse(
     if ops.is_empty() {
         return Err((vec![], Denied("GraphQL document has no operation".into())));
     }
+    if let Some(name) = fragment_cycle(&fragments) {
+        return Err((vec![], Denied(format!("fragment cycle through \"{name}\": a fragment may not spread itself, at any depth"))));
+    }
     if ops.len() > 1 && call.operation_name.is_none() {
         return Err((vec![], Denied("several operations need an operationName".into())));
     }
@@ -292,6 +302,7 @@ pub fn analyse(
             fields_seen: 0,
             limits,
             spread_stack: Vec::new(),
+            nesting: 0,
             operations: Vec::new(),
             objects: Vec::new(),
         };
@@ -301,6 +312,69 @@ pub fn analyse(
         plans.push(OpPlan { name, roots: plan, root_keys, operations: w.operations, objects: w.objects });
     }
     Ok(plans)
+}
+
+/// A fragment on a cycle of spreads, if any (GraphQL's NoFragmentCycles rule), through any
+/// nesting: `fragment A on Person { company { people { edges { node { ...A } } } } }` spreads
+/// itself two selections down, where a walk's per-level check cannot see it. Iterative, so a
+/// long chain of fragments costs no stack.
+fn fragment_cycle(fragments: &FxHashMap<String, cst::FragmentDefinition>) -> Option<String> {
+    if fragments.is_empty() {
+        return None;
+    }
+    let names: Vec<&str> = fragments.keys().map(String::as_str).collect();
+    let index: FxHashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    // the fragments each one spreads, anywhere in its selection (unknown ones are left to the walk)
+    let spreads: Vec<Vec<usize>> = names
+        .iter()
+        .map(|n| {
+            let mut out = Vec::new();
+            let mut sets: Vec<cst::SelectionSet> = fragments[*n].selection_set().into_iter().collect();
+            while let Some(ss) = sets.pop() {
+                for sel in ss.selections() {
+                    match sel {
+                        cst::Selection::Field(f) => sets.extend(f.selection_set()),
+                        cst::Selection::InlineFragment(i) => sets.extend(i.selection_set()),
+                        cst::Selection::FragmentSpread(sp) => {
+                            if let Some(&j) = sp.fragment_name().and_then(|n| name_of(n.name())).and_then(|n| index.get(n.as_str())) {
+                                out.push(j);
+                            }
+                        }
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+    // depth-first, colouring: 1 = on the current path, 2 = done
+    let mut colour = vec![0u8; names.len()];
+    for start in 0..names.len() {
+        if colour[start] != 0 {
+            continue;
+        }
+        colour[start] = 1;
+        let mut path = vec![(start, 0usize)];
+        while let Some(&mut (at, ref mut next)) = path.last_mut() {
+            match spreads[at].get(*next) {
+                Some(&to) => {
+                    *next += 1;
+                    match colour[to] {
+                        1 => return Some(names[to].to_string()),
+                        0 => {
+                            colour[to] = 1;
+                            path.push((to, 0));
+                        }
+                        _ => {}
+                    }
+                }
+                None => {
+                    colour[at] = 2;
+                    path.pop();
+                }
+            }
+        }
+    }
+    None
 }
 
 fn root_response_keys(ss: &cst::SelectionSet, fragments: &FxHashMap<String, cst::FragmentDefinition>) -> Vec<String> {
@@ -628,7 +702,22 @@ impl Walker<'_> {
         })
     }
 
+    /// Runs `f` one selection deeper, refused past [`MAX_SELECTION_NESTING`].
+    fn nested(&mut self, f: impl FnOnce(&mut Self) -> Result<Sel, Denied>) -> Result<Sel, Denied> {
+        if self.nesting >= MAX_SELECTION_NESTING {
+            return Err(Denied(format!("selections nested too deeply (at most {MAX_SELECTION_NESTING} levels)")));
+        }
+        self.nesting += 1;
+        let out = f(self);
+        self.nesting -= 1;
+        out
+    }
+
     fn record(&mut self, object: ObjectId, ss: Option<&cst::SelectionSet>) -> Result<Sel, Denied> {
+        self.nested(|w| w.record_fields(object, ss))
+    }
+
+    fn record_fields(&mut self, object: ObjectId, ss: Option<&cst::SelectionSet>) -> Result<Sel, Denied> {
         let Some(ss) = ss else { return Err(Denied(format!("a selection is required on \"{}\"", self.ctx.name(object)))) };
         let mut out = Sel::default();
         for (key, f) in self.flatten(ss, 0)? {
@@ -675,6 +764,10 @@ impl Walker<'_> {
 
     /// `edges`, `pageInfo`, `totalCount`, aggregates (checked), and `extra` kept whole.
     fn connection_with(&mut self, object: ObjectId, ss: Option<&cst::SelectionSet>, extra: &[&str]) -> Result<Sel, Denied> {
+        self.nested(|w| w.connection_fields(object, ss, extra))
+    }
+
+    fn connection_fields(&mut self, object: ObjectId, ss: Option<&cst::SelectionSet>, extra: &[&str]) -> Result<Sel, Denied> {
         let Some(ss) = ss else { return Err(Denied("a selection is required on a connection".into())) };
         let mut out = Sel::default();
         for (key, f) in self.flatten(ss, 0)? {
@@ -694,6 +787,10 @@ impl Walker<'_> {
     }
 
     fn edges(&mut self, object: ObjectId, ss: Option<&cst::SelectionSet>) -> Result<Sel, Denied> {
+        self.nested(|w| w.edge_fields(object, ss))
+    }
+
+    fn edge_fields(&mut self, object: ObjectId, ss: Option<&cst::SelectionSet>) -> Result<Sel, Denied> {
         let Some(ss) = ss else { return Err(Denied("a selection is required on edges".into())) };
         let mut out = Sel::default();
         for (key, f) in self.flatten(ss, 0)? {

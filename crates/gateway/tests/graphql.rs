@@ -246,9 +246,38 @@ fn documents_and_batches() {
     assert_gql_denied(&gql(ZAPIER, "{ people { totalCount }", json!({})), &[], "does not parse");
     assert_gql_denied(
         &gql(ZAPIER, "{ people { edges { node { ...F } } } } fragment F on Person { ...G } fragment G on Person { ...F }", json!({})),
-        &["people"],
-        "spreads itself",
+        &[],
+        "fragment cycle",
     );
+    // a cycle through a field's selection (not only at one level) is refused too: the analysis
+    // would otherwise recurse until its field budget ran out, thousands of frames deep
+    assert_gql_denied(
+        &gql(
+            ZAPIER,
+            "{ people { edges { node { ...A } } } } fragment A on Person { company { people { edges { node { ...A } } } } }",
+            json!({}),
+        ),
+        &[],
+        "fragment cycle",
+    );
+    assert_gql_denied(
+        &gql(ZAPIER, "{ people { totalCount } } fragment A on Person { company { ...B } } fragment B on Company { people { edges { node { ...A } } } }", json!({})),
+        &[],
+        "fragment cycle",
+    );
+    // without a cycle, selections nested through a chain of fragments are bounded
+    let mut doc = String::from("{ people { edges { node { ...F0 } } } }");
+    for i in 0..200 {
+        doc.push_str(&format!(" fragment F{i} on Person {{ company {{ people {{ edges {{ node {{ ...F{} }} }} }} }} }}", i + 1));
+    }
+    doc.push_str(" fragment F200 on Person { id }");
+    assert_gql_denied(&gql(ZAPIER, &doc, json!({})), &["people"], "nested too deeply");
+    // a reasonable nesting through fragments is fine
+    assert_allowed(&gql(
+        ZAPIER,
+        "{ people { edges { node { ...P } } } } fragment P on Person { id company { ...C } } fragment C on Company { name people { edges { node { id } } } }",
+        json!({}),
+    ));
     assert_gql_denied(&gql(ZAPIER, "{ people { edges { node { ...Missing } } } }", json!({})), &["people"], "unknown fragment");
     assert_gql_denied(&gql(ZAPIER, "type Query { x: Int } { people { totalCount } }", json!({})), &[], "only operations and fragments");
     // batched arrays: one denied element denies the batch
