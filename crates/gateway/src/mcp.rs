@@ -161,9 +161,12 @@ fn check_call(ctx: &Ctx, t: Tool, args: &Map<String, Value>) -> Result<(), Denie
                     "filter" => ctx.check_filter(o, v)?,
                     "orderBy" => ctx.check_keyed(o, v, 0)?,
                     q if QUERY_ARGS.contains(&q) => {}
-                    // any other argument is a field to match on
+                    // Any other argument is a field to match on, checked as a filter of its
+                    // own: a relation's value filters the related records (found in review).
                     field => {
-                        ctx.readable(o, field)?;
+                        let mut one = Map::new();
+                        one.insert(field.to_string(), v.clone());
+                        ctx.check_filter(o, &Value::Object(one))?;
                     }
                 }
             }

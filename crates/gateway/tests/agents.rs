@@ -113,6 +113,13 @@ fn research_agent_in_a_member_workflow_keeps_its_intern_limits() {
         ),
         ("find_people", json!({"filter": {"address": {"addressCity": {"eq": "Paris"}}}}), "read field \"address\""),
         ("find_people", json!({"address": "Paris"}), "read field \"address\""),
+        // a relation argument is a filter on the related records, checked as one (found in review)
+        ("find_companies", json!({"people": {"address": {"addressCity": {"eq": "Paris"}}}}), "read field \"address\""),
+        (
+            "find_taskTargets",
+            json!({"person": {"or": [{"jobTitle": {"eq": "x"}}, {"address": {"addressCity": {"eq": "Paris"}}}]}}),
+            "read field \"address\"",
+        ),
         ("soft_delete_person", json!({"id": UUID}), "soft delete"),
         ("send_email", json!({"to": "x"}), "SEND_EMAIL_TOOL"),
         ("drop_database", json!({}), "not allowed"),
@@ -131,6 +138,7 @@ fn research_agent_in_a_member_workflow_keeps_its_intern_limits() {
         }
     }
     assert!(matches!(send(call("find_people", json!({"filter": {"city": {"eq": "Paris"}}, "limit": 5}))), Outcome::Forward { .. }));
+    assert!(matches!(send(call("find_companies", json!({"people": {"jobTitle": {"eq": "CTO"}}}))), Outcome::Forward { .. }));
     assert!(matches!(send(call("update_person", json!({"id": UUID, "jobTitle": "CTO"}))), Outcome::Forward { .. }));
     assert!(matches!(send(call("update_person", json!({"id": UUID, "data": {"jobTitle": "CTO"}}))), Outcome::Forward { .. }));
 }
