@@ -44,4 +44,32 @@ impl Request {
     pub fn content_type(&self) -> Option<String> {
         self.first_header("content-type").map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
     }
+
+    /// Whether the query reads the same to every parser: each `%` starts an escape of two hex
+    /// digits, and the decoded bytes are UTF-8. The gateway decodes as WHATWG forms do (a bad
+    /// escape kept as text, invalid UTF-8 replaced by U+FFFD), but `qs`, Express 4's query
+    /// parser, keeps a whole value undecoded when `decodeURIComponent` throws on it: the
+    /// gateway would check one filter and Twenty run another.
+    pub fn query_decodes_cleanly(&self) -> bool {
+        let q = self.query.as_bytes();
+        if !q.contains(&b'%') {
+            return true; // the query is a String: already UTF-8
+        }
+        let mut decoded = Vec::with_capacity(q.len());
+        let mut i = 0;
+        while i < q.len() {
+            if q[i] == b'%' {
+                let hex = |b: u8| (b as char).to_digit(16);
+                match (q.get(i + 1).copied().and_then(hex), q.get(i + 2).copied().and_then(hex)) {
+                    (Some(h), Some(l)) => decoded.push((h * 16 + l) as u8),
+                    _ => return false,
+                }
+                i += 3;
+            } else {
+                decoded.push(q[i]);
+                i += 1;
+            }
+        }
+        std::str::from_utf8(&decoded).is_ok()
+    }
 }

@@ -346,16 +346,40 @@ fn check_params(ctx: &Ctx, object: ObjectId, op: RestOp, params: &Params) -> Res
     Ok(())
 }
 
+/// `application/json`, with no parameter but `charset=utf-8`. Express's JSON parser decodes the
+/// body in whatever `utf-*` charset is named (UTF-7 and UTF-16 among them) while the gateway
+/// reads UTF-8: in UTF-7, a body that reads as one harmless string can be a record with a
+/// hidden field in it. Any other charset, and any other parameter, is refused.
+fn check_json_media_type(value: &str) -> Result<(), Denied> {
+    let mut parts = value.split(';');
+    let media = parts.next().unwrap_or("").trim();
+    if !media.eq_ignore_ascii_case("application/json") {
+        return Err(Denied(format!("request body of type \"{}\" is not accepted (send application/json)", media.to_ascii_lowercase())));
+    }
+    for (i, param) in parts.enumerate() {
+        let (name, v) = param.split_once('=').unwrap_or((param, ""));
+        let v = v.trim();
+        let v = v.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(v);
+        if i > 0 || !name.trim().eq_ignore_ascii_case("charset") || !v.eq_ignore_ascii_case("utf-8") {
+            return Err(Denied(format!(
+                "Content-Type parameter \"{}\" is not accepted (JSON bodies are read as UTF-8: send application/json or application/json; charset=utf-8)",
+                param.trim()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Parses a JSON body after checking its media type.
 pub fn json_body(req: &Request) -> Result<Option<Value>, Denied> {
     if req.body.iter().all(|b| b.is_ascii_whitespace()) {
         return Ok(None);
     }
-    match req.content_type().as_deref() {
-        Some("application/json") => {}
-        Some(other) => return Err(Denied(format!("request body of type \"{other}\" is not accepted (send application/json)"))),
-        None => return Err(Denied("request body without Content-Type is not accepted (send application/json)".into())),
-    }
+    let mut types = req.header_all("content-type");
+    let (Some(content_type), None) = (types.next(), types.next()) else {
+        return Err(Denied("a request body needs one Content-Type header (send application/json)".into()));
+    };
+    check_json_media_type(content_type)?;
     if !matches!(req.first_header("content-encoding"), None | Some("identity")) {
         return Err(Denied("encoded request bodies are not accepted".into()));
     }

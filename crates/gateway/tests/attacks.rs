@@ -109,6 +109,60 @@ fn bodies_that_parsers_could_read_differently() {
     denied(&req("POST", "/graphql", ZAPIER).header("content-type", "application/json").body(deep_gql));
 }
 
+/// Express's JSON parser decodes a body in the charset its Content-Type names (any `utf-*`,
+/// UTF-7 among them, through iconv-lite); the gateway reads UTF-8. A UTF-7 body whose UTF-8
+/// reading is one harmless string is, to Twenty, a record with a hidden field in it.
+#[test]
+fn bodies_in_another_charset_are_refused() {
+    let utf7 = r#"{"jobTitle":"A+ACIALAAi-address+ACIAOgB7ACI-addressCity+ACIAOgAi-Paris+ACIAfQAsACI-jobTitle+ACIAOgAi-B"}"#;
+    for ct in [
+        "application/json; charset=utf-7",
+        "application/json; charset=UTF-16LE",
+        "application/json;charset=utf-32",
+        "application/json; charset=\"utf-7\"",
+        "application/json; charset=utf-8; charset=utf-7",
+        "application/json; charset=latin1",
+        "application/json; charset=",
+        "application/json; foo=bar",
+        "application/json; charset=utf-8, application/json",
+    ] {
+        let r = req("POST", "/rest/people", ZAPIER).header("content-type", ct).body(utf7);
+        match outcome(&r) {
+            Outcome::Respond { response, .. } => assert_eq!(response.header("x-rolegate-decision"), Some("deny"), "{ct}"),
+            Outcome::Forward { .. } => panic!("{ct}: allowed"),
+        }
+        let g = req("POST", "/graphql", ZAPIER).header("content-type", ct).body(r#"{"query":"{ people { totalCount } }"}"#);
+        denied(&g);
+        let m = req("POST", "/mcp", ZAPIER).header("content-type", ct).body(r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#);
+        assert!(!matches!(outcome(&m), Outcome::Forward { .. }), "{ct}: MCP allowed");
+    }
+    // two Content-Type headers: the upstream keeps one of them, the gateway takes neither
+    let two = req("POST", "/rest/people", ZAPIER)
+        .header("content-type", "application/json")
+        .header("content-type", "application/json; charset=utf-7")
+        .body(r#"{"jobTitle":"x"}"#);
+    denied(&two);
+    // UTF-8, however it is written, is read as before
+    for ct in
+        ["application/json", "application/json; charset=utf-8", "Application/JSON;Charset=\"UTF-8\"", "application/json ; charset = utf-8 "]
+    {
+        assert_allowed(&req("POST", "/rest/people", ZAPIER).header("content-type", ct).body(r#"{"jobTitle":"x"}"#));
+    }
+}
+
+/// A percent-escape that does not decode to UTF-8 is replaced by U+FFFD when the gateway
+/// decodes the query, but `qs` (Express 4's query parser) then keeps the whole value
+/// undecoded: the two would read different filters. Such a query string is refused.
+#[test]
+fn query_strings_that_do_not_decode_to_utf8_are_refused() {
+    denied(&req("GET", "/rest/people?filter=or(jobTitle%5Beq%5D:%22x,address.addressCity%5Beq%5D:Paris,jobTitle%5Beq%5D:%C3%22)", ZAPIER));
+    denied(&req("GET", "/rest/people?limit=%FF", ZAPIER));
+    denied(&req("GET", "/rest/people?%C3=1", ZAPIER));
+    denied(&req("GET", "/graphql?query=%7B%20people%20%7B%20totalCount%20%7D%20%7D&variables=%C3", ZAPIER));
+    // well-formed UTF-8 escapes are still decoded
+    assert_allowed(&req("GET", "/rest/people?filter=jobTitle%5Beq%5D:%22D%C3%A9veloppeur%22", ZAPIER));
+}
+
 #[test]
 fn query_string_pollution() {
     denied(&req("GET", "/rest/people?filter=jobTitle%5Beq%5D%3Aa&filter=address%5Bis%5D%3ANULL", ZAPIER));
