@@ -418,10 +418,7 @@ fn is_plain_strings(spec: &Spec, v: &impl Node) -> bool {
         let Some(i) = spec.keys.iter().position(|(name, _, _)| *name == k) else {
             return false;
         };
-        let fits = match (spec.keys[i].1, val.kind()) {
-            (Ty::Str | Ty::NullStr, Kind::String) | (Ty::NullStr, Kind::Null) => true,
-            _ => false,
-        };
+        let fits = matches!((spec.keys[i].1, val.kind()), (Ty::Str | Ty::NullStr, Kind::String) | (Ty::NullStr, Kind::Null));
         if !fits {
             return false;
         }
