@@ -95,6 +95,33 @@ test('denied REST and GraphQL requests never reach the upstream', async () => {
   assert.equal(n3, 0);
 });
 
+test('requests the upstream would read differently are refused in the worker, and the next request works', async () => {
+  // A UTF-7 body: one jobTitle string to a UTF-8 reader, a record with the hidden address to
+  // Express's JSON parser.
+  const utf7 = '{"jobTitle":"A+ACIALAAi-address+ACIAOgB7ACI-addressCity+ACIAOgAi-Paris+ACIAfQAsACI-jobTitle+ACIAOgAi-B"}';
+  const [b, n1] = await upstreamCountDuring(() =>
+    mf.dispatchFetch('http://gateway.local/rest/people', {
+      method: 'POST', body: utf7,
+      headers: { authorization: `Bearer ${apiKeyToken(KEYS.intern)}`, 'content-type': 'application/json; charset=utf-7' },
+    }));
+  assert.equal(b.status, 403);
+  assert.match((await b.json()).messages[0], /Content-Type parameter "charset=utf-7" is not accepted/);
+  // An escape that does not decode to UTF-8 (qs would keep the whole filter undecoded).
+  const [q, n2] = await upstreamCountDuring(() => call('/rest/people?filter=or(jobTitle%5Beq%5D:%22x,address.addressCity%5Beq%5D:Paris,jobTitle%5Beq%5D:%C3%22)'));
+  assert.equal(q.status, 400);
+  assert.match((await q.json()).messages[0], /does not decode to UTF-8/);
+  // A fragment that spreads itself two selections down: refused, not walked until the stack runs out.
+  const cyclic = '{ people { edges { node { ...A } } } } fragment A on Person { company { people { edges { node { ...A } } } } }';
+  const [g, n3] = await upstreamCountDuring(() => call('/graphql', { method: 'POST', body: { query: cyclic } }));
+  assert.equal(g.status, 200);
+  const gb = await g.json();
+  assert.equal(gb.errors[0].extensions.code, 'FORBIDDEN');
+  assert.match(gb.errors[0].message, /fragment cycle/);
+  assert.deepEqual([n1, n2, n3], [0, 0, 0]);
+  const ok = await call('/rest/companies');
+  assert.equal(ok.status, 200);
+});
+
 test('allowed GraphQL is projected on the selection', async () => {
   const [g, n] = await upstreamCountDuring(() => call('/graphql', { method: 'POST', body: { query: '{ people { edges { node { id title: jobTitle } } } }' } }));
   assert.equal(n, 1);
