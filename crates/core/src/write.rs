@@ -151,6 +151,10 @@ fn check_record<N: Node>(policy: &Policy, s: &Subject, object: ObjectId, v: &N, 
         if let Some(v) = check_field(policy, s, object, fid, value, via_join) {
             let f = obj.field(fid);
             let message = match v {
+                Violation::NotUpdatable if f.implicit && &*f.name == "deletedAt" => format!(
+                    "no permission to write field \"deletedAt\" on \"{}\": setting it soft-deletes or restores the record, which needs soft-delete permission",
+                    obj.name
+                ),
                 Violation::NotReadable | Violation::NotUpdatable => {
                     format!("no permission to write field \"{}\" on \"{}\"", f.name, obj.name)
                 }
@@ -228,6 +232,11 @@ fn check_field<N: Node>(policy: &Policy, s: &Subject, object: ObjectId, fid: Fie
         return Some(if policy.can_field(s, object, fid, Op::Read) { Violation::NotUpdatable } else { Violation::NotReadable });
     }
     let f = policy.object(object).field(fid);
+    // Writing `deletedAt` soft-deletes (or restores) the record: that door needs the soft-delete
+    // permission, whatever update allows.
+    if f.implicit && &*f.name == "deletedAt" && !policy.can_object(s, object, Op::SoftDelete) {
+        return Some(Violation::NotUpdatable);
+    }
     let rel = f.relation.as_ref()?;
     if !policy.can_object(s, rel.target, Op::Read) {
         return Some(Violation::RelationTargetNotReadable);

@@ -163,6 +163,21 @@ fn query_strings_that_do_not_decode_to_utf8_are_refused() {
     assert_allowed(&req("GET", "/rest/people?filter=jobTitle%5Beq%5D:%22D%C3%A9veloppeur%22", ZAPIER));
 }
 
+/// An update (or create) that sets `deletedAt` soft-deletes (or restores) the record: the Intern
+/// may update people but not soft-delete them.
+#[test]
+fn writing_deleted_at_needs_soft_delete() {
+    for v in [json!("2026-01-01T00:00:00Z"), json!(null)] {
+        let body = json!({"jobTitle": "x", "deletedAt": v});
+        assert_rest_denied(&json_req("PATCH", &format!("/rest/people/{UUID}"), ZAPIER, &body), "which needs soft-delete permission");
+        assert_rest_denied(&json_req("POST", "/rest/people", ZAPIER, &body), "which needs soft-delete permission");
+        assert_allowed(&json_req("PATCH", &format!("/rest/people/{UUID}"), LEGACY, &body));
+    }
+    let g = gql(ZAPIER, &format!("mutation {{ updatePerson(id: \"{UUID}\", data: {{deletedAt: null}}) {{ id }} }}"), json!({}));
+    assert_gql_denied(&g, &["updatePerson"], "soft-delete");
+    assert_allowed(&json_req("PATCH", &format!("/rest/people/{UUID}"), ZAPIER, &json!({"jobTitle": "x"})));
+}
+
 #[test]
 fn query_string_pollution() {
     denied(&req("GET", "/rest/people?filter=jobTitle%5Beq%5D%3Aa&filter=address%5Bis%5D%3ANULL", ZAPIER));
