@@ -683,9 +683,9 @@ async fn forward(
             out_headers.delete(k)?;
         }
     }
-    let body = if gateway.inspects_response(plan, status, content_type.as_deref()) {
+    let body = if gateway.inspects_response(plan, status, content_type) {
         let bytes = body_bytes(resp.array_buffer()).await?;
-        let (body, decision) = match gateway.redact_response(compiled, subject, plan, status, content_type.as_deref(), &bytes) {
+        let (body, decision) = match gateway.redact_response(compiled, subject, plan, status, content_type, &bytes) {
             Ok(r) if r.changed => (r.body.unwrap_or(bytes), "redacted"),
             Ok(r) => (r.body.unwrap_or(bytes), "allow"),
             Err(why) => {

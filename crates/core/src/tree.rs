@@ -347,7 +347,7 @@ mod tests {
         let (t, v) = (Json::parse(text).unwrap(), serde_json::from_str::<Value>(text).unwrap());
         for key in ["s", "b", "n", "neg", "f", "a", "o", "missing"] {
             let (a, b) = (Node::get(&t, key), Node::get(&v, key));
-            assert_eq!(a.map(Node::kind) == b.map(Node::kind), true, "{key}");
+            assert!(a.map(Node::kind) == b.map(Node::kind), "{key}");
             assert_eq!(a.and_then(Node::as_str), b.and_then(Node::as_str), "{key}");
             assert_eq!(a.and_then(Node::as_bool), b.and_then(Node::as_bool), "{key}");
             assert_eq!(a.and_then(Node::as_u64), b.and_then(Node::as_u64), "{key}");
