@@ -40,11 +40,6 @@ impl Request {
     pub fn query_pairs(&self) -> impl Iterator<Item = (String, String)> + '_ {
         form_urlencoded::parse(self.query.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned()))
     }
-    /// The media type of the body, lowercased, without parameters.
-    pub fn content_type(&self) -> Option<String> {
-        self.first_header("content-type").map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
-    }
-
     /// Whether the query reads the same to every parser: each `%` starts an escape of two hex
     /// digits, and the decoded bytes are UTF-8. The gateway decodes as WHATWG forms do (a bad
     /// escape kept as text, invalid UTF-8 replaced by U+FFFD), but `qs`, Express 4's query
