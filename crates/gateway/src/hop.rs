@@ -16,6 +16,19 @@ const ALWAYS: &[&str] = &[
 /// The method-override headers too ([`crate::rest`] refuses requests that carry them).
 const CHECKED: &[&str] = &["authorization", "content-type", "content-encoding"];
 
+/// Request headers that make the upstream answer depending on what it would send (conditional
+/// requests and ranges). The gateway redacts what the upstream sends, so the upstream's answer
+/// to "has this changed?" or "send bytes 10-20" is about a body the caller may not see: with
+/// `If-None-Match` a caller could test a guess of the unredacted body (a 304 says "right"), and a
+/// range of a redacted document is not a document.
+const CONDITIONAL: &[&str] = &["if-match", "if-none-match", "if-modified-since", "if-unmodified-since", "if-range", "range"];
+
+/// Response headers that describe the upstream's body byte for byte (validators and digests).
+/// Express's default weak ETag is the length and SHA-1 of the whole body, hidden fields
+/// included: forwarded beside a redacted body it would tell the caller the hidden values' length
+/// and let it confirm guesses of them offline.
+const BODY_DIGESTS: &[&str] = &["etag", "content-md5", "digest", "repr-digest", "content-digest"];
+
 /// The hop-by-hop headers of one message.
 #[derive(Debug, Default, Clone)]
 pub struct HopByHop {
@@ -52,16 +65,24 @@ impl HopByHop {
     }
 
     /// Whether a header of the caller's request stays behind: hop-by-hop, the edge's own
-    /// (`cf-*`) and rolegate's (`x-rolegate-*`, which only the gateway sets).
+    /// (`cf-*`), rolegate's (`x-rolegate-*`, which only the gateway sets), and conditional and
+    /// range headers (see `CONDITIONAL`).
     pub fn drops_from_request(&self, name: &str) -> bool {
-        self.hop(name) || starts_with_ignore_case(name, "cf-") || starts_with_ignore_case(name, "x-rolegate-")
+        self.hop(name)
+            || starts_with_ignore_case(name, "cf-")
+            || starts_with_ignore_case(name, "x-rolegate-")
+            || CONDITIONAL.iter().any(|h| h.eq_ignore_ascii_case(name))
     }
 
     /// Whether a header of the upstream's response stays behind: hop-by-hop,
     /// `content-encoding` (the runtime's fetch has already decoded the body) and
-    /// `x-rolegate-*` (an upstream cannot speak for the gateway).
+    /// `x-rolegate-*` (an upstream cannot speak for the gateway), and validators and digests of
+    /// the upstream's body (see `BODY_DIGESTS`), which may not be the body the caller gets.
     pub fn drops_from_response(&self, name: &str) -> bool {
-        self.hop(name) || name.eq_ignore_ascii_case("content-encoding") || starts_with_ignore_case(name, "x-rolegate-")
+        self.hop(name)
+            || name.eq_ignore_ascii_case("content-encoding")
+            || starts_with_ignore_case(name, "x-rolegate-")
+            || BODY_DIGESTS.iter().any(|h| h.eq_ignore_ascii_case(name))
     }
 }
 
@@ -100,6 +121,19 @@ mod tests {
         assert!(h.drops_from_response("X-Rolegate-Revision"));
         assert!(!h.drops_from_response("cf-cache-status"), "upstream headers named cf- are the upstream's");
         assert!(!h.drops_from_request("cf"), "a prefix, not a substring");
+    }
+
+    #[test]
+    fn upstream_body_digests_and_conditional_requests_stay_behind() {
+        let h = HopByHop::from_connection([]);
+        for name in ["ETag", "etag", "Content-MD5", "Digest", "Repr-Digest", "Content-Digest"] {
+            assert!(h.drops_from_response(name), "{name}");
+        }
+        for name in ["If-None-Match", "if-match", "If-Modified-Since", "If-Unmodified-Since", "If-Range", "Range"] {
+            assert!(h.drops_from_request(name), "{name}");
+        }
+        assert!(!h.drops_from_response("last-modified"), "a time, not a digest of the body");
+        assert!(!h.drops_from_request("if-none"), "whole names only");
     }
 
     #[test]
