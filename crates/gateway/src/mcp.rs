@@ -239,19 +239,32 @@ pub fn redact(ctx: &Ctx, plan: &McpPlan, body: &mut Value) -> usize {
 }
 
 fn redact_one(ctx: &Ctx, plan: &McpPlan, m: &mut Value) -> usize {
-    let id = m.get("id").cloned().unwrap_or(Value::Null);
+    // Anything but a JSON-RPC message object is nothing the gateway can check: it does not pass.
+    let Value::Object(msg) = m else {
+        *m = Value::Null;
+        return 1;
+    };
+    let id = msg.get("id").cloned().unwrap_or(Value::Null);
     let reply = plan.replies.iter().find(|(i, _)| same_id(i, &id)).map(|(_, r)| r.clone());
-    let Some(result) = m.get_mut("result") else { return 0 };
-    match reply {
-        Some(Reply::Passthrough) => 0,
-        Some(Reply::ToolsList) => filter_tools(ctx, result),
-        Some(Reply::Records(o)) => redact_tool_result(ctx, o, result),
-        // a response we did not ask for: nothing of it passes
-        None => {
-            *result = Value::Null;
-            1
-        }
+    let mut removed = 0;
+    // An error keeps its code and message; its `data` is free-form (it could carry records).
+    if let Some(Value::Object(e)) = msg.get_mut("error") {
+        let before = e.len();
+        e.retain(|k, _| k == "code" || k == "message");
+        removed += before - e.len();
     }
+    let Some(result) = msg.get_mut("result") else { return removed };
+    removed
+        + match reply {
+            Some(Reply::Passthrough) => 0,
+            Some(Reply::ToolsList) => filter_tools(ctx, result),
+            Some(Reply::Records(o)) => redact_tool_result(ctx, o, result),
+            // a response we did not ask for: nothing of it passes
+            None => {
+                *result = Value::Null;
+                1
+            }
+        }
 }
 
 fn filter_tools(ctx: &Ctx, result: &mut Value) -> usize {
@@ -315,8 +328,20 @@ fn prune_schema(ctx: &Ctx, kind: Tool, schema: &mut Value, depth: usize) -> usiz
     count
 }
 
+/// A tool result keeps `content`, `structuredContent` and `isError`, each checked; any other
+/// key, or a result that is not an object, could carry records past the check and does not pass.
 fn redact_tool_result(ctx: &Ctx, object: ObjectId, result: &mut Value) -> usize {
-    let mut removed = 0;
+    let Value::Object(r) = result else {
+        *result = Value::Null;
+        return 1;
+    };
+    let before = r.len();
+    r.retain(|k, v| match k.as_str() {
+        "content" | "structuredContent" => true,
+        "isError" => v.is_boolean(),
+        _ => false,
+    });
+    let mut removed = before - r.len();
     if let Some(sc) = result.get_mut("structuredContent") {
         removed += redact_records(ctx, object, sc);
     }

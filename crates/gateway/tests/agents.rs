@@ -256,6 +256,29 @@ fn mcp_results_are_redacted_including_json_in_text() {
 }
 
 #[test]
+fn mcp_result_shapes_the_gateway_does_not_check_do_not_pass() {
+    let c = compiled();
+    let g = gateway();
+    let req = mcp_body(json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "find_people", "arguments": {}}}));
+    let Outcome::Forward { plan, subject, .. } = g.handle(&c, &req, NOW) else { panic!() };
+    let rec = json!({"id": "1", "jobTitle": "CEO", "address": {"addressCity": "Paris"}});
+    let redacted = |up: Value| -> Value {
+        let r = g.redact_response(&c, &subject, &plan, 200, Some("application/json"), up.to_string().as_bytes()).unwrap();
+        serde_json::from_slice(&r.body.unwrap()).unwrap()
+    };
+    // a result that is an array of records, or records under a key other than the checked ones
+    assert_eq!(redacted(json!({"jsonrpc": "2.0", "id": 1, "result": [rec]}))["result"], Value::Null);
+    let v = redacted(json!({"jsonrpc": "2.0", "id": 1, "result": {"records": [rec], "_meta": {"r": rec}, "isError": false}}));
+    assert_eq!(v["result"], json!({"isError": false}));
+    // an error keeps its code and message, not its free-form data
+    let v = redacted(json!({"jsonrpc": "2.0", "id": 1, "error": {"code": -32000, "message": "failed", "data": {"record": rec}}}));
+    assert_eq!(v["error"], json!({"code": -32000, "message": "failed"}));
+    // a message that is not a JSON-RPC object
+    assert_eq!(redacted(json!([rec.to_string(), 5])), json!([null, null]));
+    assert!(!String::from_utf8(serde_json::to_vec(&redacted(json!({"id": 1, "result": {"x": rec}}))).unwrap()).unwrap().contains("Paris"));
+}
+
+#[test]
 fn mcp_protocol_methods_batches_and_unknown_methods() {
     let c = compiled();
     let ok = mcp_body(
