@@ -599,7 +599,8 @@ impl Gateway {
                     }
                 };
                 match (&mut v, batched) {
-                    (Value::Array(items), true) => {
+                    // one answer per call: an extra item would pass unprojected
+                    (Value::Array(items), true) if items.len() == calls.len() => {
                         for (item, (call, plans)) in items.iter_mut().zip(calls) {
                             one(item, call, plans);
                         }

@@ -405,6 +405,10 @@ fn responses_are_projected_on_the_analysed_selection() {
     let r = gateway().redact_response(&c, &s, &plan, 200, None, &serde_json::to_vec(&up).unwrap()).unwrap();
     let v: Value = serde_json::from_slice(&r.body.unwrap()).unwrap();
     assert_eq!(v, json!([{"data": {"people": {"totalCount": 1}}}, {"data": {"a": {"totalCount": 2}}}]));
+    // an answer with more (or fewer) items than calls: the extra one would pass unprojected
+    let up = json!([{"data": {}}, {"data": {}}, {"data": {"people": {"edges": [{"node": {"emails": "x"}}]}}}]);
+    assert!(gateway().redact_response(&c, &s, &plan, 200, None, &serde_json::to_vec(&up).unwrap()).is_err());
+    assert!(gateway().redact_response(&c, &s, &plan, 200, None, b"[{\"data\": {}}]").is_err());
 }
 
 #[test]
