@@ -125,6 +125,11 @@ thread_local! {
     /// every request: a corrupt or forged envelope in KV would otherwise be read, parsed and
     /// verified once per request. Keyed by workspace ids of verified tokens; bounded.
     static MISSES: RefCell<FxHashMap<String, (String, f64)>> = RefCell::new(FxHashMap::default());
+    /// The highest revision this isolate has served per workspace, kept when the cached snapshot
+    /// expires: once revision N has been served, an older signed envelope put back into KV
+    /// (say, the one from before a key was revoked) is refused for as long as the isolate lives,
+    /// not only while it still holds N. Keyed by workspace ids of snapshots that verified.
+    static HIGHEST: RefCell<FxHashMap<String, u64>> = RefCell::new(FxHashMap::default());
 }
 
 /// At most this many workspaces are remembered as missing (the map is cleared when full).
@@ -258,7 +263,10 @@ async fn kv_bytes(env: &Env, key: &str, cache_ttl: u64) -> std::result::Result<O
 }
 
 /// The compiled snapshot of `workspace`, from the isolate cache or KV. `Err` = fail closed.
-async fn snapshot(env: &Env, s: &Settings, workspace: &str) -> std::result::Result<Rc<Compiled>, String> {
+/// `from_token`: the workspace id comes from a verified token, and a miss is remembered (see
+/// `MISSES`); the unauthenticated health endpoint asks with `false`, so ids it is sent never
+/// fill (and so clear) that map.
+async fn snapshot(env: &Env, s: &Settings, workspace: &str, from_token: bool) -> std::result::Result<Rc<Compiled>, String> {
     let now = now_ms();
     let cached = CACHE.with(|c| c.borrow().get(workspace).map(|e| (e.compiled.clone(), e.valid_until, e.next_check)));
     if let Some((compiled, _, next_check)) = &cached {
@@ -270,12 +278,14 @@ async fn snapshot(env: &Env, s: &Settings, workspace: &str) -> std::result::Resu
     }
     let max_age_ms = s.max_age_secs * 1000.0;
     let served = cached.as_ref().map(|(c, _, _)| c.revision());
+    // what an envelope must not be older than: the served revision, or the highest one served
+    let floor = served.or_else(|| HIGHEST.with(|h| h.borrow().get(workspace).copied()));
     let ttl = (s.max_age_secs as u64).max(30);
     let read = kv_bytes(env, &format!("workspace:{workspace}"), ttl).await;
     let outcome: std::result::Result<SignedSnapshot, String> = match read {
         Err(e) => Err(format!("KV read failed: {e}")),
         Ok(None) => Err(format!("no snapshot in KV for workspace {workspace}")),
-        Ok(Some(bytes)) => verify(&bytes, &s.snapshot_keys, workspace, served).await.and_then(|snap| {
+        Ok(Some(bytes)) => verify(&bytes, &s.snapshot_keys, workspace, floor).await.and_then(|snap| {
             // The revision already served is not compiled again, but an invalid envelope for it
             // is still refused (and logged), as a new one would be.
             if served == Some(snap.revision()) {
@@ -303,9 +313,12 @@ async fn snapshot(env: &Env, s: &Settings, workspace: &str) -> std::result::Resu
             if cached.is_none() {
                 MISSES.with(|m| m.borrow_mut().remove(workspace));
             }
+            if !same {
+                HIGHEST.with(|h| h.borrow_mut().insert(workspace.to_string(), compiled.revision()));
+            }
             Ok(compiled)
         }
-        Err(why) => refused(workspace, why, cached, now, max_age_ms),
+        Err(why) => refused(workspace, why, cached, now, max_age_ms, from_token),
     }
 }
 
@@ -319,6 +332,7 @@ fn refused(
     cached: Option<(Rc<Compiled>, f64, f64)>,
     now: f64,
     max_age_ms: f64,
+    remember_miss: bool,
 ) -> std::result::Result<Rc<Compiled>, String> {
     let served = cached.as_ref().map(|(c, _, _)| c.revision());
     log_event(&SnapshotRejected { event: "snapshotRejected", workspace_id: workspace, reason: &why, served_revision: served });
@@ -335,6 +349,9 @@ fn refused(
         }
         _ => {
             CACHE.with(|c| c.borrow_mut().remove(workspace));
+            if !remember_miss {
+                return Err(why);
+            }
             MISSES.with(|m| {
                 let mut m = m.borrow_mut();
                 if m.len() >= MAX_MISSES {
@@ -423,6 +440,29 @@ export function respond_forwarded(status, headers, decision, revision, kind, byt
   headers.set("x-rolegate-revision", revision);
   return new Response(kind === 0 && bytes.length ? bytes.slice() : kind === 1 ? stream : null, { status, headers });
 }
+export async function read_body(req, limit) {
+  const reader = req.body.getReader();
+  const chunks = [];
+  let n = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    n += value.byteLength;
+    if (n > limit) {
+      reader.cancel().catch(() => {});
+      return null;
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
 export function fetch_upstream(url, method, headers, body) {
   return fetch(url, { method, headers, redirect: "manual", body: body.length ? body.slice() : undefined });
 }
@@ -433,6 +473,11 @@ extern "C" {
     /// per header, which was a visible share of a request's CPU (bench/worker/profile.mjs).
     /// JSON escapes whatever a value holds.
     fn header_entries_json(h: &web_sys::Headers) -> String;
+    /// The request body as one `Uint8Array`, read chunk by chunk and given up (`null`) as soon
+    /// as it is longer than `limit` bytes, whatever its `Content-Length` says or whether it has
+    /// one (a chunked body's size is known only once it has been read).
+    #[wasm_bindgen(catch)]
+    fn read_body(req: &web_sys::Request, limit: f64) -> std::result::Result<js_sys::Promise, wasm_bindgen::JsValue>;
     /// `[method, pathname, search, headers]` of a request as JSON text (throws when its URL
     /// does not parse).
     #[wasm_bindgen(catch)]
@@ -486,6 +531,12 @@ fn header_value<'a>(entries: &'a [(String, String)], name: &str) -> Option<&'a s
 
 fn gateway_request(target: Target, body: Vec<u8>) -> GwRequest {
     GwRequest { method: target.method, path: target.path, query: target.query, headers: target.headers, body }
+}
+
+/// The request body, or `None` once it is longer than `limit` (see `read_body`).
+async fn body_within(req: &web_sys::Request, limit: usize) -> Result<Option<Vec<u8>>> {
+    let v = wasm_bindgen_futures::JsFuture::from(read_body(req, limit as f64).map_err(Error::from)?).await.map_err(Error::from)?;
+    Ok(if v.is_null() { None } else { Some(js_sys::Uint8Array::new(&v).to_vec()) })
 }
 
 /// Reads a JS body promise (`arrayBuffer()`) into bytes in one copy. (workers-rs's `bytes()`
@@ -566,24 +617,12 @@ async fn handle(req: &web_sys::Request, env: &Env, url: Target, record: &mut Dec
             Box::pin(health(env, &settings, &url, record));
         return boxed.await;
     }
-    // Bodies are bounded before they are read.
-    let declared = url.header("content-length").and_then(|v| v.trim().parse::<usize>().ok()).unwrap_or(0);
-    if declared > MAX_BODY_BYTES {
-        record.reason = Some("request body too large".into());
-        return to_worker(respond::too_large(MAX_BODY_BYTES).with_decision("deny", None));
-    }
-    let body = if matches!(url.method.as_str(), "GET" | "HEAD") || req.body().is_none() {
-        Vec::new()
-    } else {
-        body_bytes(req.array_buffer()).await?
-    };
-    if body.len() > MAX_BODY_BYTES {
-        record.reason = Some("request body too large".into());
-        return to_worker(respond::too_large(MAX_BODY_BYTES).with_decision("deny", None));
-    }
-    let gw_req = gateway_request(url, body);
-    // The credential is checked (signature, type, lifetime, workspace claim) before its
-    // workspace's snapshot is looked up: a forged or expired token costs no KV read.
+    // The credential is checked (signature, type, lifetime, workspace claim) before the body is
+    // read and before its workspace's snapshot is looked up: a caller without a valid token
+    // costs no body read and no KV read.
+    let has_body = !matches!(url.method.as_str(), "GET" | "HEAD") && req.body().is_some();
+    let declared = url.header("content-length").and_then(|v| v.trim().parse::<usize>().ok());
+    let mut gw_req = gateway_request(url, Vec::new());
     let gateway = &settings.gateway;
     let now = (now_ms() / 1000.0) as i64;
     let credential = match gateway.authenticate_credential(&gw_req, now) {
@@ -594,7 +633,22 @@ async fn handle(req: &web_sys::Request, env: &Env, url: Target, record: &mut Dec
             return to_worker(response);
         }
     };
-    let compiled = match snapshot(env, &settings, credential.workspace_id()).await {
+    // Bodies are bounded while they are read: a declared length over the limit is refused at
+    // once, and reading stops as soon as the bytes pass the limit.
+    if has_body {
+        let body = match declared {
+            Some(n) if n > MAX_BODY_BYTES => None,
+            _ => body_within(req, MAX_BODY_BYTES).await?,
+        };
+        match body {
+            Some(b) => gw_req.body = b,
+            None => {
+                record.reason = Some("request body too large".into());
+                return to_worker(respond::too_large(MAX_BODY_BYTES).with_decision("deny", None));
+            }
+        }
+    }
+    let compiled = match snapshot(env, &settings, credential.workspace_id(), true).await {
         Ok(c) => c,
         Err(why) => {
             record.reason = Some(format!("permissions unavailable: {why}"));
@@ -727,7 +781,7 @@ async fn health(env: &Env, s: &Settings, url: &Target, record: &mut DecisionReco
         };
         return to_worker(r.with_decision("deny", None));
     };
-    match snapshot(env, s, &ws).await {
+    match snapshot(env, s, &ws, false).await {
         Ok(c) => {
             record.decision = "allow";
             let body = json!({"status": "ok", "workspaceId": ws, "revision": c.revision(), "maxAgeSeconds": s.max_age_secs});
