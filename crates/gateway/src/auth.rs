@@ -22,6 +22,8 @@ pub enum AuthError {
     UnknownSigningKey(String),
     BadSignature,
     TokenExpired,
+    /// `nbf` is in the future.
+    TokenNotYetValid,
     UnsupportedTokenType(String),
     WrongWorkspace,
     UnknownApiKey,
@@ -48,6 +50,7 @@ impl AuthError {
             AuthError::UnknownSigningKey(_) => "UNKNOWN_SIGNING_KEY",
             AuthError::BadSignature => "BAD_SIGNATURE",
             AuthError::TokenExpired => "TOKEN_EXPIRED",
+            AuthError::TokenNotYetValid => "TOKEN_NOT_YET_VALID",
             AuthError::UnsupportedTokenType(_) => "UNSUPPORTED_TOKEN_TYPE",
             AuthError::WrongWorkspace => "WRONG_WORKSPACE",
             AuthError::UnknownApiKey => "UNKNOWN_API_KEY",
@@ -70,6 +73,7 @@ impl fmt::Display for AuthError {
             AuthError::UnknownSigningKey(k) => write!(f, "Token invalid: unknown signing key \"{k}\""),
             AuthError::BadSignature => write!(f, "Token invalid."),
             AuthError::TokenExpired => write!(f, "Token has expired."),
+            AuthError::TokenNotYetValid => write!(f, "Token is not valid yet (nbf is in the future)."),
             AuthError::UnsupportedTokenType(t) => write!(f, "Token type \"{t}\" is not accepted by this gateway"),
             AuthError::WrongWorkspace => write!(f, "Token belongs to another workspace"),
             AuthError::UnknownApiKey => write!(f, "This API Key does not exist"),
@@ -230,11 +234,18 @@ impl Token {
         key.verify(self.signing_input.as_bytes(), &sig).map_err(|_| AuthError::BadSignature)
     }
 
-    /// `exp` must be present and in the future.
-    pub fn check_exp(&self, now: i64) -> Result<(), AuthError> {
+    /// The token's lifetime: `exp` must be present and in the future, and `nbf`, if present,
+    /// a number not after now (as Twenty's `jsonwebtoken` checks them, without clock tolerance).
+    pub fn check_lifetime(&self, now: i64) -> Result<(), AuthError> {
         let exp = self.claims.get("exp").and_then(Node::as_f64).ok_or_else(|| AuthError::Malformed("no exp claim".into()))?;
         if (now as f64) >= exp {
             return Err(AuthError::TokenExpired);
+        }
+        if let Some(nbf) = self.claims.get("nbf") {
+            let nbf = nbf.as_f64().ok_or_else(|| AuthError::Malformed("nbf is not a number".into()))?;
+            if nbf > now as f64 {
+                return Err(AuthError::TokenNotYetValid);
+            }
         }
         Ok(())
     }
@@ -353,7 +364,7 @@ fn check_api_key(token: &Token, keys: &TokenKeys, now: i64) -> Result<(), AuthEr
         "ES256" => token.verify_es256(keys)?,
         other => return Err(AuthError::UnsupportedAlgorithm(other.to_string())),
     }
-    token.check_exp(now)?;
+    token.check_lifetime(now)?;
     if token.claim_str("sub").is_some_and(|s| !legacy && s != workspace) {
         return Err(AuthError::WrongWorkspace);
     }
@@ -418,7 +429,7 @@ fn check_agent(token: &Token, keys: &TokenKeys, now: i64) -> Result<(), AuthErro
     if !token.verify_hs256(agents.secret.as_bytes()) {
         return Err(AuthError::BadSignature);
     }
-    token.check_exp(now)?;
+    token.check_lifetime(now)?;
     let num = |name: &str| token.claims.get(name).and_then(Node::as_f64);
     match (num("iat"), num("exp")) {
         (Some(iat), Some(exp)) if exp - iat <= MAX_AGENT_TOKEN_SECONDS as f64 && iat <= (now + 60) as f64 => {}

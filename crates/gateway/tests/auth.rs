@@ -91,18 +91,46 @@ fn refused_credentials() {
     assert_401(&Request::new("GET", "/rest/people").header("authorization", &format!("Bearer {h}.{p}.")), "algorithm");
 }
 
-#[test]
-fn user_tokens_are_not_api_keys() {
+/// An HS256 token with these claims, signed with the workspace's secret of `secret_type`.
+fn signed(claims: serde_json::Value, secret_type: &str) -> String {
     use hmac::{Hmac, Mac};
     use sha2::Sha256;
     let header = base64url(br#"{"alg":"HS256"}"#);
-    let claims = serde_json::json!({"sub": "u1", "type": "ACCESS", "workspaceId": WS, "exp": NOW + 60, "userWorkspaceId": "uw"});
     let payload = base64url(claims.to_string().as_bytes());
-    let secret = rolegate_gateway::auth::twenty_workspace_secret(APP_SECRET, WS, "ACCESS");
+    let secret = rolegate_gateway::auth::twenty_workspace_secret(APP_SECRET, WS, secret_type);
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(format!("{header}.{payload}").as_bytes());
-    let t = format!("{header}.{payload}.{}", base64url(&mac.finalize().into_bytes()));
+    format!("{header}.{payload}.{}", base64url(&mac.finalize().into_bytes()))
+}
+
+#[test]
+fn user_tokens_are_not_api_keys() {
+    let claims = serde_json::json!({"sub": "u1", "type": "ACCESS", "workspaceId": WS, "exp": NOW + 60, "userWorkspaceId": "uw"});
+    let t = signed(claims, "ACCESS");
     assert_401(&Request::new("GET", "/rest/people").header("authorization", &format!("Bearer {t}")), "Token type \"ACCESS\"");
+}
+
+/// `nbf`, when a token has one, is checked as Twenty's `jsonwebtoken` checks it: a token that
+/// is not valid yet is refused, one whose `nbf` has come passes, and a non-numeric one is
+/// malformed.
+#[test]
+fn not_before_is_checked() {
+    let key = |nbf: serde_json::Value| {
+        let t = signed(
+            serde_json::json!({"sub": WS, "type": "API_KEY", "workspaceId": WS, "iat": NOW - 10, "exp": NOW + 60, "jti": ZAPIER, "nbf": nbf}),
+            "API_KEY",
+        );
+        Request::new("GET", "/rest/people").header("authorization", &format!("Bearer {t}"))
+    };
+    assert_401(&key(serde_json::json!(NOW + 30)), "not valid yet");
+    assert_eq!(
+        gateway().authenticate_credential(&key(serde_json::json!(NOW + 1)), NOW).expect_err("future nbf").code(),
+        "TOKEN_NOT_YET_VALID"
+    );
+    assert_eq!(status(&key(serde_json::json!(NOW))).0, 200);
+    assert_eq!(status(&key(serde_json::json!(NOW - 5))).0, 200);
+    assert_401(&key(serde_json::json!("yesterday")), "nbf is not a number");
+    assert_401(&key(serde_json::Value::Null), "nbf is not a number");
 }
 
 fn base64url(b: &[u8]) -> String {
