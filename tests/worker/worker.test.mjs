@@ -406,6 +406,49 @@ test('a newer revision takes effect within the max age; an older one is ignored'
   assert.equal((await r.json()).data.people[0].address, undefined, 'and enforced');
 });
 
+test('SNAPSHOT_MIN_REVISION: a fresh isolate refuses envelopes older than the configured minimum', async () => {
+  const next = applyOperation(fixture, { op: 'upsertFieldPermissions', roleId: 'intern', rows: [{ object: 'person', field: 'address', canRead: null, canUpdate: null }] });
+  assert.equal(next.revision, 13);
+  const hit = (gw) => gw.dispatchFetch('http://gateway.local/rest/people', { headers: { authorization: `Bearer ${apiKeyToken(KEYS.intern)}` } });
+  for (const min of ['13', JSON.stringify({ [WS]: 13 })]) {
+    const own = [];
+    const gw = gateway({ bindings: bindings({ SNAPSHOT_MIN_REVISION: min }), logs: own });
+    try {
+      const kv = await gw.getKVNamespace('SNAPSHOTS');
+      await kv.put(`workspace:${WS}`, envelope(key, fixtureText)); // revision 12, correctly signed
+      const [r, n] = await upstreamCountDuring(() => hit(gw));
+      assert.equal(r.status, 503, `${min}: revision 12 is refused`);
+      assert.equal((await r.json()).code, 'PERMISSIONS_UNAVAILABLE');
+      assert.equal(n, 0, `${min}: the upstream received nothing`);
+      assert.match(own.find((l) => l.event === 'snapshotRejected')?.reason ?? '', /STALE_REVISION: envelope revision 12 is older than revision 13/, min);
+      await kv.put(`workspace:${WS}`, envelope(key, JSON.stringify(next)));
+      await sleep(300); // a quarter max age: when a workspace without a snapshot is looked for again
+      const ok = await hit(gw);
+      assert.equal(ok.status, 200, `${min}: revision 13 is served`);
+      assert.equal(ok.headers.get('x-rolegate-revision'), '13');
+      await ok.arrayBuffer();
+    } finally {
+      await gw.dispose();
+    }
+  }
+  // a minimum for another workspace does not apply; one that does not parse is a configuration error
+  const other = gateway({ bindings: bindings({ SNAPSHOT_MIN_REVISION: JSON.stringify({ 'another-workspace': 99 }) }) });
+  await (await other.getKVNamespace('SNAPSHOTS')).put(`workspace:${WS}`, envelope(key, fixtureText));
+  const r = await hit(other);
+  assert.equal(r.status, 200);
+  await r.arrayBuffer();
+  await other.dispose();
+  for (const bad of ['twelve', '-1', '{"a b": 3}', '{"x": "3"}']) {
+    const gw = gateway({ bindings: bindings({ SNAPSHOT_MIN_REVISION: bad }) });
+    await (await gw.getKVNamespace('SNAPSHOTS')).put(`workspace:${WS}`, envelope(key, fixtureText));
+    const [res, n] = await upstreamCountDuring(() => hit(gw));
+    assert.equal(res.status, 503, bad);
+    assert.match((await res.json()).messages[0], /SNAPSHOT_MIN_REVISION/, bad);
+    assert.equal(n, 0);
+    await gw.dispose();
+  }
+});
+
 test('the permissions endpoint serves the caller view, which the npm package accepts', async () => {
   const r = await call('/rolegate/v1/permissions', { key: KEYS.integration });
   assert.equal(r.status, 200);

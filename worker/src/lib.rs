@@ -32,7 +32,51 @@ struct Settings {
     /// The gateway's own Twenty API key, used upstream for agent requests.
     agent_api_key: Option<String>,
     max_age_secs: f64,
+    /// `SNAPSHOT_MIN_REVISION`: envelopes older than this are refused, also by fresh isolates.
+    min_revision: MinRevision,
     test_panic_path: Option<String>,
+}
+
+/// The oldest snapshot revision the operator allows: one for every workspace, or per workspace
+/// (workspaces not named have none).
+enum MinRevision {
+    None,
+    All(u64),
+    PerWorkspace(FxHashMap<String, u64>),
+}
+
+impl MinRevision {
+    fn parse(v: Option<String>) -> std::result::Result<MinRevision, String> {
+        let Some(v) = v else { return Ok(MinRevision::None) };
+        let bad = || {
+            format!("SNAPSHOT_MIN_REVISION \"{v}\" is neither a revision (a whole number) nor a JSON object of workspace id -> revision")
+        };
+        let t = v.trim();
+        if t.starts_with('{') {
+            return Self::per_workspace(t).map(MinRevision::PerWorkspace).ok_or_else(bad);
+        }
+        t.parse::<u64>().map(MinRevision::All).map_err(|_| bad())
+    }
+
+    /// Out of line: most deployments set no minimum, or one number.
+    #[inline(never)]
+    fn per_workspace(t: &str) -> Option<FxHashMap<String, u64>> {
+        use rolegate_core::tree::{Json, Node};
+        let doc = Json::parse(t).ok()?;
+        let map = doc
+            .entries()?
+            .map(|(w, n)| if rolegate_gateway::auth::is_workspace_id(w) { n.as_u64().map(|n| (w.to_string(), n)) } else { None })
+            .collect();
+        map
+    }
+
+    fn of(&self, workspace: &str) -> Option<u64> {
+        match self {
+            MinRevision::None => None,
+            MinRevision::All(n) => Some(*n),
+            MinRevision::PerWorkspace(m) => m.get(workspace).copied(),
+        }
+    }
 }
 
 fn binding(env: &Env, name: &str) -> Option<String> {
@@ -91,6 +135,7 @@ fn parse_settings(env: &Env) -> std::result::Result<Settings, String> {
             _ => return Err(format!("SNAPSHOT_MAX_AGE_SECONDS \"{v}\" is not a whole number of seconds >= 1")),
         },
     };
+    let min_revision = MinRevision::parse(binding(env, "SNAPSHOT_MIN_REVISION"))?;
     env.kv("SNAPSHOTS").map_err(|_| "the KV binding SNAPSHOTS is missing".to_string())?;
     Ok(Settings {
         upstream: upstream.trim_end_matches('/').to_string(),
@@ -102,6 +147,7 @@ fn parse_settings(env: &Env) -> std::result::Result<Settings, String> {
         }),
         agent_api_key,
         max_age_secs,
+        min_revision,
         test_panic_path: binding(env, "ROLEGATE_TEST_PANIC_PATH"),
     })
 }
@@ -278,8 +324,9 @@ async fn snapshot(env: &Env, s: &Settings, workspace: &str, from_token: bool) ->
     }
     let max_age_ms = s.max_age_secs * 1000.0;
     let served = cached.as_ref().map(|(c, _, _)| c.revision());
-    // what an envelope must not be older than: the served revision, or the highest one served
-    let floor = served.or_else(|| HIGHEST.with(|h| h.borrow().get(workspace).copied()));
+    // what an envelope must not be older than: the served revision, or the highest one served,
+    // and never older than the configured minimum (which holds in fresh isolates too)
+    let floor = served.or_else(|| HIGHEST.with(|h| h.borrow().get(workspace).copied())).max(s.min_revision.of(workspace));
     let ttl = (s.max_age_secs as u64).max(30);
     let read = kv_bytes(env, &format!("workspace:{workspace}"), ttl).await;
     let outcome: std::result::Result<SignedSnapshot, String> = match read {

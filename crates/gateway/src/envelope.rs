@@ -51,7 +51,7 @@ impl fmt::Display for EnvelopeError {
                 write!(f, "envelope holds workspace \"{found}\", expected \"{expected}\"")
             }
             EnvelopeError::Stale { served, found } => {
-                write!(f, "envelope revision {found} is older than the revision {served} already served")
+                write!(f, "envelope revision {found} is older than revision {served}, the oldest accepted (served already, or the configured minimum)")
             }
         }
     }
