@@ -558,32 +558,69 @@ test('one JSON log line per request with the decision record', async () => {
   assert.ok(!all.includes(APP_SECRET) && !all.includes('eyJ'), 'no secrets or tokens in logs');
 });
 
-test('a correctly signed but invalid envelope for the revision already served is refused and logged', async () => {
+test('a correctly signed but invalid envelope, for the revision served or a newer one, is refused and logged; the verified one stays', async () => {
   const { createPrivateKey, sign } = await import('node:crypto');
   const kf = JSON.parse(readFileSync(key.file, 'utf8'));
   // PKCS#8 wrapping of the raw Ed25519 seed, so node:crypto can sign what `rolegate sign` would refuse
   const seed = Buffer.from(kf.privateKey, 'base64url');
   const pk = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]), format: 'der', type: 'pkcs8' });
+  const signed = (snapshot) => {
+    const payload = JSON.stringify(snapshot);
+    return JSON.stringify({ format: 'rolegate-envelope/v1', keyId: kf.keyId, payload, signature: sign(null, Buffer.from(payload), pk).toString('base64url') });
+  };
   const invalid = structuredClone(fixture);
   invalid.roles[2].objectPermissions.push({ object: 'nope', canRead: false }); // unknown object, same revision 12
-  const payload = JSON.stringify(invalid);
-  const env = JSON.stringify({ format: 'rolegate-envelope/v1', keyId: kf.keyId, payload, signature: sign(null, Buffer.from(payload), pk).toString('base64url') });
+  const newerInvalid = { ...structuredClone(invalid), revision: 13 };
+  for (const [name, env] of [['revision 12', signed(invalid)], ['revision 13', signed(newerInvalid)]]) {
+    const own = [];
+    const gw = gateway({ bindings: bindings({ SNAPSHOT_MAX_AGE_SECONDS: '1' }), logs: own });
+    try {
+      const kv = await gw.getKVNamespace('SNAPSHOTS');
+      await kv.put(`workspace:${WS}`, envelope(key, fixtureText));
+      const get = () => gw.dispatchFetch('http://gateway.local/rest/companies', { headers: { authorization: `Bearer ${apiKeyToken(KEYS.intern)}` } });
+      let r = await get();
+      assert.equal(r.headers.get('x-rolegate-revision'), '12');
+      await r.arrayBuffer();
+      await kv.put(`workspace:${WS}`, env);
+      await sleep(1300);
+      for (let i = 0; i < 3; i++) {
+        r = await get();
+        assert.equal(r.status, 200, `${name}: the verified revision 12 stays in use for now`);
+        assert.equal(r.headers.get('x-rolegate-revision'), '12', name);
+        await r.arrayBuffer();
+      }
+      for (let i = 0; i < 20 && !own.some((l) => l.event === 'snapshotRejected'); i++) await sleep(50);
+      const rejected = own.filter((l) => l.event === 'snapshotRejected');
+      assert.ok(rejected.some((l) => /INVALID_SNAPSHOT/.test(l.reason)), `${name}: the invalid envelope is logged: ${JSON.stringify(own.filter((l) => l.event !== 'request'))}`);
+      assert.equal(rejected.length, 1, `${name}: looked at again after a quarter max age, not on every request`);
+    } finally {
+      await gw.dispose();
+    }
+  }
+});
+
+test('a different valid envelope for the revision served replaces it, so warm and fresh isolates agree', async () => {
   const own = [];
   const gw = gateway({ bindings: bindings({ SNAPSHOT_MAX_AGE_SECONDS: '1' }), logs: own });
   try {
     const kv = await gw.getKVNamespace('SNAPSHOTS');
     await kv.put(`workspace:${WS}`, envelope(key, fixtureText));
-    const get = () => gw.dispatchFetch('http://gateway.local/rest/companies', { headers: { authorization: `Bearer ${apiKeyToken(KEYS.intern)}` } });
-    let r = await get();
-    assert.equal(r.headers.get('x-rolegate-revision'), '12');
-    await r.arrayBuffer();
-    await kv.put(`workspace:${WS}`, env);
-    await sleep(1300);
-    r = await get();
-    assert.equal(r.status, 200, 'the verified revision 12 stays in use for now');
-    await r.arrayBuffer();
-    for (let i = 0; i < 20 && !own.some((l) => l.event === 'snapshotRejected'); i++) await sleep(50);
-    assert.ok(own.some((l) => l.event === 'snapshotRejected' && /INVALID_SNAPSHOT/.test(l.reason)), `the invalid envelope is logged: ${JSON.stringify(own.filter((l) => l.event !== 'request'))}`);
+    const people = () => gw.dispatchFetch('http://gateway.local/rest/people', { headers: { authorization: `Bearer ${apiKeyToken(KEYS.intern)}` } });
+    let r = await people();
+    assert.equal((await r.json()).data.people[0].address, undefined, 'revision 12: the Intern does not read addresses');
+    // the same revision, re-signed with another rule (an operator's mistake, but a signed one)
+    const same = applyOperation(fixture, { op: 'upsertFieldPermissions', roleId: 'intern', rows: [{ object: 'person', field: 'address', canRead: null, canUpdate: null }] });
+    same.revision = 12;
+    await kv.put(`workspace:${WS}`, envelope(key, JSON.stringify(same)));
+    let address;
+    for (let i = 0; i < 40 && !address; i++) {
+      r = await people();
+      assert.equal(r.headers.get('x-rolegate-revision'), '12');
+      address = (await r.json()).data.people[0].address;
+      if (!address) await sleep(100);
+    }
+    assert.ok(address, 'the warm isolate serves what KV now holds');
+    assert.ok(own.some((l) => l.event === 'snapshot' && l.revision === 12 && l.previous === 12), 'and logs the replacement');
   } finally {
     await gw.dispose();
   }

@@ -155,6 +155,8 @@ fn parse_settings(env: &Env) -> std::result::Result<Settings, String> {
 /// A verified, compiled snapshot in this isolate.
 struct Entry {
     compiled: Rc<Compiled>,
+    /// The envelope it came from, as read from KV: the same bytes again need no second look.
+    envelope: Vec<u8>,
     /// Usable until then (ms): a failed refresh keeps it for at most one more max age.
     valid_until: f64,
     /// Next KV read (ms).
@@ -329,38 +331,41 @@ async fn snapshot(env: &Env, s: &Settings, workspace: &str, from_token: bool) ->
     let floor = served.or_else(|| HIGHEST.with(|h| h.borrow().get(workspace).copied())).max(s.min_revision.of(workspace));
     let ttl = (s.max_age_secs as u64).max(30);
     let read = kv_bytes(env, &format!("workspace:{workspace}"), ttl).await;
-    let outcome: std::result::Result<SignedSnapshot, String> = match read {
+    let outcome: std::result::Result<(Rc<Compiled>, Vec<u8>), String> = match read {
         Err(e) => Err(format!("KV read failed: {e}")),
         Ok(None) => Err(format!("no snapshot in KV for workspace {workspace}")),
-        Ok(Some(bytes)) => verify(&bytes, &s.snapshot_keys, workspace, floor).await.and_then(|snap| {
-            // The revision already served is not compiled again, but an invalid envelope for it
-            // is still refused (and logged), as a new one would be.
-            if served == Some(snap.revision()) {
-                snap.validate().map_err(|e| format!("{}: {e}", e.code()))?;
+        Ok(Some(bytes)) => {
+            // The envelope served, byte for byte: verified and compiled already.
+            let unchanged = CACHE.with(|c| c.borrow().get(workspace).filter(|e| e.envelope == bytes).map(|e| e.compiled.clone()));
+            match unchanged {
+                Some(c) => Ok((c, bytes)),
+                // Anything else is verified and compiled (which validates), the revision served
+                // included: a different envelope for it replaces it if valid, so every isolate
+                // ends up serving what KV holds, and is refused (logged) if not. A compile
+                // error is a refusal like any other: the verified snapshot stays in use.
+                None => match verify(&bytes, &s.snapshot_keys, workspace, floor).await {
+                    Ok(snap) => compile(snap).map(|c| (c, bytes)),
+                    Err(e) => Err(e),
+                },
             }
-            Ok(snap)
-        }),
+        }
     };
     match outcome {
-        Ok(snap) => {
-            let same = served == Some(snap.revision());
-            let compiled = match (&cached, same) {
-                (Some((c, _, _)), true) => c.clone(),
-                _ => compile(snap)?,
-            };
-            if !same {
+        Ok((compiled, envelope)) => {
+            let changed = !cached.as_ref().is_some_and(|(c, _, _)| Rc::ptr_eq(c, &compiled));
+            if changed {
                 log_event(&SnapshotEvent { event: "snapshot", workspace_id: workspace, revision: compiled.revision(), previous: served });
             }
             CACHE.with(|c| {
                 c.borrow_mut().insert(
                     workspace.to_string(),
-                    Entry { compiled: compiled.clone(), valid_until: now + 2.0 * max_age_ms, next_check: now + max_age_ms },
+                    Entry { compiled: compiled.clone(), envelope, valid_until: now + 2.0 * max_age_ms, next_check: now + max_age_ms },
                 )
             });
             if cached.is_none() {
                 MISSES.with(|m| m.borrow_mut().remove(workspace));
             }
-            if !same {
+            if changed {
                 HIGHEST.with(|h| h.borrow_mut().insert(workspace.to_string(), compiled.revision()));
             }
             Ok(compiled)
