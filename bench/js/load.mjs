@@ -7,7 +7,8 @@
 // (whose first `import()` starts that loader: ~9 ms of Node's own, for any package)
 // is printed too, beside that of an empty ESM package. Wall time and the main thread's CPU time
 // (/proc schedstat): on a machine with few cores V8's background tier-up compiles of the JSON
-// parser compete with the main thread, so wall time there is bimodal while the CPU is not.
+// parser compete with the main thread, so wall time there is bimodal while the CPU is not; the
+// ES-module probe runs again with `--v8-pool-size=1`, where they no longer take its core.
 //
 //   node bench/js/load.mjs
 import { execFileSync } from 'node:child_process';
@@ -49,8 +50,8 @@ const here = new URL('../..', import.meta.url).pathname;
 mkdirSync(join(here, 'target'), { recursive: true });
 const probes = mkdtempSync(join(here, 'target', 'load-probe-'));
 const file = (dir, name, text) => (writeFileSync(join(dir, name), text), join(dir, name));
-const fresh = (path) => JSON.parse(execFileSync(process.execPath, [path]).toString());
-const runs = { esm: [], cjs: [], emptyEsm: [], emptyCjs: [], compile: [] };
+const fresh = (path, flags = []) => JSON.parse(execFileSync(process.execPath, [...flags, path]).toString());
+const runs = { esm: [], esmOnePool: [], cjs: [], emptyEsm: [], emptyCjs: [], compile: [] };
 // The first part of the package's load: compiling the .wasm (V8 validates every function, and
 // compiles each JS-to-wasm wrapper it cannot serve with its generic one), in a fresh process.
 const compileProbe = `const bytes = process.getBuiltinModule('node:fs').readFileSync(new URL(import.meta.resolve('rolegate/rolegate.wasm')));
@@ -68,6 +69,9 @@ try {
   for (let i = 0; i < 15; i++) {
     // interleaved, so a slow moment of the machine falls on all
     runs.esm.push(fresh(p.esm));
+    // the same with one V8 platform thread: V8's background compiles (the JSON reader's tier-up
+    // during fromSnapshot) then no longer take the main thread's core on a 2-core machine
+    runs.esmOnePool.push(fresh(p.esm, ['--v8-pool-size=1']));
     runs.cjs.push(fresh(p.cjs));
     runs.emptyEsm.push(fresh(p.emptyEsm).load);
     runs.emptyCjs.push(fresh(p.emptyCjs).load);
@@ -90,6 +94,11 @@ for (const [name, rs, base, what] of [
 }
 
 console.log(`of which new WebAssembly.Module of the package's .wasm (a fresh process): ${ms(med(runs.compile))}`);
+{
+  const rs = runs.esmOnePool;
+  console.log(`from an ES module, node --v8-pool-size=1: module load ${ms(med(rs.map((r) => r.load)))} + fromSnapshot ${ms(med(rs.map((r) => r.fromSnapshot)))} = ${ms(med(rs.map((r) => r.load + r.fromSnapshot)))} wall`);
+  console.log(`  (one V8 background thread: its compiles no longer compete with the main thread for a core; the difference is what a 2-core machine loses to V8's tier-up)`);
+}
 
 const require = createRequire(import.meta.url);
 const wasm = readFileSync(require.resolve('rolegate/rolegate.wasm'));
