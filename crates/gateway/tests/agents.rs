@@ -158,13 +158,8 @@ fn agent_tokens_are_checked() {
     assert_eq!(run(&agent_token("agent-ghost", None, None)), 401);
     // an nbf still to come is refused, one that has come passes
     let with_nbf = |nbf: i64| {
-        use hmac::{Hmac, Mac};
-        let header = b64url(br#"{"alg":"HS256"}"#);
-        let claims = serde_json::json!({"type": "AGENT", "workspaceId": WS, "agentId": "agent-research", "iat": NOW - 10, "nbf": nbf, "exp": NOW + 60, "jti": "n"});
-        let input = format!("{header}.{}", b64url(claims.to_string().as_bytes()));
-        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(AGENT_SECRET.as_bytes()).unwrap();
-        mac.update(input.as_bytes());
-        format!("{input}.{}", b64url(&mac.finalize().into_bytes()))
+        let claims = json!({"type": "AGENT", "workspaceId": WS, "agentId": "agent-research", "iat": NOW - 10, "nbf": nbf, "exp": NOW + 60, "jti": "n"});
+        hs256_token(AGENT_SECRET, &claims)
     };
     assert_eq!(run(&with_nbf(NOW + 5)), 401);
     assert_eq!(run(&with_nbf(NOW)), 0);
@@ -321,9 +316,4 @@ fn mcp_protocol_methods_batches_and_unknown_methods() {
     }
     let get = with(&token(ZAPIER), Request::new("GET", "/mcp"));
     assert!(matches!(gateway().handle(&c, &get, NOW), Outcome::Respond { .. }));
-}
-
-fn b64url(b: &[u8]) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
 }

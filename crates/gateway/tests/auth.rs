@@ -93,14 +93,7 @@ fn refused_credentials() {
 
 /// An HS256 token with these claims, signed with the workspace's secret of `secret_type`.
 fn signed(claims: serde_json::Value, secret_type: &str) -> String {
-    use hmac::{Hmac, Mac};
-    use sha2::Sha256;
-    let header = base64url(br#"{"alg":"HS256"}"#);
-    let payload = base64url(claims.to_string().as_bytes());
-    let secret = rolegate_gateway::auth::twenty_workspace_secret(APP_SECRET, WS, secret_type);
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(format!("{header}.{payload}").as_bytes());
-    format!("{header}.{payload}.{}", base64url(&mac.finalize().into_bytes()))
+    hs256_token(&rolegate_gateway::auth::twenty_workspace_secret(APP_SECRET, WS, secret_type), &claims)
 }
 
 #[test]
@@ -131,11 +124,6 @@ fn not_before_is_checked() {
     assert_eq!(status(&key(serde_json::json!(NOW - 5))).0, 200);
     assert_401(&key(serde_json::json!("yesterday")), "nbf is not a number");
     assert_401(&key(serde_json::Value::Null), "nbf is not a number");
-}
-
-fn base64url(b: &[u8]) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
 }
 
 #[test]

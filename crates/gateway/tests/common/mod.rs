@@ -105,3 +105,18 @@ pub fn assert_gql_denied(r: &Request, roots: &[&str], needle: &str) {
 pub fn gql(key: &str, query: &str, variables: Value) -> Request {
     json_req("POST", "/graphql", key, &serde_json::json!({"query": query, "variables": variables}))
 }
+
+/// Base64url without padding, as JWTs and envelopes use it.
+pub fn base64url(b: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+}
+
+/// An HS256 JWT with exactly these claims, for tokens the minting helpers do not make.
+pub fn hs256_token(secret: &str, claims: &Value) -> String {
+    use hmac::{Hmac, Mac};
+    let input = format!("{}.{}", base64url(br#"{"alg":"HS256"}"#), base64url(claims.to_string().as_bytes()));
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
+    mac.update(input.as_bytes());
+    format!("{input}.{}", base64url(&mac.finalize().into_bytes()))
+}
