@@ -61,6 +61,51 @@ pub struct CField {
     pub relation: Option<CRelation>,
 }
 
+/// Names to numbers: the one hash map type of a compiled policy. Objects, fields, roles and
+/// principals are all looked up through it (each map type is its own copy of the table code
+/// in the WebAssembly builds: six of them were ~4 KB of the npm package's module and of the
+/// code a fresh worker isolate compiles first).
+#[derive(Debug, Clone, Default)]
+struct Names(FxHashMap<Box<str>, u32>);
+
+/// A principal without a role, in [`Names`].
+const NO_ROLE: u32 = u32::MAX;
+
+impl Names {
+    fn with_capacity(n: usize) -> Names {
+        Names(FxHashMap::with_capacity_and_hasher(n, Default::default()))
+    }
+    #[inline]
+    fn get(&self, name: &str) -> Option<u32> {
+        self.0.get(name).copied()
+    }
+    /// A later entry for the same name replaces the earlier one.
+    fn insert(&mut self, name: &str, n: u32) {
+        self.0.insert(name.into(), n);
+    }
+    fn capacity(&self) -> usize {
+        self.0.capacity()
+    }
+    /// A role as stored for a principal.
+    fn role(r: Option<u16>) -> u32 {
+        r.map_or(NO_ROLE, u32::from)
+    }
+    /// The principal named `name`, if any, and its role.
+    fn principal(&self, name: &str) -> Option<Option<u16>> {
+        self.get(name).map(|r| if r == NO_ROLE { None } else { Some(r as u16) })
+    }
+}
+
+impl<'a> FromIterator<(&'a str, u32)> for Names {
+    fn from_iter<I: IntoIterator<Item = (&'a str, u32)>>(iter: I) -> Names {
+        let mut names = Names::default();
+        for (k, v) in iter {
+            names.insert(k, v);
+        }
+        names
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct CObject {
     pub name: Box<str>,
@@ -71,18 +116,18 @@ pub struct CObject {
     pub fields: Vec<CField>,
     /// Number of declared (non-implicit) fields; implicit ones follow.
     pub declared: u32,
-    field_index: FxHashMap<Box<str>, FieldId>,
-    join_index: FxHashMap<Box<str>, FieldId>,
+    field_index: Names,
+    join_index: Names,
     offset: u32,
 }
 
 impl CObject {
     pub fn field_id(&self, name: &str) -> Option<FieldId> {
-        self.field_index.get(name).copied()
+        self.field_index.get(name).map(FieldId)
     }
     /// The relation field whose join column is `column` (`companyId` → `company`).
     pub fn join_column_field(&self, column: &str) -> Option<FieldId> {
-        self.join_index.get(column).copied()
+        self.join_index.get(column).map(FieldId)
     }
     pub fn field(&self, id: FieldId) -> &CField {
         &self.fields[id.0 as usize]
@@ -151,14 +196,17 @@ impl Subject {
 pub struct Policy {
     snapshot: Snapshot,
     objects: Vec<CObject>,
-    by_singular: FxHashMap<Box<str>, ObjectId>,
-    by_plural: FxHashMap<Box<str>, ObjectId>,
+    by_singular: Names,
+    by_plural: Names,
     roles: Vec<CRole>,
-    role_index: FxHashMap<Box<str>, u16>,
-    members: FxHashMap<Box<str>, Option<u16>>,
-    api_keys: FxHashMap<Box<str>, CApiKey>,
-    agents: FxHashMap<Box<str>, Option<u16>>,
-    workflows: FxHashMap<Box<str>, Option<u16>>,
+    role_index: Names,
+    /// Members, agents and workflows: their roles ([`NO_ROLE`] for none).
+    members: Names,
+    /// API keys: positions in `api_key_list`.
+    api_keys: Names,
+    api_key_list: Vec<CApiKey>,
+    agents: Names,
+    workflows: Names,
     default_role: Option<u16>,
     keys_without_role: ApiKeysWithoutRole,
 }
@@ -240,11 +288,11 @@ impl Policy {
 
     fn compile_validated(snapshot: Snapshot) -> Policy {
         let n = snapshot.objects.len();
-        let mut by_singular = FxHashMap::with_capacity_and_hasher(n, Default::default());
-        let mut by_plural = FxHashMap::with_capacity_and_hasher(n, Default::default());
+        let mut by_singular = Names::with_capacity(n);
+        let mut by_plural = Names::with_capacity(n);
         for (i, o) in snapshot.objects.iter().enumerate() {
-            by_singular.insert(o.name_singular.as_str().into(), ObjectId(i as u32));
-            by_plural.insert(o.name_plural.as_str().into(), ObjectId(i as u32));
+            by_singular.insert(&o.name_singular, i as u32);
+            by_plural.insert(&o.name_plural, i as u32);
         }
         let mut objects = Vec::with_capacity(snapshot.objects.len());
         let mut offset = 0u32;
@@ -252,7 +300,7 @@ impl Policy {
             let mut fields: Vec<CField> = Vec::with_capacity(o.fields.len() + IMPLICIT_FIELDS.len());
             for f in &o.fields {
                 let relation = f.relation.as_ref().and_then(|r| {
-                    let target = *by_singular.get(r.target.as_str())?;
+                    let target = ObjectId(by_singular.get(&r.target)?);
                     let t = &snapshot.objects[target.0 as usize];
                     let inverse = t.fields.iter().position(|x| x.name == r.inverse)?;
                     Some(CRelation {
@@ -268,14 +316,10 @@ impl Policy {
                 let ty = if name == "id" { "UUID" } else { "DATE_TIME" };
                 fields.push(CField { name: name.into(), field_type: ty.into(), implicit: true, relation: None });
             }
-            let field_index: FxHashMap<Box<str>, FieldId> =
-                fields.iter().enumerate().map(|(i, f)| (f.name.clone(), FieldId(i as u32))).collect();
-            let join_index = fields
-                .iter()
-                .enumerate()
-                .filter_map(|(i, f)| Some((f.relation.as_ref()?.join_column.clone()?, FieldId(i as u32))))
-                .collect();
-            let label_field = o.label_identifier_field.as_deref().and_then(|l| field_index.get(l).copied());
+            let field_index: Names = fields.iter().enumerate().map(|(i, f)| (&*f.name, i as u32)).collect();
+            let join_index =
+                fields.iter().enumerate().filter_map(|(i, f)| Some((f.relation.as_ref()?.join_column.as_deref()?, i as u32))).collect();
+            let label_field = o.label_identifier_field.as_deref().and_then(|l| field_index.get(l)).map(FieldId);
             let n = fields.len() as u32;
             objects.push(CObject {
                 name: o.name_singular.as_str().into(),
@@ -294,16 +338,16 @@ impl Policy {
         let total_fields = offset as usize;
 
         let mut roles = Vec::with_capacity(snapshot.roles.len());
-        let mut role_index = FxHashMap::with_capacity_and_hasher(snapshot.roles.len(), Default::default());
+        let mut role_index = Names::with_capacity(snapshot.roles.len());
         for (ri, role) in snapshot.roles.iter().enumerate() {
-            role_index.insert(role.id.as_str().into(), ri as u16);
+            role_index.insert(&role.id, ri as u32);
             let mut obits = vec![0u8; objects.len()];
             let mut fbits = vec![0u8; total_fields];
             // Field restrictions laid out like the field table: bit 0 read, bit 1 update.
             let mut restricted = vec![0u8; total_fields];
             for fr in &role.field_permissions {
-                if let Some(&oid) = by_singular.get(fr.object.as_str()) {
-                    let co: &CObject = &objects[oid.0 as usize];
+                if let Some(oid) = by_singular.get(&fr.object) {
+                    let co: &CObject = &objects[oid as usize];
                     if let Some(fid) = co.field_id(&fr.field) {
                         restricted[co.offset as usize + fid.0 as usize] =
                             (fr.can_read == Some(false)) as u8 | (((fr.can_update == Some(false)) as u8) << 1);
@@ -344,25 +388,21 @@ impl Policy {
             }
             roles.push(CRole { id: role.id.as_str().into(), flags, objects: obits.into_boxed_slice(), fields: fbits.into_boxed_slice() });
         }
-        let rid = |id: &Option<String>| id.as_deref().and_then(|r| role_index.get(r).copied());
-        let members = snapshot.members.iter().map(|m| (m.id.as_str().into(), rid(&m.role_id))).collect();
-        let api_keys = snapshot
+        let rid = |id: &Option<String>| id.as_deref().and_then(|r| role_index.get(r)).map(|r| r as u16);
+        let members = snapshot.members.iter().map(|m| (m.id.as_str(), Names::role(rid(&m.role_id)))).collect();
+        let api_keys = snapshot.api_keys.iter().enumerate().map(|(i, k)| (k.id.as_str(), i as u32)).collect();
+        let api_key_list = snapshot
             .api_keys
             .iter()
-            .map(|k| {
-                (
-                    k.id.as_str().into(),
-                    CApiKey {
-                        role: rid(&k.role_id),
-                        expires_at: k.expires_at.as_deref().and_then(parse_timestamp),
-                        revoked: k.revoked_at.is_some(),
-                    },
-                )
+            .map(|k| CApiKey {
+                role: rid(&k.role_id),
+                expires_at: k.expires_at.as_deref().and_then(parse_timestamp),
+                revoked: k.revoked_at.is_some(),
             })
             .collect();
-        let agents = snapshot.agents.iter().map(|a| (a.id.as_str().into(), rid(&a.role_id))).collect();
-        let workflows = snapshot.workflows.iter().map(|w| (w.id.as_str().into(), rid(&w.role_id))).collect();
-        let default_role = role_index.get(snapshot.default_role_id.as_str()).copied();
+        let agents = snapshot.agents.iter().map(|a| (a.id.as_str(), Names::role(rid(&a.role_id)))).collect();
+        let workflows = snapshot.workflows.iter().map(|w| (w.id.as_str(), Names::role(rid(&w.role_id)))).collect();
+        let default_role = role_index.get(&snapshot.default_role_id).map(|r| r as u16);
         let keys_without_role = snapshot.options.api_keys_without_role;
         Policy {
             snapshot,
@@ -373,6 +413,7 @@ impl Policy {
             role_index,
             members,
             api_keys,
+            api_key_list,
             agents,
             workflows,
             default_role,
@@ -396,10 +437,10 @@ impl Policy {
         &self.objects[id.0 as usize]
     }
     pub fn object_id(&self, name_singular: &str) -> Option<ObjectId> {
-        self.by_singular.get(name_singular).copied()
+        self.by_singular.get(name_singular).map(ObjectId)
     }
     pub fn object_id_by_plural(&self, name_plural: &str) -> Option<ObjectId> {
-        self.by_plural.get(name_plural).copied()
+        self.by_plural.get(name_plural).map(ObjectId)
     }
     pub fn field_id(&self, object: ObjectId, name: &str) -> Option<FieldId> {
         self.objects[object.0 as usize].field_id(name)
@@ -432,10 +473,10 @@ impl Policy {
             |what: &str, id: &str| Error::one(codes::UNKNOWN_PRINCIPAL, "principal", format!("{what} \"{id}\" is not in the snapshot"));
         let role_of = |r: Option<u16>| r.map(|r| Subject::of(&[r])).unwrap_or(Subject::none(Status::NoRole));
         Ok(match p {
-            Principal::Role(r) => Subject::of(&[*self.role_index.get(r.as_str()).ok_or_else(|| unknown("role", r))?]),
-            Principal::Member(m) => role_of(*self.members.get(m.as_str()).ok_or_else(|| unknown("member", m))?),
+            Principal::Role(r) => Subject::of(&[self.role_index.get(r).ok_or_else(|| unknown("role", r))? as u16]),
+            Principal::Member(m) => role_of(self.members.principal(m).ok_or_else(|| unknown("member", m))?),
             Principal::ApiKey(k) => {
-                let key = self.api_keys.get(k.as_str()).ok_or_else(|| unknown("API key", k))?;
+                let key = &self.api_key_list[self.api_keys.get(k).ok_or_else(|| unknown("API key", k))? as usize];
                 if key.revoked {
                     Subject::none(Status::Revoked)
                 } else if key.expires_at.is_some_and(|e| now >= e) {
@@ -448,18 +489,18 @@ impl Policy {
                     }
                 }
             }
-            Principal::Agent(a) => role_of(*self.agents.get(a.as_str()).ok_or_else(|| unknown("agent", a))?),
+            Principal::Agent(a) => role_of(self.agents.principal(a).ok_or_else(|| unknown("agent", a))?),
             Principal::AgentInWorkflow { agent, workflow } => {
-                let a = *self.agents.get(agent.as_str()).ok_or_else(|| unknown("agent", agent))?;
-                let w = *self.workflows.get(workflow.as_str()).ok_or_else(|| unknown("workflow", workflow))?;
+                let a = self.agents.principal(agent).ok_or_else(|| unknown("agent", agent))?;
+                let w = self.workflows.principal(workflow).ok_or_else(|| unknown("workflow", workflow))?;
                 match (a, w) {
                     (Some(a), Some(w)) => Subject::of(&[a, w]),
                     _ => Subject::none(Status::NoRole),
                 }
             }
             Principal::AgentOnBehalfOf { agent, member } => {
-                let a = *self.agents.get(agent.as_str()).ok_or_else(|| unknown("agent", agent))?;
-                let m = *self.members.get(member.as_str()).ok_or_else(|| unknown("member", member))?;
+                let a = self.agents.principal(agent).ok_or_else(|| unknown("agent", agent))?;
+                let m = self.members.principal(member).ok_or_else(|| unknown("member", member))?;
                 match (a, m) {
                     (Some(a), Some(m)) => Subject::of(&[a, m]),
                     _ => Subject::none(Status::NoRole),
@@ -528,10 +569,10 @@ impl Policy {
             n += std::mem::size_of::<CRole>() + r.id.len() + r.objects.len() + r.fields.len();
         }
         n += (self.by_singular.capacity() + self.by_plural.capacity()) * map_entry(16, 4);
-        n += self.role_index.capacity() * map_entry(16, 2);
+        n += self.role_index.capacity() * map_entry(16, 4);
         n += self.members.capacity() * map_entry(16, 4);
-        n += self.api_keys.capacity() * map_entry(16, std::mem::size_of::<CApiKey>());
-        for k in self.api_keys.keys() {
+        n += self.api_keys.capacity() * map_entry(16, 4) + self.api_key_list.capacity() * std::mem::size_of::<CApiKey>();
+        for k in self.api_keys.0.keys() {
             n += k.len();
         }
         n += (self.agents.capacity() + self.workflows.capacity()) * map_entry(16, 4);
