@@ -43,6 +43,10 @@ pub use error::{codes, Error, Issue, Result};
 pub type FxHashMap<K, V> = hashbrown::HashMap<K, V, rustc_hash::FxBuildHasher>;
 /// See [`FxHashMap`].
 pub type FxHashSet<T> = hashbrown::HashSet<T, rustc_hash::FxBuildHasher>;
+/// The engine's ordered maps (the effective view, the redaction plan): indexmap with
+/// rustc-hash's hasher. indexmap's default is std's SipHash with random keys, code that the
+/// WebAssembly modules then carry only for these maps.
+pub type FxIndexMap<K, V> = indexmap::IndexMap<K, V, rustc_hash::FxBuildHasher>;
 pub use flags::{Flag, FlagKind};
 pub use model::Snapshot;
 pub use policy::{FieldId, ObjectId, Policy, Subject};

@@ -492,13 +492,13 @@ impl Permissions {
     /// (the npm package does, to avoid serialising): for every object, the keys that stay
     /// and the relations to follow. Keys not listed are removed, except `__typename`,
     /// `pageInfo`, `totalCount` (kept) and `edges` (each `node` redacted as the same object).
-    pub fn redaction_plan(&self) -> indexmap::IndexMap<String, indexmap::IndexMap<String, PlanEntry>> {
-        let mut out = indexmap::IndexMap::new();
+    pub fn redaction_plan(&self) -> crate::FxIndexMap<String, crate::FxIndexMap<String, PlanEntry>> {
+        let mut out = crate::FxIndexMap::default();
         match &self.inner {
             Inner::Snapshot { policy, subject, .. } => {
                 for (i, o) in policy.objects().iter().enumerate() {
                     let oid = ObjectId(i as u32);
-                    let mut keys = indexmap::IndexMap::new();
+                    let mut keys = crate::FxIndexMap::default();
                     for fid in o.field_ids() {
                         if !policy.can_field(subject, oid, fid, Op::Read) {
                             continue;
@@ -522,7 +522,7 @@ impl Permissions {
             }
             Inner::View(view) => {
                 for (name, o) in &view.objects {
-                    let mut keys = indexmap::IndexMap::new();
+                    let mut keys = crate::FxIndexMap::default();
                     for (f, fv) in &o.fields {
                         if fv.can_read {
                             keys.insert(f.clone(), PlanEntry::Keep(1));

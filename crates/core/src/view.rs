@@ -6,8 +6,8 @@ use crate::policy::{Policy, Subject};
 use crate::principal::{Principal, Status};
 use crate::shape::{self, get_str, get_strings, Spec, Ty};
 use crate::tree::Node;
+use crate::FxIndexMap as IndexMap;
 use crate::Op;
-use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -134,7 +134,7 @@ impl ObjectView {
 /// Builds the view of a resolved subject. Objects and fields in schema order (implicit fields
 /// after declared ones), every known flag.
 pub fn effective_view(policy: &Policy, principal: &Principal, subject: &Subject) -> View {
-    let mut objects = IndexMap::with_capacity(policy.objects().len());
+    let mut objects = IndexMap::with_capacity_and_hasher(policy.objects().len(), Default::default());
     for (i, o) in policy.objects().iter().enumerate() {
         objects.insert(o.name.to_string(), object_view(policy, subject, crate::ObjectId(i as u32)));
     }
@@ -154,7 +154,7 @@ pub fn effective_view(policy: &Policy, principal: &Principal, subject: &Subject)
 /// One object of [`effective_view`]: its four decisions and its fields in schema order.
 pub fn object_view(policy: &Policy, subject: &Subject, oid: crate::ObjectId) -> ObjectView {
     let o = policy.object(oid);
-    let mut fields = IndexMap::with_capacity(o.fields.len());
+    let mut fields = IndexMap::with_capacity_and_hasher(o.fields.len(), Default::default());
     for fid in o.field_ids() {
         fields.insert(
             o.field(fid).name.to_string(),
