@@ -265,16 +265,20 @@ fn dedupe(entries: &mut Vec<(String, Json)>) {
 
 #[inline(never)]
 fn dedupe_hashed(entries: &mut Vec<(String, Json)>) {
-    // key -> position of its first occurrence in `kept`
-    let mut first: crate::FxHashMap<String, usize> = Default::default();
+    // Per entry, the place its key takes among the kept ones (that of its first occurrence).
+    // The map borrows the keys, and is the validator's map type (one table in the modules).
+    let mut place = Vec::with_capacity(entries.len());
+    let mut first: crate::FxHashMap<&str, usize> = Default::default();
+    for (k, _) in entries.iter() {
+        let next = first.len();
+        place.push(*first.entry(k.as_str()).or_insert(next));
+    }
+    drop(first);
     let mut kept: Vec<(String, Json)> = Vec::with_capacity(entries.len());
-    for (k, v) in entries.drain(..) {
-        match first.get(&k) {
-            Some(&i) => kept[i].1 = v,
-            None => {
-                first.insert(k.clone(), kept.len());
-                kept.push((k, v));
-            }
+    for ((k, v), at) in entries.drain(..).zip(place) {
+        match kept.get_mut(at) {
+            Some(slot) => slot.1 = v,
+            None => kept.push((k, v)),
         }
     }
     *entries = kept;
