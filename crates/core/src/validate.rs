@@ -253,13 +253,23 @@ fn validate_objects(s: &Snapshot, ix: &Index, out: &mut Vec<Issue>) {
                 (None, false) => {}
             }
         }
+        let mut seen = Names::default();
         for (jc, j) in join_columns {
+            let first = *seen.entry(jc).or_insert(j);
             if field_names.contains_key(jc) || IMPLICIT_FIELDS.contains(&jc) {
                 issue(
                     out,
                     codes::INVALID_ARG,
                     format_args!("{p}.fields[{j}].relation.joinColumn"),
                     format_args!("join column \"{jc}\" of object \"{}\" collides with a field name", o.name_singular),
+                );
+            } else if first != j {
+                // one column holds one relation's target id (Twenty names it after the field)
+                issue(
+                    out,
+                    codes::INVALID_ARG,
+                    format_args!("{p}.fields[{j}].relation.joinColumn"),
+                    format_args!("join column \"{jc}\" of object \"{}\" is already the join column of fields[{first}]", o.name_singular),
                 );
             }
         }
@@ -690,6 +700,19 @@ mod tests {
         let mut s = snapshot();
         s.objects[0].fields[1].relation.as_mut().unwrap().join_column = Some("name".into());
         assert!(codes_of(&s).iter().any(|(c, p)| *c == "INVALID_ARG" && p.ends_with("joinColumn")));
+        // two relations to company sharing one join column: the second is reported
+        let mut s = snapshot();
+        let mut second = s.objects[0].fields[1].clone();
+        second.name = "employer".into();
+        second.relation.as_mut().unwrap().inverse = "staff".into();
+        s.objects[0].fields.push(second);
+        let mut inverse = s.objects[1].fields[0].clone();
+        inverse.name = "staff".into();
+        inverse.relation.as_mut().unwrap().inverse = "employer".into();
+        s.objects[1].fields.push(inverse);
+        assert_eq!(codes_of(&s), [("INVALID_ARG", "objects[0].fields[2].relation.joinColumn".to_string())]);
+        s.objects[0].fields[2].relation.as_mut().unwrap().join_column = Some("employerId".into());
+        assert_eq!(codes_of(&s), []);
     }
 
     #[test]
