@@ -487,55 +487,75 @@ pub enum PlanEntry {
     Records(String),
 }
 
+/// Entries in order with unique keys, serialised as a JSON object: what the redaction plan is
+/// made of. (Built once and serialised at once: no lookups, so no map and its table code.)
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ordered<T>(pub Vec<(String, T)>);
+
+impl<T: serde::Serialize> serde::Serialize for Ordered<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+/// See [`Permissions::redaction_plan`].
+pub type Plan = Ordered<Ordered<PlanEntry>>;
+
 impl Permissions {
     /// The redaction rules as data, for callers that apply them to in-memory records
     /// (the npm package does, to avoid serialising): for every object, the keys that stay
     /// and the relations to follow. Keys not listed are removed, except `__typename`,
     /// `pageInfo`, `totalCount` (kept) and `edges` (each `node` redacted as the same object).
-    pub fn redaction_plan(&self) -> crate::FxIndexMap<String, crate::FxIndexMap<String, PlanEntry>> {
-        let mut out = crate::FxIndexMap::default();
+    /// Object names are unique in a valid snapshot and in a view, and so are the keys of each
+    /// object: field names, and join columns (which validation keeps apart from field names and
+    /// from each other).
+    pub fn redaction_plan(&self) -> Plan {
+        let mut out = Vec::new();
         match &self.inner {
             Inner::Snapshot { policy, subject, .. } => {
                 for (i, o) in policy.objects().iter().enumerate() {
                     let oid = ObjectId(i as u32);
-                    let mut keys = crate::FxIndexMap::default();
+                    let mut keys = Vec::new();
                     for fid in o.field_ids() {
                         if !policy.can_field(subject, oid, fid, Op::Read) {
                             continue;
                         }
                         let f = o.field(fid);
                         match &f.relation {
-                            None => {
-                                keys.insert(f.name.to_string(), PlanEntry::Keep(1));
-                            }
+                            None => keys.push((f.name.to_string(), PlanEntry::Keep(1))),
                             Some(rel) if policy.can_object(subject, rel.target, Op::Read) => {
-                                keys.insert(f.name.to_string(), PlanEntry::Records(policy.object(rel.target).name.to_string()));
+                                keys.push((f.name.to_string(), PlanEntry::Records(policy.object(rel.target).name.to_string())));
                                 if let Some(jc) = &rel.join_column {
-                                    keys.insert(jc.to_string(), PlanEntry::Keep(1));
+                                    keys.push((jc.to_string(), PlanEntry::Keep(1)));
                                 }
                             }
                             Some(_) => {}
                         }
                     }
-                    out.insert(o.name.to_string(), keys);
+                    out.push((o.name.to_string(), Ordered(keys)));
                 }
             }
             Inner::View(view) => {
                 for (name, o) in &view.objects {
-                    let mut keys = crate::FxIndexMap::default();
+                    let mut keys = Vec::new();
                     for (f, fv) in &o.fields {
                         if fv.can_read {
-                            keys.insert(f.clone(), PlanEntry::Keep(1));
+                            keys.push((f.clone(), PlanEntry::Keep(1)));
                             let jc = format!("{f}Id");
                             if !o.fields.contains_key(&jc) {
-                                keys.insert(jc, PlanEntry::Keep(1));
+                                keys.push((jc, PlanEntry::Keep(1)));
                             }
                         }
                     }
-                    out.insert(name.clone(), keys);
+                    out.push((name.clone(), Ordered(keys)));
                 }
             }
         }
-        out
+        Ordered(out)
     }
 }
