@@ -272,20 +272,23 @@ pub fn rest_filter_paths(input: &str) -> Result<Vec<Vec<String>>, String> {
     if p.out.is_empty() {
         return Err("empty filter".into());
     }
-    // Twenty splits the same text its own way (no escapes; `"` and `'` each toggle a quoted
-    // state; `[` and `]` each toggle one bracket state, quoted or not; parentheses counted
-    // everywhere). Where the two readings differ, a condition this parser saw inside a value
-    // would be one to Twenty: so every field either reading names is checked, and text Twenty
-    // would read as a condition without a field is refused.
+    // Twenty reads the same text its own way, and its versions differ. Where a reading differs
+    // from this parser's, a condition this parser saw inside a value would be one to Twenty: so
+    // every field any reading names is checked, and text the current version would read as a
+    // condition without a field is refused.
+    let mut twenty = Vec::new();
+    for dialect in Dialect::ALL {
+        let root = if dialect.wrap_unless_parens { input.contains('(') && input.contains(')') } else { dialect.is_conjunction(input) };
+        if root {
+            dialect.read(input, 0, &mut twenty)?;
+        } else {
+            dialect.read(&format!("and({input})"), 0, &mut twenty)?;
+        }
+    }
+    twenty.sort();
+    twenty.dedup();
     let mut out = p.out;
-    let wrapped;
-    let text = if starts_with_conjunction(input.trim_start()) {
-        input.trim_start()
-    } else {
-        wrapped = format!("and({input})");
-        &wrapped
-    };
-    for path in twenty_paths(text, 0)? {
+    for path in twenty {
         if !out.contains(&path) {
             out.push(path);
         }
@@ -293,58 +296,97 @@ pub fn rest_filter_paths(input: &str) -> Result<Vec<Vec<String>>, String> {
     Ok(out)
 }
 
-fn starts_with_conjunction(s: &str) -> bool {
-    s.starts_with("and(") || s.starts_with("or(") || s.starts_with("not(")
+/// How one version of Twenty's REST filter parser reads a filter (`parseFilter`,
+/// `parseFilterContent`, `addDefaultConjunctionIfMissing`, `parseBaseFilter`). None of them
+/// has escapes; a backslash is a character like any other.
+#[derive(Clone, Copy)]
+struct Dialect {
+    /// The root is wrapped in `and(...)` unless the text holds a `(` and a `)` (older); the
+    /// current version wraps unless the whole text is one conjunction.
+    wrap_unless_parens: bool,
+    /// `"` and `'` each toggle a quoted state, where commas do not split (the oldest: no, and
+    /// its conjunction pattern is looser). `[` and `]` each toggle one bracket state, quoted or
+    /// not; older versions count them instead, which splits at fewer commas (a comma at depth
+    /// 0 is one where the toggle is off too), so the toggle reading covers theirs.
+    quotes: bool,
+    /// Text this version would take for a condition but that names no field is refused (the
+    /// current version); an older version fails the request on it, so its readings skip it.
+    strict: bool,
 }
 
-/// The field paths of `text` (a conjunction, `and(...)`) as Twenty's REST filter parser splits
-/// it (`parseFilterContent`: a comma splits where the parenthesis count is 1 outside quotes
-/// and brackets).
-fn twenty_paths(text: &str, depth: usize) -> Result<Vec<Vec<String>>, String> {
-    if depth > 32 {
-        return Err("filter nested too deeply".into());
+impl Dialect {
+    const ALL: [Dialect; 4] = [
+        Dialect { wrap_unless_parens: false, quotes: true, strict: true },
+        Dialect { wrap_unless_parens: false, quotes: false, strict: false },
+        Dialect { wrap_unless_parens: true, quotes: true, strict: false },
+        Dialect { wrap_unless_parens: true, quotes: false, strict: false },
+    ];
+
+    /// Whether Twenty takes `s` for a conjunction: `^(and|or|not)\((.+)\)$`, where `.` matches
+    /// no line terminator (so `or(a[eq]:1),b[eq]:2` is not one: it is wrapped, and `b` is a
+    /// condition of its own). The oldest version's pattern, `^(and|or|not)((.+))$`, has no
+    /// escaped parentheses and takes any text starting with the three names.
+    fn is_conjunction(self, s: &str) -> bool {
+        let Some(rest) = ["and", "or", "not"].iter().find_map(|c| s.strip_prefix(c)) else { return false };
+        if rest.contains(['\n', '\r', '\u{2028}', '\u{2029}']) {
+            return false;
+        }
+        if !self.quotes {
+            return !rest.is_empty();
+        }
+        rest.len() >= 3 && rest.starts_with('(') && rest.ends_with(')')
     }
-    let (mut brackets, mut dq, mut sq, mut parens) = (false, false, false, 0i64);
-    let mut predicates = Vec::new();
-    let mut current = String::new();
-    for c in text.chars() {
-        let mut keep = parens >= 1;
-        if c == '(' {
-            parens += 1;
+
+    /// The field paths of `text` as this version reads it: a conjunction's predicates (split
+    /// where the parenthesis count is 1, outside quotes and brackets), else one condition.
+    fn read(self, text: &str, depth: usize, out: &mut Vec<Vec<String>>) -> Result<(), String> {
+        if depth > 32 {
+            return Err("filter nested too deeply".into());
         }
-        if c == ')' {
-            parens -= 1;
-            keep = parens >= 1;
+        if !self.is_conjunction(text) {
+            return self.condition(text, out);
         }
-        match c {
-            '[' | ']' => brackets = !brackets,
-            '"' => dq = !dq,
-            '\'' => sq = !sq,
-            _ => {}
+        let (mut brackets, mut dq, mut sq, mut parens) = (false, false, false, 0i64);
+        let mut current = String::new();
+        for c in text.chars() {
+            let mut keep = parens >= 1;
+            if c == '(' {
+                parens += 1;
+            }
+            if c == ')' {
+                parens -= 1;
+                keep = parens >= 1;
+            }
+            match c {
+                '[' | ']' => brackets = !brackets,
+                '"' if self.quotes => dq = !dq,
+                '\'' if self.quotes => sq = !sq,
+                _ => {}
+            }
+            if c == ',' && parens == 1 && !brackets && !dq && !sq {
+                self.read(current.trim(), depth + 1, out)?;
+                current.clear();
+                keep = false;
+            }
+            if keep {
+                current.push(c);
+            }
         }
-        if c == ',' && parens == 1 && !brackets && !dq && !sq {
-            predicates.push(std::mem::take(&mut current));
-            keep = false;
-        }
-        if keep {
-            current.push(c);
-        }
+        self.read(current.trim(), depth + 1, out)
     }
-    predicates.push(current);
-    let mut out = Vec::new();
-    for predicate in &predicates {
-        let predicate = predicate.trim();
-        if starts_with_conjunction(predicate) {
-            out.extend(twenty_paths(predicate, depth + 1)?);
-            continue;
-        }
+
+    /// One condition, `field.sub[comparator]:value`: its field path is what precedes the first `[`.
+    fn condition(self, predicate: &str, out: &mut Vec<Vec<String>>) -> Result<(), String> {
         let field = predicate.split('[').next().unwrap_or("").trim();
         if predicate.len() == field.len() || field.is_empty() || !field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
-            return Err(format!("ambiguous filter: Twenty would read \"{predicate}\" as a condition"));
+            if self.strict {
+                return Err(format!("ambiguous filter: Twenty would read \"{predicate}\" as a condition"));
+            }
+            return Ok(());
         }
         out.push(field.split('.').map(String::from).collect());
+        Ok(())
     }
-    Ok(out)
 }
 
 struct FilterParser<'a> {
@@ -477,7 +519,7 @@ mod tests {
     use super::*;
 
     fn paths(s: &str) -> Vec<String> {
-        rest_filter_paths(s).unwrap().into_iter().map(|p| p.join(".")).collect()
+        rest_filter_paths(s).unwrap_or_else(|e| panic!("{s}: {e}")).into_iter().map(|p| p.join(".")).collect()
     }
 
     #[test]
@@ -506,8 +548,22 @@ mod tests {
         // single quotes quote too
         let p = paths(r#"or(jobTitle[eq]:"it's",address.addressCity[eq]:Paris,jobTitle[eq]:"'")"#);
         assert!(p.contains(&"address.addressCity".to_string()), "{p:?}");
+        // a text that starts with a conjunction but does not end with its parenthesis is wrapped
+        // in and(...) by Twenty: what follows the first conjunction is a condition of its own
+        // (found in review: the gateway read only the first `or`)
+        let p = paths(r#"or(id[is]:NOT_NULL),jobTitle[neq]:"\",address.addressCity[eq]:Paris,jobTitle[neq]:\"""#);
+        assert!(p.contains(&"address.addressCity".to_string()), "{p:?}");
+        let p = paths(r#"or(id[is]:NOT_NULL),address.addressCity[eq]:Paris"#);
+        assert!(p.contains(&"address.addressCity".to_string()), "{p:?}");
+        // the oldest versions split at commas inside quotes too
+        let p = paths(r#"or(jobTitle[eq]:"a,address.addressCity[eq]:Paris")"#);
+        assert!(p.contains(&"address.addressCity".to_string()), "{p:?}");
+        // a line break: Twenty's patterns match no line terminator, and it refuses the filter
+        assert!(rest_filter_paths("or(a[eq]:1,\nb[eq]:2)").is_err());
         // the ordinary cases are unchanged
         assert_eq!(paths(r#"city[in]:["Paris","Lon,don"],jobTitle[like]:"%a(b)%""#), ["city", "jobTitle"]);
+        assert_eq!(paths(r#"name[eq]:"a,b",jobTitle[eq]:x"#), ["name", "jobTitle"]);
+        assert_eq!(paths(r#"or(a[eq]:1),not(b[eq]:2)"#), ["a", "b"]);
         assert_eq!(paths("  name.firstName[eq]:Ada"), ["name.firstName"]);
         assert_eq!(paths(r#"and(a[eq]:1,or(b[eq]:2,not(c[is]:NULL)))"#), ["a", "b", "c"]);
         // text Twenty would take for a condition without a field is refused
