@@ -153,6 +153,8 @@ pub struct OpPlan {
     /// `object:operation` entries for the decision record.
     pub operations: Vec<String>,
     pub objects: Vec<String>,
+    /// A mutation (as parsed: comments and whitespace before the keyword do not hide it).
+    pub mutation: bool,
 }
 
 /// One GraphQL request element (a batch holds several).
@@ -228,7 +230,11 @@ struct Walker<'a> {
     ctx: Ctx<'a>,
     roots: &'a RootFields,
     fragments: FxHashMap<String, cst::FragmentDefinition>,
-    variables: Map<String, Value>,
+    /// The call's variables, shared by its operations (not copied for each: a document may hold
+    /// thousands of operations, and the variables up to the body limit)...
+    variables: &'a Map<String, Value>,
+    /// ... and the defaults the current operation declares for variables the caller left out.
+    defaults: Map<String, Value>,
     fields_seen: usize,
     limits: GraphqlLimits,
     spread_stack: Vec<String>,
@@ -292,14 +298,18 @@ pub fn analyse(
     }
     let mut plans = Vec::new();
     // Every operation is analysed (not just the one named), so the executed one is covered
-    // whatever the upstream picks.
+    // whatever the upstream picks. The field budget is the document's, shared by its
+    // operations: per operation, thousands of small operations spreading one large fragment
+    // chain each cost seconds and hundreds of MB (found in review).
+    let mut fields_seen = 0;
     for op in ops {
         let mut w = Walker {
             ctx,
             roots,
-            fragments: fragments.clone(),
-            variables: call.variables.clone(),
-            fields_seen: 0,
+            fragments: std::mem::take(&mut fragments),
+            variables: &call.variables,
+            defaults: Map::new(),
+            fields_seen,
             limits,
             spread_stack: Vec::new(),
             nesting: 0,
@@ -309,7 +319,10 @@ pub fn analyse(
         let name = name_of(op.name());
         let root_keys = op.selection_set().map(|ss| root_response_keys(&ss, &w.fragments)).unwrap_or_default();
         let plan = w.operation(&op, endpoint).map_err(|d| (root_keys.clone(), d))?;
-        plans.push(OpPlan { name, roots: plan, root_keys, operations: w.operations, objects: w.objects });
+        fields_seen = w.fields_seen;
+        fragments = std::mem::take(&mut w.fragments);
+        let mutation = op.operation_type().is_some_and(|t| t.mutation_token().is_some());
+        plans.push(OpPlan { name, roots: plan, root_keys, operations: w.operations, objects: w.objects, mutation });
     }
     Ok(plans)
 }
@@ -463,6 +476,14 @@ fn metadata_flag(name: &str) -> Option<&'static str> {
 }
 
 impl Walker<'_> {
+    /// Records a root operation for the decision record, once: a document may repeat one
+    /// (aliases, fragments spread many times) up to the field budget.
+    fn note_operation(&mut self, op: String) {
+        if !self.operations.contains(&op) {
+            self.operations.push(op);
+        }
+    }
+
     fn count(&mut self) -> Result<(), Denied> {
         self.fields_seen += 1;
         if self.fields_seen > self.limits.fields {
@@ -482,10 +503,10 @@ impl Walker<'_> {
         if let Some(defs) = op.variable_definitions() {
             for d in defs.variable_definitions() {
                 let Some(name) = d.variable().and_then(|v| name_of(v.name())) else { continue };
-                if !self.variables.contains_key(&name) {
+                if !self.variables.contains_key(&name) && !self.defaults.contains_key(&name) {
                     if let Some(v) = d.default_value().and_then(|dv| dv.value()) {
                         let value = self.value(&v, 0)?;
-                        self.variables.insert(name, value);
+                        self.defaults.insert(name, value);
                     }
                 }
             }
@@ -550,7 +571,7 @@ impl Walker<'_> {
         Ok(match v {
             cst::Value::Variable(var) => {
                 let name = name_of(var.name()).unwrap_or_default();
-                self.variables.get(&name).cloned().unwrap_or(Value::Null)
+                self.variables.get(&name).or_else(|| self.defaults.get(&name)).cloned().unwrap_or(Value::Null)
             }
             cst::Value::StringValue(s) => Value::String(String::from(s.clone())),
             cst::Value::FloatValue(f) => Value::String(f.source_string()),
@@ -593,18 +614,18 @@ impl Walker<'_> {
             return Ok(Node::Leaf);
         }
         if name == "__schema" || name == "__type" {
-            self.operations.push(format!("introspection:{name}"));
+            self.note_operation(format!("introspection:{name}"));
             return self.flag_gate("DATA_MODEL", "introspection");
         }
         if endpoint == Endpoint::Metadata {
-            self.operations.push(format!("metadata:{name}"));
+            self.note_operation(format!("metadata:{name}"));
             return match metadata_flag(&name) {
                 Some(flag) => self.flag_gate(flag, &name),
                 None => Err(Denied(format!("metadata operation \"{name}\" is not allowed by the gateway"))),
             };
         }
         if kind == "mutation" && WORKFLOW_RUN_MUTATIONS.contains(&name.as_str()) {
-            self.operations.push(format!("workflow:{name}"));
+            self.note_operation(format!("workflow:{name}"));
             return self.flag_gate("WORKFLOWS", &name);
         }
         if kind == "query" && name == "search" {
@@ -615,7 +636,7 @@ impl Walker<'_> {
         }
         let table = if kind == "query" { &self.roots.query } else { &self.roots.mutation };
         let (object, rk) = *table.get(&name).ok_or_else(|| Denied(format!("unknown {kind} field \"{name}\"")))?;
-        self.operations.push(format!("{}:{name}", self.ctx.name(object)));
+        self.note_operation(format!("{}:{name}", self.ctx.name(object)));
         let on = self.ctx.name(object).to_string();
         if !self.objects.contains(&on) {
             self.objects.push(on);
@@ -806,7 +827,7 @@ impl Walker<'_> {
     }
 
     fn search(&mut self, f: &cst::Field) -> Result<Node, Denied> {
-        self.operations.push("search".into());
+        self.note_operation("search".into());
         let args = self.args(f)?;
         for (k, v) in &args {
             match k.as_str() {

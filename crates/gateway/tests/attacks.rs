@@ -313,6 +313,15 @@ fn graphql_tricks() {
         doc.push_str(&format!(" fragment F30 on Person {{ {leaf} }}"));
         denied(&gql(ZAPIER, &doc, json!({})));
     }
+    // the budget is the document's, not each operation's: 40 operations each spreading a
+    // 2^8 fragment chain (~500 fields and spreads apiece, 20,000 in all) are refused, whichever
+    // operation is named (found in review: thousands of them took seconds and hundreds of MB)
+    let mut chain: String = (0..8).map(|i| format!(" fragment F{i} on Query {{ ...F{} ...F{} }}", i + 1, i + 1)).collect();
+    chain.push_str(" fragment F8 on Query { people { totalCount } }");
+    let doc: String = (0..40).map(|i| format!("query q{i} {{ ...F0 }} ")).collect::<String>() + &chain;
+    assert_gql_denied(&json_req("POST", "/graphql", ZAPIER, &json!({"query": doc, "operationName": "q0"})), &[], "more than 5000 fields");
+    // one of them alone is within it
+    assert_allowed(&gql(ZAPIER, &format!("query q0 {{ ...F0 }}{chain}"), json!({})));
     // wide fan-out at the root (denial bodies list root keys: bounded too)
     let spreads = (0..2000).map(|_| "...R").collect::<Vec<_>>().join(" ");
     let doc = format!("{{ {spreads} }} fragment R on Query {{ {spreads} opportunities {{ totalCount }} }}");
