@@ -442,16 +442,17 @@ impl Gateway {
             Ok(c) => c,
             Err(Denied(why)) => return fail(record, &[], why),
         };
-        if req.method == "GET" && calls.iter().any(|c| c.query.trim_start().starts_with("mutation")) {
-            return fail(record, &[], "mutations over GET are not accepted".into());
-        }
         let mut analysed = Vec::with_capacity(calls.len());
         let mut denial: Option<(usize, Vec<String>, String)> = None;
         for (i, call) in calls.iter().enumerate() {
             match graphql::analyse(*ctx, compiled.roots(), endpoint, call, self.config.graphql) {
                 Ok(plans) => {
                     for p in &plans {
-                        record.operations.extend(p.operations.iter().cloned());
+                        for op in &p.operations {
+                            if !record.operations.contains(op) {
+                                record.operations.push(op.clone());
+                            }
+                        }
                         for o in &p.objects {
                             if !record.objects.contains(o) {
                                 record.objects.push(o.clone());
@@ -467,6 +468,10 @@ impl Gateway {
                     analysed.push(None);
                 }
             }
+        }
+        // from the parsed documents, not the text: `# note\nmutation { ... }` is a mutation too
+        if req.method == "GET" && analysed.iter().flatten().flatten().any(|p| p.mutation) {
+            return fail(record, &[], "mutations over GET are not accepted".into());
         }
         if let Some((i, keys, why)) = denial {
             record.decision = "deny";

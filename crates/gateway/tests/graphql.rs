@@ -305,6 +305,15 @@ fn documents_and_batches() {
         &[],
         "mutations over GET",
     );
+    // a comment (or a BOM, or a second operation) before the keyword does not hide it
+    for q in [
+        "# note\nmutation a { createPerson(data: {}) { id } }",
+        "\u{feff}mutation a { createPerson(data: {}) { id } }",
+        "query a { people { totalCount } } mutation b { createPerson(data: {}) { id } }",
+    ] {
+        let enc: String = form_urlencoded::byte_serialize(q.as_bytes()).collect();
+        assert_gql_denied(&req("GET", &format!("/graphql?query={enc}&operationName=a"), ZAPIER), &[], "mutations over GET");
+    }
     assert_gql_denied(
         &req("GET", "/graphql?query=%7B%20opportunities%20%7B%20totalCount%20%7D%20%7D", ZAPIER),
         &["opportunities"],
