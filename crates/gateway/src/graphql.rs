@@ -836,19 +836,36 @@ impl Walker<'_> {
                 other => return Err(Denied(format!("search argument \"{other}\" is not accepted by the gateway"))),
             }
         }
+        // Edges of objects the subject may not search are dropped from the response, but the
+        // paging data describes every hit: a search cursor carries the last record id per
+        // object, hasNextPage and totalCount count hidden hits (found in review). Where the
+        // search may reach such an object, they are refused; naming readable objects in
+        // includedObjectNameSingulars lifts that.
+        let hidden = self.unsearchable_in_scope(&args);
+        let paging = |what: &str| -> Result<Node, Denied> {
+            match hidden.is_empty() {
+                true => Ok(Node::Leaf),
+                false => Err(Denied(format!(
+                    "search {what} describes hits this role may not see (in {}): name the objects it may read in includedObjectNameSingulars",
+                    hidden.join(", ")
+                ))),
+            }
+        };
         let ss = f.selection_set().ok_or_else(|| Denied("a selection is required on search".into()))?;
         let mut out = Sel::default();
         for (key, field) in self.flatten(&ss, 0)? {
             let name = name_of(field.name()).unwrap_or_default();
             let node = match name.as_str() {
-                "__typename" | "pageInfo" | "totalCount" => Node::Leaf,
+                "__typename" => Node::Leaf,
+                "pageInfo" | "totalCount" => paging(&name)?,
                 "edges" => {
                     let ess = field.selection_set().ok_or_else(|| Denied("a selection is required on edges".into()))?;
                     let mut e = Sel::default();
                     for (k2, f2) in self.flatten(&ess, 0)? {
                         let n2 = name_of(f2.name()).unwrap_or_default();
                         let node = match n2.as_str() {
-                            "__typename" | "cursor" => Node::Leaf,
+                            "__typename" => Node::Leaf,
+                            "cursor" => paging("cursor")?,
                             "node" => {
                                 let nss = f2.selection_set().ok_or_else(|| Denied("a selection is required on node".into()))?;
                                 let mut n = Sel::default();
@@ -874,6 +891,42 @@ impl Walker<'_> {
             out.add(key, node)?;
         }
         Ok(Node::Search(out))
+    }
+}
+
+impl Walker<'_> {
+    /// The objects a search may return hits of (`includedObjectNameSingulars`, else every
+    /// searchable object, less `excludedObjectNameSingulars`) that the subject may not search: not
+    /// readable, or with a search vector built from a field it hides. A name the snapshot does
+    /// not know counts as one; so does a list the gateway cannot read (all objects then).
+    fn unsearchable_in_scope(&self, args: &Map<String, Value>) -> Vec<String> {
+        let names = |key: &str| -> Option<Option<Vec<String>>> {
+            match args.get(key) {
+                None | Some(Value::Null) => Some(None),
+                Some(Value::String(s)) => Some(Some(vec![s.clone()])),
+                Some(Value::Array(items)) => items.iter().map(|i| i.as_str().map(String::from)).collect::<Option<Vec<_>>>().map(Some),
+                Some(_) => None,
+            }
+        };
+        let policy = self.ctx.policy;
+        // Twenty searches the objects with a search vector (all of them, were a snapshot to
+        // declare none)
+        let has_vector = |o: &rolegate_core::policy::CObject| o.fields.iter().any(|f| &*f.field_type == "TS_VECTOR");
+        let any_vector = policy.objects().iter().any(has_vector);
+        let all = || policy.objects().iter().filter(|o| !any_vector || has_vector(o)).map(|o| o.name.to_string()).collect::<Vec<_>>();
+        let mut scope = match names("includedObjectNameSingulars") {
+            Some(Some(list)) => list,
+            _ => all(),
+        };
+        if let Some(Some(excluded)) = names("excludedObjectNameSingulars") {
+            scope.retain(|n| !excluded.contains(n));
+        }
+        let searchable =
+            |n: &str| policy.object_id(n).is_some_and(|o| self.ctx.can(o, Op::Read) && policy.search_vector_readable(self.ctx.subject, o));
+        let mut hidden: Vec<String> = scope.into_iter().filter(|n| !searchable(n)).collect();
+        hidden.sort();
+        hidden.dedup();
+        hidden
     }
 }
 
