@@ -235,6 +235,35 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Duplicates of records given by id: Twenty returns the records sharing a value of the
+    /// object's duplicate criteria with them, so each criterion must be readable, or the answer
+    /// says which records hold a hidden value (found in review). The criteria are Twenty's
+    /// (company: name, domainName; person: name, emails, linkedinLink); newer versions let any
+    /// object declare its own, which a snapshot does not carry, so for other objects every
+    /// declared field that is not a relation counts.
+    pub fn check_duplicate_criteria(&self, object: ObjectId) -> Result<(), Denied> {
+        let o = self.policy.object(object);
+        let known: Option<&[&str]> = match &*o.name {
+            "company" => Some(&["name", "domainName"]),
+            "person" => Some(&["name", "emails", "linkedinLink"]),
+            _ => None,
+        };
+        for fid in o.field_ids() {
+            let f = o.field(fid);
+            let criterion = match known {
+                Some(names) => names.contains(&&*f.name),
+                None => !f.implicit && f.relation.is_none(),
+            };
+            if criterion && !self.policy.can_field(self.subject, object, fid, Op::Read) {
+                return Err(Denied(format!(
+                    "duplicates by ids match on field \"{}\" of \"{}\", which this role may not read",
+                    f.name, o.name
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// Merge overwrites every field of the kept record: all must be updatable.
     pub fn check_merge(&self, object: ObjectId) -> Result<(), Denied> {
         for op in [Op::Read, Op::Update, Op::SoftDelete] {

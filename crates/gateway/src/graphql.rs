@@ -687,6 +687,9 @@ impl Walker<'_> {
                 if let Some(d) = args.get("data") {
                     ctx.check_record_keys(object, d)?;
                 }
+                if args.get("ids").is_some_and(|ids| !ids.is_null()) {
+                    ctx.check_duplicate_criteria(object)?;
+                }
             }
             GroupBy => self.check_args(
                 object,

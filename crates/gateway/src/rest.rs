@@ -426,7 +426,7 @@ pub fn decide(ctx: &Ctx, req: &Request) -> Result<RestDecision, RestDeny> {
             for (k, v) in map {
                 match k.as_str() {
                     "data" => ctx.check_record_keys(object, v)?,
-                    "ids" => {}
+                    "ids" => ctx.check_duplicate_criteria(object)?,
                     other => return deny(format!("unknown key \"{other}\" in duplicates body")),
                 }
             }

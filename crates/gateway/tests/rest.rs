@@ -158,7 +158,16 @@ fn merge_duplicates_group_by() {
     let dup = json!({"data": [{"emails": {"primaryEmail": "a@b"}}]});
     assert!(matches!(assert_allowed(&json_req("POST", "/rest/people/duplicates", ZAPIER, &dup)), Plan::Rest(RestPlan::Duplicates(_))));
     assert_rest_denied(&json_req("POST", "/rest/people/duplicates", WAREHOUSE, &dup), "field \"emails\"");
-    assert_allowed(&json_req("POST", "/rest/people/duplicates", WAREHOUSE, &json!({"ids": [UUID]})));
+    // by ids, Twenty matches on the object's duplicate criteria (a person's emails among
+    // them): a role that hides one would learn who shares the hidden value (found in review)
+    let ids = json!({"ids": [UUID]});
+    assert_rest_denied(&json_req("POST", "/rest/people/duplicates", WAREHOUSE, &ids), "field \"emails\"");
+    assert_allowed(&json_req("POST", "/rest/people/duplicates", ZAPIER, &ids));
+    assert_allowed(&json_req("POST", "/rest/companies/duplicates", WAREHOUSE, &ids));
+    assert_allowed(&json_req("POST", "/rest/tasks/duplicates", WAREHOUSE, &ids));
+    let gql_dup = "{ personDuplicates(ids: [\"20202020-0001-4000-8000-000000000001\"]) { edges { node { id } } } }";
+    assert_gql_denied(&gql(WAREHOUSE, gql_dup, json!({})), &["personDuplicates"], "field \"emails\"");
+    assert_allowed(&gql(ZAPIER, gql_dup, json!({})));
     let g = "/rest/people/groupBy?group_by=%5B%7B%22city%22%3Atrue%7D%5D&aggregate=%5B%22countNotEmptyId%22%2C%22countEmptyEmails%22%5D";
     assert!(matches!(assert_allowed(&req("GET", g, ZAPIER)), Plan::Rest(RestPlan::GroupBy(_))));
     assert_rest_denied(&req("GET", g, WAREHOUSE), "field \"emails\"");
