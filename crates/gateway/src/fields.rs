@@ -196,6 +196,43 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// A record cursor (`after`/`before`, REST `starting_after`/`ending_before`): base64 of a
+    /// JSON object of the record's id and order-by values. Twenty turns its keys into
+    /// conditions (older versions every key, newer ones those of the orderBy), so a crafted
+    /// cursor is a filter: each key must be readable, as in an orderBy (found in review). A
+    /// cursor that is not one is refused (Twenty would refuse it as well). Search cursors are
+    /// another format, checked by the search.
+    pub fn check_cursor(&self, object: ObjectId, cursor: &Value) -> Result<(), Denied> {
+        use base64::engine::{general_purpose::GeneralPurpose, DecodePaddingMode, GeneralPurposeConfig};
+        use base64::{alphabet, Engine};
+        const B64: GeneralPurpose =
+            GeneralPurpose::new(&alphabet::STANDARD, GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent));
+        let text = match cursor {
+            Value::Null => return Ok(()),
+            Value::String(s) => s,
+            _ => return Err(Denied(format!("a cursor on \"{}\" must be a string", self.name(object)))),
+        };
+        // Node's decoder takes both alphabets
+        let normal: String = text
+            .chars()
+            .map(|c| {
+                if c == '-' {
+                    '+'
+                } else if c == '_' {
+                    '/'
+                } else {
+                    c
+                }
+            })
+            .collect();
+        let bytes = B64.decode(normal.as_bytes()).map_err(|_| Denied(format!("cursor \"{text}\" is not base64")))?;
+        let v = crate::json::parse_strict(&bytes).map_err(|e| Denied(format!("cursor \"{text}\" is not a record cursor: {e}")))?;
+        if !v.is_object() {
+            return Err(Denied(format!("cursor \"{text}\" is not a record cursor")));
+        }
+        self.check_keyed(object, &v, 0)
+    }
+
     /// An aggregate name such as `sumAmountAmountMicros`, `countNotEmptyId`, `avgEmployees`.
     pub fn check_aggregate(&self, object: ObjectId, name: &str) -> Result<(), Denied> {
         const OPS: &[&str] = &[

@@ -662,6 +662,7 @@ impl Walker<'_> {
             match k.as_str() {
                 "filter" => self.ctx.check_filter(object, v)?,
                 "orderBy" | "orderByForRecords" | "groupBy" => self.ctx.check_keyed(object, v, 0)?,
+                "after" | "before" => self.ctx.check_cursor(object, v)?,
                 _ => {}
             }
         }

@@ -160,6 +160,7 @@ fn check_call(ctx: &Ctx, t: Tool, args: &Map<String, Value>) -> Result<(), Denie
                 match k.as_str() {
                     "filter" => ctx.check_filter(o, v)?,
                     "orderBy" => ctx.check_keyed(o, v, 0)?,
+                    "after" | "before" => ctx.check_cursor(o, v)?,
                     q if QUERY_ARGS.contains(&q) => {}
                     // Any other argument is a field to match on, checked as a filter of its
                     // own: a relation's value filters the related records (found in review).

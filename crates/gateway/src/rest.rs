@@ -305,6 +305,11 @@ fn check_params(ctx: &Ctx, object: ObjectId, op: RestOp, params: &Params) -> Res
             check_order_by(ctx, object, o)?;
         }
     }
+    for key in ["starting_after", "ending_before"] {
+        if let Some(c) = params.get(key) {
+            ctx.check_cursor(object, &Value::String(c.to_string()))?;
+        }
+    }
     for list in params.all("fields") {
         for f in list.split(',').map(str::trim).filter(|f| !f.is_empty()) {
             ctx.readable(object, f)?;

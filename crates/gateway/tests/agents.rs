@@ -113,6 +113,9 @@ fn research_agent_in_a_member_workflow_keeps_its_intern_limits() {
         ),
         ("find_people", json!({"filter": {"address": {"addressCity": {"eq": "Paris"}}}}), "read field \"address\""),
         ("find_people", json!({"address": "Paris"}), "read field \"address\""),
+        // a cursor's keys are conditions to Twenty (found in review)
+        ("find_people", json!({"after": base64_standard(br#"{"id":"x","address":{"addressCity":"Paris"}}"#)}), "read field \"address\""),
+        ("find_people", json!({"before": "not a cursor"}), "not base64"),
         // a relation argument is a filter on the related records, checked as one (found in review)
         ("find_companies", json!({"people": {"address": {"addressCity": {"eq": "Paris"}}}}), "read field \"address\""),
         (

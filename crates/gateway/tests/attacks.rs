@@ -252,6 +252,42 @@ fn filters_split_as_twenty_splits_them() {
     assert_allowed(&req("GET", &format!("/rest/people?filter={}", enc(r#"jobTitle[in]:["CEO","Lead, Sales"]"#)), ZAPIER));
 }
 
+/// A record cursor is base64 of a JSON object whose keys Twenty turns into conditions (older
+/// versions every key): a crafted one filters on what it names (found in review).
+#[test]
+fn crafted_cursors_are_filters() {
+    let enc = |v: serde_json::Value| -> String { base64_standard(v.to_string().as_bytes()) };
+    let url = |s: &str| -> String { form_urlencoded::byte_serialize(s.as_bytes()).collect() };
+    for c in [
+        enc(json!({"id": "x", "address": {"addressCity": "Paris"}})),
+        enc(json!({"id": "x", "company": {"opportunities": {"name": "Secret"}}})),
+        enc(json!({"id": "x", "nope": 1})),
+        // not a cursor at all: refused rather than guessed at
+        "abc".to_string(),
+        enc(json!(["id"])),
+    ] {
+        for key in ["starting_after", "ending_before"] {
+            denied(&req("GET", &format!("/rest/people?{key}={}", url(&c)), ZAPIER));
+        }
+        for arg in ["after", "before"] {
+            denied(&gql(ZAPIER, &format!("{{ people({arg}: \"{c}\") {{ edges {{ node {{ id }} }} }} }}"), json!({})));
+            denied(&gql(
+                ZAPIER,
+                &format!("{{ companies {{ edges {{ node {{ people({arg}: \"{c}\") {{ edges {{ node {{ id }} }} }} }} }} }} }}"),
+                json!({}),
+            ));
+        }
+    }
+    // a cursor as Twenty makes them (URL-safe spelling too) is accepted
+    let ok = enc(json!({"id": "20202020-0001-4000-8000-000000000001", "jobTitle": "CEO"}));
+    assert_allowed(&req("GET", &format!("/rest/people?starting_after={}", url(&ok)), ZAPIER));
+    assert_allowed(&gql(
+        ZAPIER,
+        &format!("{{ people(after: \"{}\") {{ edges {{ node {{ id }} }} }} }}", ok.replace('+', "-").replace('/', "_")),
+        json!({}),
+    ));
+}
+
 #[test]
 fn graphql_tricks() {
     // an alias that looks like an allowed field hides a denied one

@@ -17,7 +17,15 @@ fn id_url(p: &str) -> String {
 fn find_routes() {
     assert!(matches!(assert_allowed(&req("GET", "/rest/people", ZAPIER)), Plan::Rest(RestPlan::Records(_))));
     assert_allowed(&req("GET", &id_url("people"), ZAPIER));
-    assert_allowed(&req("GET", "/rest/people?limit=10&depth=1&starting_after=abc", ZAPIER));
+    // a cursor is base64 of the record's id and order-by values (Twenty makes them conditions)
+    let cursor = |v: Value| -> String { form_urlencoded::byte_serialize(base64_standard(v.to_string().as_bytes()).as_bytes()).collect() };
+    let id = cursor(json!({"id": UUID}));
+    assert_allowed(&req("GET", &format!("/rest/people?limit=10&depth=1&starting_after={id}"), ZAPIER));
+    assert_allowed(&req(
+        "GET",
+        &format!("/rest/people?ending_before={}", cursor(json!({"id": UUID, "name": {"firstName": "Ada"}}))),
+        ZAPIER,
+    ));
     assert_rest_denied(&req("GET", "/rest/opportunities", ZAPIER), "no permission to read \"opportunity\"");
     assert_rest_denied(&req("GET", &id_url("opportunities"), ZAPIER), "no permission to read \"opportunity\"");
     assert_rest_denied(&req("GET", "/rest/notes", WAREHOUSE), "no permission to read \"note\"");

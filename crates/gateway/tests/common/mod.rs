@@ -112,6 +112,12 @@ pub fn base64url(b: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
 }
 
+/// Standard base64 with padding, as Twenty's record cursors use it (`Buffer#toString('base64')`).
+pub fn base64_standard(b: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(b)
+}
+
 /// An HS256 JWT with exactly these claims, for tokens the minting helpers do not make.
 pub fn hs256_token(secret: &str, claims: &Value) -> String {
     use hmac::{Hmac, Mac};
