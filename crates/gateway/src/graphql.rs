@@ -918,8 +918,9 @@ impl Walker<'_> {
         let has_vector = |o: &rolegate_core::policy::CObject| o.fields.iter().any(|f| &*f.field_type == "TS_VECTOR");
         let any_vector = policy.objects().iter().any(has_vector);
         let all = || policy.objects().iter().filter(|o| !any_vector || has_vector(o)).map(|o| o.name.to_string()).collect::<Vec<_>>();
+        // an empty list is no list to Twenty (`length > 0` decides): every object (found in review)
         let mut scope = match names("includedObjectNameSingulars") {
-            Some(Some(list)) => list,
+            Some(Some(list)) if !list.is_empty() => list,
             _ => all(),
         };
         if let Some(Some(excluded)) = names("excludedObjectNameSingulars") {

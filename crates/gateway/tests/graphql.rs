@@ -349,7 +349,13 @@ fn search_results_are_filtered() {
     let paged = |scope: &str| {
         format!("{{ search(searchInput: \"ada\", limit: 1{scope}) {{ edges {{ node {{ recordId }} cursor }} pageInfo {{ endCursor hasNextPage }} }} }}")
     };
-    for scope in ["", ", includedObjectNameSingulars: [\"company\", \"opportunity\"]", ", excludedObjectNameSingulars: [\"opportunity\"]"] {
+    for scope in [
+        "",
+        ", includedObjectNameSingulars: [\"company\", \"opportunity\"]",
+        ", excludedObjectNameSingulars: [\"opportunity\"]",
+        // an empty list is no list to Twenty: every object (found in review)
+        ", includedObjectNameSingulars: [], excludedObjectNameSingulars: [\"opportunity\"]",
+    ] {
         assert_gql_denied(&gql(ZAPIER, &paged(scope), json!({})), &["search"], "includedObjectNameSingulars");
     }
     assert_gql_denied(&gql(ZAPIER, "{ search(searchInput: \"a\") { totalCount } }", json!({})), &["search"], "totalCount");
