@@ -301,15 +301,32 @@ impl<'a> Ctx<'a> {
         Ok(())
     }
 
-    /// Merge overwrites every field of the kept record: all must be updatable.
+    /// Merge overwrites every field of the kept record: all must be updatable. The other
+    /// records are deleted (soft-deleted by current Twenty, destroyed by older versions: so
+    /// both permissions), and every record of another object pointing at them through a
+    /// many-to-one relation is re-pointed at the kept one: an update of that relation, which
+    /// must be allowed too (found in review: merge was a destroy for a role without one).
     pub fn check_merge(&self, object: ObjectId) -> Result<(), Denied> {
-        for op in [Op::Read, Op::Update, Op::SoftDelete] {
+        for op in [Op::Read, Op::Update, Op::SoftDelete, Op::Destroy] {
             self.require(object, op)?;
         }
         let o = self.policy.object(object);
         for fid in o.field_ids() {
             if !self.policy.can_field(self.subject, object, fid, Op::Update) {
                 return Err(Denied::write(&o.field(fid).name, &o.name));
+            }
+        }
+        for (i, other) in self.policy.objects().iter().enumerate() {
+            let oid = ObjectId(i as u32);
+            for fid in other.field_ids() {
+                let f = other.field(fid);
+                let points_here = f.relation.as_ref().is_some_and(|r| r.kind == RelationKind::ManyToOne && r.target == object);
+                if points_here && !(self.can(oid, Op::Update) && self.policy.can_field(self.subject, oid, fid, Op::Update)) {
+                    return Err(Denied(format!(
+                        "merging \"{}\" records re-points \"{}.{}\" at the kept one, which this role may not update",
+                        o.name, other.name, f.name
+                    )));
+                }
             }
         }
         Ok(())

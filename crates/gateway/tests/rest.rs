@@ -123,6 +123,45 @@ fn status_with(c: &Compiled, r: &rolegate_gateway::Request) -> (u16, String) {
     }
 }
 
+/// Merge deletes the merged records (destroys them, in older Twenty) and re-points every
+/// many-to-one relation into them at the kept one (found in review: a role that may not destroy
+/// could merge).
+#[test]
+fn merge_needs_destroy_and_the_relations_it_re_points() {
+    let merge = json!({"ids": [UUID, UUID], "conflictPriorityIndex": 0});
+    let gql_merge =
+        |plural: &str| format!("mutation {{ merge{plural}(ids: [\"{UUID}\", \"{UUID}\"], conflictPriorityIndex: 0) {{ id }} }}");
+    let c = with_deleter();
+    let (status, msg) = status_with(&c, &json_req("PATCH", "/rest/people/merge", ZAPIER, &merge));
+    assert_eq!(status, 403, "{msg}");
+    assert!(msg.contains("destroy"), "{msg}");
+    match gateway().handle(&c, &gql(ZAPIER, &gql_merge("People"), json!({})), NOW) {
+        Outcome::Respond { response, .. } => assert_eq!(response.body_json()["errors"][0]["extensions"]["code"], "FORBIDDEN"),
+        Outcome::Forward { .. } => panic!("mergePeople was forwarded"),
+    }
+    // a role that may do everything but update opportunities: opportunity.pointOfContact and
+    // opportunity.company point at people and companies, not at tasks
+    let s = Snapshot::from_json(&fixture_json()).unwrap();
+    let s = apply(
+        &s,
+        &Operation::from_value(&json!({"op": "createRole", "role": {"id": "merger", "label": "Merger",
+        "canUpdateAllSettings": false, "canAccessAllTools": false, "canReadAllObjectRecords": true, "canUpdateAllObjectRecords": true,
+        "canSoftDeleteAllObjectRecords": true, "canDestroyAllObjectRecords": true,
+        "objectPermissions": [{"object": "opportunity", "canUpdate": false}]}}))
+        .unwrap(),
+    )
+    .unwrap();
+    let s =
+        apply(&s, &Operation::from_value(&json!({"op": "assignRole", "target": {"apiKey": ZAPIER}, "roleId": "merger"})).unwrap()).unwrap();
+    let c = Compiled::new(Policy::compile(s).unwrap());
+    for (plural, needle) in [("people", "opportunity.pointOfContact"), ("companies", "opportunity.company")] {
+        let (status, msg) = status_with(&c, &json_req("PATCH", &format!("/rest/{plural}/merge"), ZAPIER, &merge));
+        assert_eq!(status, 403, "{msg}");
+        assert!(msg.contains(needle), "{msg}");
+    }
+    assert_eq!(status_with(&c, &json_req("PATCH", "/rest/tasks/merge", ZAPIER, &merge)), (200, "rest:merge".into()));
+}
+
 #[test]
 fn delete_destroy_restore_branch_on_soft_delete() {
     let c = with_deleter();
