@@ -272,6 +272,29 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// `createdBy` and `updatedBy` (ACTOR fields) say who made and who last changed a record,
+    /// and the server sets them: a write body may not. Twenty keeps a `createdBy` a client
+    /// sends (with a name), so an API key or an agent could credit a record to anyone, an
+    /// administrator included, or re-credit an existing one (found in review). The field rules
+    /// themselves still answer as Twenty's do (`canUpdate(object, "createdBy")`); only writes
+    /// through the gateway are refused.
+    pub fn check_audit_fields(&self, object: ObjectId, data: &Value) -> Result<(), Denied> {
+        let o = self.policy.object(object);
+        let records = match data {
+            Value::Array(items) => items.as_slice(),
+            one => std::slice::from_ref(one),
+        };
+        for r in records.iter().filter_map(Value::as_object) {
+            for name in ["createdBy", "updatedBy"] {
+                let actor = o.field_id(name).is_some_and(|f| &*o.field(f).field_type == "ACTOR");
+                if actor && r.contains_key(name) {
+                    return Err(Denied(format!("\"{name}\" is set by the server: a write may not give it (on \"{}\")", o.name)));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Duplicates of records given by id: Twenty returns the records sharing a value of the
     /// object's duplicate criteria with them, so each criterion must be readable, or the answer
     /// says which records hold a hidden value (found in review). The criteria are Twenty's

@@ -710,6 +710,7 @@ impl Walker<'_> {
                 if let Some(v) = check.violations.first() {
                     return Err(Denied(v.message.clone()));
                 }
+                ctx.check_audit_fields(object, data)?;
             }
             SoftDeleteOne | DestroyOne | RestoreOne => self.check_args(object, args, &["id"])?,
             SoftDeleteMany | DestroyMany | RestoreMany => self.check_args(object, args, &["filter"])?,

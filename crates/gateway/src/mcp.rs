@@ -196,7 +196,7 @@ fn check_call(ctx: &Ctx, t: Tool, args: &Map<String, Value>) -> Result<(), Denie
             let check = check_write(ctx.policy, ctx.subject, o, op, Some(&record));
             match check.violations.first() {
                 Some(v) => Err(Denied(v.message.clone())),
-                None => Ok(()),
+                None => ctx.check_audit_fields(o, &record),
             }
         }
         Tool::SoftDelete(o) => {

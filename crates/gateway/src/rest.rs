@@ -449,6 +449,7 @@ pub fn decide(ctx: &Ctx, req: &Request) -> Result<RestDecision, RestDeny> {
             if let Some(v) = check.violations.first() {
                 return deny(v.message.clone());
             }
+            ctx.check_audit_fields(object, &b)?;
         }
         _ => {
             if body.is_some() {

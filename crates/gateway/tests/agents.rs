@@ -113,6 +113,8 @@ fn research_agent_in_a_member_workflow_keeps_its_intern_limits() {
         ),
         ("find_people", json!({"filter": {"address": {"addressCity": {"eq": "Paris"}}}}), "read field \"address\""),
         ("find_people", json!({"address": "Paris"}), "read field \"address\""),
+        // who made a record is the server's to say (found in review)
+        ("update_person", json!({"id": UUID, "data": {"createdBy": {"source": "MANUAL", "name": "Ada"}}}), "set by the server"),
         // a cursor's keys are conditions to Twenty (found in review)
         ("find_people", json!({"after": base64_standard(br#"{"id":"x","address":{"addressCity":"Paris"}}"#)}), "read field \"address\""),
         ("find_people", json!({"before": "not a cursor"}), "not base64"),

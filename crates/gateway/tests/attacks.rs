@@ -252,6 +252,31 @@ fn filters_split_as_twenty_splits_them() {
     assert_allowed(&req("GET", &format!("/rest/people?filter={}", enc(r#"jobTitle[in]:["CEO","Lead, Sales"]"#)), ZAPIER));
 }
 
+/// Who made a record is the server's to say: a write may not give `createdBy`/`updatedBy`
+/// (Twenty keeps a client-sent `createdBy`; found in review: records could be credited to an
+/// administrator).
+#[test]
+fn audit_fields_are_not_writable() {
+    let actor = json!({"source": "MANUAL", "workspaceMemberId": "m-ada", "name": "Ada Lovelace"});
+    for (method, path, body) in [
+        ("POST", "/rest/people".to_string(), json!({"jobTitle": "x", "createdBy": actor})),
+        ("POST", "/rest/batch/people".to_string(), json!([{"jobTitle": "x"}, {"jobTitle": "y", "createdBy": actor}])),
+        ("PATCH", format!("/rest/people/{UUID}"), json!({"updatedBy": actor})),
+        ("PATCH", "/rest/people?filter=jobTitle%5Beq%5D%3Ax".to_string(), json!({"createdBy": actor})),
+    ] {
+        assert_rest_denied(&json_req(method, &path, ZAPIER, &body), "set by the server");
+    }
+    for (q, root) in [
+        ("mutation($d: PersonCreateInput) { createPerson(data: $d) { id } }", "createPerson"),
+        ("mutation($d: [PersonCreateInput]) { createPeople(data: [$d]) { id } }", "createPeople"),
+        ("mutation($d: PersonUpdateInput) { updatePerson(id: \"x\", data: $d) { id } }", "updatePerson"),
+    ] {
+        assert_gql_denied(&gql(ZAPIER, q, json!({"d": {"jobTitle": "x", "createdBy": actor}})), &[root], "set by the server");
+    }
+    // the same writes without them go through
+    assert_allowed(&json_req("POST", "/rest/people", ZAPIER, &json!({"jobTitle": "x"})));
+}
+
 /// A record cursor is base64 of a JSON object whose keys Twenty turns into conditions (older
 /// versions every key): a crafted one filters on what it names (found in review).
 #[test]
