@@ -144,6 +144,22 @@ test('requests are forwarded with the caller credential, hop-by-hop headers remo
   for (const h of ['x-rolegate-decision', 'x-rolegate-other', 'keep-alive', 'proxy-authorization', 'cf-ray']) assert.equal(seen.headers[h], undefined, h);
 });
 
+test("the caller's claims about itself and its cookies stay behind; x-forwarded-for is the edge's", async () => {
+  await upstream.clear();
+  const claims = { cookie: 'tokenPair=x', forwarded: 'for=10.0.0.1', 'x-forwarded-for': '10.0.0.1', 'x-forwarded-host': 'admin.example', 'x-forwarded-proto': 'https', 'x-real-ip': '10.0.0.1' };
+  for (const edge of [{}, { 'cf-connecting-ip': '203.0.113.7' }]) {
+    const r = await mf.dispatchFetch('http://gateway.local/rest/companies?limit=1', { headers: { authorization: `Bearer ${apiKeyToken(KEYS.intern)}`, ...claims, ...edge } });
+    assert.equal(r.status, 200);
+  }
+  const [bare, fromEdge] = await upstream.requests();
+  for (const h of Object.keys(claims)) {
+    if (h !== 'x-forwarded-for') assert.equal(bare.headers[h], undefined, h);
+    if (h !== 'x-forwarded-for') assert.equal(fromEdge.headers[h], undefined, h);
+  }
+  assert.notEqual(bare.headers['x-forwarded-for'], '10.0.0.1', 'the caller cannot name its own address');
+  assert.equal(fromEdge.headers['x-forwarded-for'], '203.0.113.7');
+});
+
 // Raw HTTP to the local runtime: fetch (undici) refuses Connection values other than
 // keep-alive and close.
 function rawGet(url, headers) {

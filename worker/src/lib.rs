@@ -437,6 +437,10 @@ fn upstream_headers(original: &Headers, req: &GwRequest, auth: Option<&str>) -> 
     if let Some(auth) = auth {
         headers.set("authorization", auth)?;
     }
+    // the caller's address as the edge saw it (the caller's own x-forwarded-for stayed behind)
+    if let Some(ip) = req.first_header("cf-connecting-ip") {
+        headers.set("x-forwarded-for", ip)?;
+    }
     Ok(headers)
 }
 

@@ -23,6 +23,16 @@ const CHECKED: &[&str] = &["authorization", "content-type", "content-encoding"];
 /// range of a redacted document is not a document.
 const CONDITIONAL: &[&str] = &["if-match", "if-none-match", "if-modified-since", "if-unmodified-since", "if-range", "range"];
 
+/// What a caller says of itself that the upstream would take for the edge's word: its address
+/// and the host and scheme it used (logs, rate limits, URLs an upstream builds), and its
+/// cookies, which have no business next to an API key (and for agents would travel with the
+/// gateway's own key). The worker sets `x-forwarded-for` itself, from the edge's
+/// `cf-connecting-ip`.
+const CLIENT_CLAIMS: &[&str] = &[
+    "cookie", "forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-forwarded-prefix",
+    "x-real-ip", "x-client-ip", "true-client-ip",
+];
+
 /// Response headers that describe the upstream's body byte for byte (validators and digests).
 /// Express's default weak ETag is the length and SHA-1 of the whole body, hidden fields
 /// included: forwarded beside a redacted body it would tell the caller the hidden values' length
@@ -65,13 +75,14 @@ impl HopByHop {
     }
 
     /// Whether a header of the caller's request stays behind: hop-by-hop, the edge's own
-    /// (`cf-*`), rolegate's (`x-rolegate-*`, which only the gateway sets), and conditional and
-    /// range headers (see `CONDITIONAL`).
+    /// (`cf-*`), rolegate's (`x-rolegate-*`, which only the gateway sets), conditional and
+    /// range headers (see `CONDITIONAL`), and the caller's claims about itself and its cookies
+    /// (see `CLIENT_CLAIMS`).
     pub fn drops_from_request(&self, name: &str) -> bool {
         self.hop(name)
             || starts_with_ignore_case(name, "cf-")
             || starts_with_ignore_case(name, "x-rolegate-")
-            || CONDITIONAL.iter().any(|h| h.eq_ignore_ascii_case(name))
+            || CONDITIONAL.iter().chain(CLIENT_CLAIMS).any(|h| h.eq_ignore_ascii_case(name))
     }
 
     /// Whether a header of the upstream's response stays behind: hop-by-hop,
@@ -104,10 +115,20 @@ mod tests {
             assert!(h.drops_from_request(name), "{name}");
             assert!(h.drops_from_response(name), "{name}");
         }
-        for name in ["authorization", "content-type", "accept", "x-custom", "cookie", "x-trace"] {
+        for name in ["authorization", "content-type", "accept", "x-custom", "x-trace"] {
             assert!(!h.drops_from_request(name), "{name}");
             assert!(!h.drops_from_response(name), "{name}");
         }
+    }
+
+    #[test]
+    fn a_callers_claims_about_itself_and_its_cookies_stay_behind() {
+        let h = HopByHop::from_connection([]);
+        for name in ["Cookie", "Forwarded", "X-Forwarded-For", "x-forwarded-host", "X-Forwarded-Proto", "X-Real-IP", "True-Client-IP"] {
+            assert!(h.drops_from_request(name), "{name}");
+            assert!(!h.drops_from_response(name), "{name}");
+        }
+        assert!(!h.drops_from_response("set-cookie"), "the upstream's cookies are its own business");
     }
 
     #[test]
