@@ -182,7 +182,9 @@ impl<'a> Ctx<'a> {
                             let f = self.policy.object(object).field(fid);
                             let subs = composite_subfields(&f.field_type).unwrap_or(&[]);
                             for sk in val.as_object().into_iter().flat_map(|m| m.keys()) {
-                                if !subs.contains(&sk.as_str()) && !["granularity", "weekStartDay", "timeZone"].contains(&sk.as_str()) {
+                                if !subs.contains(&sk.as_str())
+                                    && !["granularity", "weekStartDay", "timeZone", "orderBy"].contains(&sk.as_str())
+                                {
                                     return Err(Denied::unknown(&format!("{k}.{sk}"), self.name(object)));
                                 }
                             }

@@ -291,6 +291,32 @@ fn check_order_by(ctx: &Ctx, object: ObjectId, spec: &str) -> Result<(), Denied>
     Ok(())
 }
 
+/// groupBy's JSON order: objects keyed by fields (directions, sub-fields, `{orderBy,
+/// granularity}`) or by `aggregate` (aggregate names to directions).
+fn check_json_order_by(ctx: &Ctx, object: ObjectId, spec: &str) -> Result<(), Denied> {
+    let v = parse_strict(spec.as_bytes()).map_err(|e| Denied(format!("order_by is not JSON: {e}")))?;
+    let items = match &v {
+        Value::Array(items) => items.as_slice(),
+        one => std::slice::from_ref(one),
+    };
+    for item in items {
+        let map = item.as_object().ok_or_else(|| Denied("order_by entries must be objects".into()))?;
+        for (k, val) in map {
+            if k == "aggregate" {
+                let aggs = val.as_object().ok_or_else(|| Denied("order_by aggregate must be an object".into()))?;
+                for name in aggs.keys() {
+                    ctx.check_aggregate(object, name)?;
+                }
+            } else {
+                let mut one = serde_json::Map::new();
+                one.insert(k.clone(), val.clone());
+                ctx.check_keyed(object, &Value::Object(one), 0)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Checks the query parameters that name fields.
 fn check_params(ctx: &Ctx, object: ObjectId, op: RestOp, params: &Params) -> Result<(), Denied> {
     if let Some(f) = params.get("filter") {
@@ -302,7 +328,14 @@ fn check_params(ctx: &Ctx, object: ObjectId, op: RestOp, params: &Params) -> Res
     }
     for key in ["order_by", "order_by_for_records"] {
         if let Some(o) = params.get(key) {
-            check_order_by(ctx, object, o)?;
+            // groupBy reads them as JSON (`[{"city": "AscNullsFirst"}, {"aggregate":
+            // {"countNotEmptyId": "DescNullsLast"}}]`), older versions order_by_for_records in
+            // the comma syntax: text that opens like JSON is checked as JSON
+            if op == RestOp::GroupBy && o.trim_start().starts_with(['[', '{']) {
+                check_json_order_by(ctx, object, o)?;
+            } else {
+                check_order_by(ctx, object, o)?;
+            }
         }
     }
     for key in ["starting_after", "ending_before"] {

@@ -229,6 +229,27 @@ fn merge_duplicates_group_by() {
     );
     assert_allowed(&req("GET", "/rest/opportunities/groupBy?aggregate=%5B%22sumAmountAmountMicros%22%5D", LEGACY));
     assert_rest_denied(&req("GET", "/rest/people?aggregate=%5B%5D", ZAPIER), "only applies to groupBy");
+    // groupBy's order_by and order_by_for_records are JSON (found in review: every one was refused)
+    let url = |s: &str| -> String { form_urlencoded::byte_serialize(s.as_bytes()).collect() };
+    let group = "/rest/people/groupBy?group_by=%5B%7B%22city%22%3Atrue%7D%5D";
+    for key in ["order_by", "order_by_for_records"] {
+        for ok in [
+            r#"[{"city": "AscNullsFirst"}, {"aggregate": {"countNotEmptyId": "DescNullsLast"}}]"#,
+            r#"[{"createdAt": {"orderBy": "DescNullsLast", "granularity": "WEEK"}}, {"name": {"firstName": "AscNullsLast"}}]"#,
+            "city[DescNullsLast],jobTitle",
+        ] {
+            assert_allowed(&req("GET", &format!("{group}&{key}={}", url(ok)), ZAPIER));
+        }
+        for (bad, needle) in [
+            (r#"[{"address": {"addressCity": "AscNullsFirst"}}]"#, "field \"address\""),
+            (r#"[{"aggregate": {"countNotEmptyAddress": "AscNullsFirst"}}]"#, "address"),
+            (r#"[{"aggregate": "x"}]"#, "aggregate must be an object"),
+            ("[1]", "entries must be objects"),
+            ("[{", "not JSON"),
+        ] {
+            assert_rest_denied(&req("GET", &format!("{group}&{key}={}", url(bad)), ZAPIER), needle);
+        }
+    }
 }
 
 #[test]
