@@ -841,36 +841,33 @@ impl Walker<'_> {
                 other => return Err(Denied(format!("search argument \"{other}\" is not accepted by the gateway"))),
             }
         }
-        // Edges of objects the subject may not search are dropped from the response, but the
-        // paging data describes every hit: a search cursor carries the last record id per
-        // object, hasNextPage and totalCount count hidden hits (found in review). Where the
-        // search may reach such an object, they are refused; naming readable objects in
-        // includedObjectNameSingulars lifts that.
+        // A search that may return hits of objects the subject may not search (see
+        // `unsearchable_in_scope`) is refused. Their edges would be dropped from the response,
+        // but the rest of it describes every hit: a search cursor carries the last record id
+        // per object, hasNextPage and totalCount count hidden hits, and hidden hits take places
+        // under `limit`, so fewer edges than asked say that a hidden record outranked a visible
+        // one (found in review). Naming the objects it may search in
+        // includedObjectNameSingulars lifts it; edges are still filtered, in depth.
         let hidden = self.unsearchable_in_scope(&args);
-        let paging = |what: &str| -> Result<Node, Denied> {
-            match hidden.is_empty() {
-                true => Ok(Node::Leaf),
-                false => Err(Denied(format!(
-                    "search {what} describes hits this role may not see (in {}): name the objects it may read in includedObjectNameSingulars",
-                    hidden.join(", ")
-                ))),
-            }
-        };
+        if !hidden.is_empty() {
+            return Err(Denied(format!(
+                "search may return hits of objects this role may not search ({}): name the objects it may search in includedObjectNameSingulars",
+                hidden.join(", ")
+            )));
+        }
         let ss = f.selection_set().ok_or_else(|| Denied("a selection is required on search".into()))?;
         let mut out = Sel::default();
         for (key, field) in self.flatten(&ss, 0)? {
             let name = name_of(field.name()).unwrap_or_default();
             let node = match name.as_str() {
-                "__typename" => Node::Leaf,
-                "pageInfo" | "totalCount" => paging(&name)?,
+                "__typename" | "pageInfo" | "totalCount" => Node::Leaf,
                 "edges" => {
                     let ess = field.selection_set().ok_or_else(|| Denied("a selection is required on edges".into()))?;
                     let mut e = Sel::default();
                     for (k2, f2) in self.flatten(&ess, 0)? {
                         let n2 = name_of(f2.name()).unwrap_or_default();
                         let node = match n2.as_str() {
-                            "__typename" => Node::Leaf,
-                            "cursor" => paging("cursor")?,
+                            "__typename" | "cursor" => Node::Leaf,
                             "node" => {
                                 let nss = f2.selection_set().ok_or_else(|| Denied("a selection is required on node".into()))?;
                                 let mut n = Sel::default();
