@@ -275,6 +275,10 @@ impl Gateway {
             let why = format!("the Connection header names {name}, which the gateway checks and would have to remove");
             return deny(record, respond::bad_request(&why), why);
         }
+        if !req.query_within_parser_limits() {
+            let why = format!("the query string has more than {} parts", request::MAX_QUERY_PARTS);
+            return deny(record, respond::bad_request(&why), why);
+        }
         if !req.query_decodes_cleanly() {
             let why = "the query string has a percent-escape that is malformed or does not decode to UTF-8".to_string();
             return deny(record, respond::bad_request(&why), why);

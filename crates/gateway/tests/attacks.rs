@@ -18,6 +18,29 @@ fn denied(r: &Request) {
     }
 }
 
+/// Express's query parsers read at most 1,000 parts (qs) or keys, empty parts counted (Node's
+/// querystring), and drop the rest: padded with empty parts, a soft delete was a destroy to
+/// Twenty (found in review). Queries with more parts than any Twenty request needs are refused,
+/// on every API.
+#[test]
+fn queries_past_the_parsers_limits_are_refused() {
+    let pad = "&".repeat(1000);
+    for r in [
+        req("DELETE", &format!("/rest/people/{UUID}?{pad}soft_delete=true"), LEGACY),
+        req("DELETE", &format!("/rest/people?filter=jobTitle%5Beq%5D%3Ax{pad}&soft_delete=true"), LEGACY),
+        req("GET", &format!("/rest/people?{}", "limit=1&".repeat(120)), LEGACY),
+        req("GET", &format!("/graphql?query=%7B%20people%20%7B%20totalCount%20%7D%20%7D{pad}"), LEGACY),
+    ] {
+        match outcome(&r) {
+            Outcome::Respond { response, .. } => assert_eq!(response.status, 400, "{}", r.query.len()),
+            Outcome::Forward { .. } => panic!("forwarded: {} parts", r.query.split('&').count()),
+        }
+    }
+    // up to the limit, empty parts included, a query reads as usual
+    let within = format!("/rest/people?{}limit=1", "&".repeat(rolegate_gateway::request::MAX_QUERY_PARTS - 1));
+    assert_allowed(&req("GET", &within, LEGACY));
+}
+
 #[test]
 fn path_tricks() {
     let opp = "20202020-0000-4000-8000-000000000009";
