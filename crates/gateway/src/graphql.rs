@@ -33,6 +33,9 @@ impl Default for GraphqlLimits {
     }
 }
 
+/// Metadata operations that hand out a role through an API key (see `Walker::root_field`).
+const ROLE_BEARING_KEY_OPERATIONS: &[&str] = &["createApiKey", "updateApiKey", "assignRoleToApiKey", "generateApiKeyToken"];
+
 /// Root operations on records, as Twenty names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RootKind {
@@ -620,6 +623,13 @@ impl Walker<'_> {
         if endpoint == Endpoint::Metadata {
             self.note_operation(format!("metadata:{name}"));
             return match metadata_flag(&name) {
+                // an API key carries a role, and its token acts with it: creating, re-roling or
+                // minting one grants that role, which Twenty asks ROLES for too (for an agent,
+                // Twenty sees the gateway's own key and would not ask; found in review)
+                Some(flag) if ROLE_BEARING_KEY_OPERATIONS.contains(&name.as_str()) => {
+                    self.flag_gate(flag, &name)?;
+                    self.flag_gate("ROLES", &name)
+                }
                 Some(flag) => self.flag_gate(flag, &name),
                 None => Err(Denied(format!("metadata operation \"{name}\" is not allowed by the gateway"))),
             };

@@ -433,13 +433,20 @@ pub fn decide(ctx: &Ctx, req: &Request) -> Result<RestDecision, RestDeny> {
     let route = classify(ctx, &req.method, &req.path, soft_delete)?;
     let body = json_body(req)?;
     let (object, op) = match &route {
-        Route::Settings { flag, .. } => {
+        Route::Settings { flag, area } => {
             if let Some(f) = flag {
                 if !ctx.policy.has_flag(ctx.subject, *f) {
                     return deny(format!("the {} permission is required", f.key()));
                 }
             } else if ctx.policy.subject_roles(ctx.subject).is_empty() {
                 return deny("no role");
+            }
+            // an API key carries a role: creating or changing one grants it (as in GraphQL)
+            if area == "metadata/apiKeys"
+                && matches!(req.method.as_str(), "POST" | "PATCH" | "PUT")
+                && !ctx.policy.has_flag(ctx.subject, Flag::ROLES)
+            {
+                return deny("the ROLES permission is required too: an API key carries a role");
             }
             return Ok(RestDecision { route, plan: RestPlan::Passthrough });
         }

@@ -337,6 +337,19 @@ fn introspection_and_metadata() {
     assert_gql_denied(&meta(ZAPIER, "{ apiKeys { id } }"), &["apiKeys"], "API_KEYS_AND_WEBHOOKS");
     assert_gql_denied(&meta(WAREHOUSE, "mutation { createOneRole(input: {}) { id } }"), &["createOneRole"], "ROLES");
     assert_gql_denied(&meta(WAREHOUSE, "{ somethingNew { id } }"), &["somethingNew"], "not allowed");
+    // an API key carries a role: creating, re-roling or minting one grants it, so ROLES is asked
+    // for too (found in review: an agent could mint an Admin key's token with the gateway's key)
+    for (q, root) in [
+        ("mutation { generateApiKeyToken(apiKeyId: \"k\", expiresAt: \"2099-01-01\") { token } }", "generateApiKeyToken"),
+        ("mutation { createApiKey(input: {name: \"x\", expiresAt: \"2099-01-01\", roleId: \"admin\"}) { id } }", "createApiKey"),
+        ("mutation { assignRoleToApiKey(apiKeyId: \"k\", roleId: \"admin\") }", "assignRoleToApiKey"),
+        ("mutation { updateApiKey(input: {id: \"k\", name: \"y\"}) { id } }", "updateApiKey"),
+    ] {
+        assert_gql_denied(&meta(WAREHOUSE, q), &[root], "ROLES");
+    }
+    assert_allowed(&meta(WAREHOUSE, "mutation { revokeApiKey(input: {id: \"k\"}) { id } }"));
+    assert_rest_denied(&json_req("POST", "/rest/metadata/apiKeys", WAREHOUSE, &json!({"name": "x", "roleId": "admin"})), "ROLES");
+    assert_allowed(&req("GET", "/rest/metadata/apiKeys", WAREHOUSE));
 }
 
 #[test]
