@@ -241,27 +241,35 @@ impl<'a> Ctx<'a> {
             "percentageNotEmpty", "percentageEmpty", "countUniqueValues", "countNotEmpty", "countEmpty", "countTrue", "countFalse",
             "count", "sum", "avg", "min", "max",
         ];
-        let Some(rest) = OPS.iter().find_map(|op| name.strip_prefix(op)) else {
-            return Err(Denied(format!("unknown aggregate \"{name}\" on \"{}\"", self.name(object))));
-        };
-        if rest.is_empty() {
-            return Ok(()); // a plain count of records
-        }
+        // Every reading of the name counts (`countNotEmptyX` is also `count` of a field
+        // `notEmptyX`; a field `amountAmountMicros` reads like `amount`'s sub-field): each field
+        // any reading names must be readable (found in review: the first match decided).
         let o = self.policy.object(object);
-        for fid in o.field_ids() {
-            let f = o.field(fid);
-            if f.relation.is_some() {
+        let mut known = false;
+        for rest in OPS.iter().filter_map(|op| name.strip_prefix(op)) {
+            if rest.is_empty() {
+                known = true; // a plain count of records
                 continue;
             }
-            let cap = capitalize(&f.name);
-            if let Some(sub) = rest.strip_prefix(cap.as_str()) {
-                let ok = sub.is_empty() || composite_subfields(&f.field_type).is_some_and(|subs| subs.iter().any(|s| capitalize(s) == sub));
-                if ok {
-                    return self.readable(object, &f.name).map(|_| ());
+            for fid in o.field_ids() {
+                let f = o.field(fid);
+                if f.relation.is_some() {
+                    continue;
+                }
+                let cap = capitalize(&f.name);
+                if let Some(sub) = rest.strip_prefix(cap.as_str()) {
+                    if sub.is_empty() || composite_subfields(&f.field_type).is_some_and(|subs| subs.iter().any(|s| capitalize(s) == sub)) {
+                        known = true;
+                        self.readable(object, &f.name)?;
+                    }
                 }
             }
         }
-        Err(Denied(format!("unknown aggregate \"{name}\" on \"{}\"", self.name(object))))
+        if known {
+            Ok(())
+        } else {
+            Err(Denied(format!("unknown aggregate \"{name}\" on \"{}\"", self.name(object))))
+        }
     }
 
     /// Keys of records used for matching (duplicates by data): each must be readable.

@@ -162,6 +162,27 @@ fn merge_needs_destroy_and_the_relations_it_re_points() {
     assert_eq!(status_with(&c, &json_req("PATCH", "/rest/tasks/merge", ZAPIER, &merge)), (200, "rest:merge".into()));
 }
 
+/// An aggregate name can read two ways: `sumAnnualRecurringRevenueAmountMicros` is the sum of
+/// the CURRENCY field's amountMicros, or of a field named `annualRecurringRevenueAmountMicros`.
+/// Each field a reading names must be readable (found in review: the first match decided).
+#[test]
+fn every_reading_of_an_aggregate_name_is_checked() {
+    let mut v: Value = serde_json::from_str(&fixture_json()).unwrap();
+    let company = v["objects"].as_array_mut().unwrap().iter_mut().find(|o| o["nameSingular"] == "company").unwrap();
+    company["fields"].as_array_mut().unwrap().insert(0, json!({"name": "annualRecurringRevenueAmountMicros", "type": "NUMBER"}));
+    let intern = v["roles"].as_array_mut().unwrap().iter_mut().find(|r| r["id"] == "intern").unwrap();
+    intern["fieldPermissions"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"object": "company", "field": "annualRecurringRevenue", "canRead": false, "canUpdate": false}));
+    let c = Compiled::new(Policy::compile(Snapshot::from_json(&v.to_string()).unwrap()).unwrap());
+    let agg = |name: &str| req("GET", &format!("/rest/companies/groupBy?aggregate=%5B%22{name}%22%5D"), ZAPIER);
+    let (status, msg) = status_with(&c, &agg("sumAnnualRecurringRevenueAmountMicros"));
+    assert_eq!(status, 403, "{msg}");
+    assert!(msg.contains("annualRecurringRevenue"), "{msg}");
+    assert_eq!(status_with(&c, &agg("countNotEmptyId")).0, 200);
+}
+
 #[test]
 fn delete_destroy_restore_branch_on_soft_delete() {
     let c = with_deleter();
