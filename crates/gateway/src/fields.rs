@@ -235,6 +235,33 @@ impl<'a> Ctx<'a> {
         self.check_keyed(object, &v, 0)
     }
 
+    /// An orderBy: entries keyed by fields (directions, sub-fields, `{orderBy, granularity}`,
+    /// relations), and for groupBy by `aggregate` (aggregate names to directions), as an array
+    /// or one object.
+    pub fn check_order(&self, object: ObjectId, v: &Value) -> Result<(), Denied> {
+        let items = match v {
+            Value::Null => return Ok(()),
+            Value::Array(items) => items.as_slice(),
+            one => std::slice::from_ref(one),
+        };
+        for item in items {
+            let map = item.as_object().ok_or_else(|| Denied("order_by entries must be objects".into()))?;
+            for (k, val) in map {
+                if k == "aggregate" {
+                    let aggs = val.as_object().ok_or_else(|| Denied("order_by aggregate must be an object".into()))?;
+                    for name in aggs.keys() {
+                        self.check_aggregate(object, name)?;
+                    }
+                } else {
+                    let mut one = serde_json::Map::new();
+                    one.insert(k.clone(), val.clone());
+                    self.check_keyed(object, &Value::Object(one), 0)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// An aggregate name such as `sumAmountAmountMicros`, `countNotEmptyId`, `avgEmployees`.
     pub fn check_aggregate(&self, object: ObjectId, name: &str) -> Result<(), Denied> {
         const OPS: &[&str] = &[

@@ -671,7 +671,8 @@ impl Walker<'_> {
             }
             match k.as_str() {
                 "filter" => self.ctx.check_filter(object, v)?,
-                "orderBy" | "orderByForRecords" | "groupBy" => self.ctx.check_keyed(object, v, 0)?,
+                "orderBy" | "orderByForRecords" => self.ctx.check_order(object, v)?,
+                "groupBy" => self.ctx.check_keyed(object, v, 0)?,
                 "after" | "before" => self.ctx.check_cursor(object, v)?,
                 _ => {}
             }

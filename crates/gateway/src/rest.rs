@@ -291,30 +291,10 @@ fn check_order_by(ctx: &Ctx, object: ObjectId, spec: &str) -> Result<(), Denied>
     Ok(())
 }
 
-/// groupBy's JSON order: objects keyed by fields (directions, sub-fields, `{orderBy,
-/// granularity}`) or by `aggregate` (aggregate names to directions).
+/// groupBy's JSON order (see [`Ctx::check_order`]).
 fn check_json_order_by(ctx: &Ctx, object: ObjectId, spec: &str) -> Result<(), Denied> {
     let v = parse_strict(spec.as_bytes()).map_err(|e| Denied(format!("order_by is not JSON: {e}")))?;
-    let items = match &v {
-        Value::Array(items) => items.as_slice(),
-        one => std::slice::from_ref(one),
-    };
-    for item in items {
-        let map = item.as_object().ok_or_else(|| Denied("order_by entries must be objects".into()))?;
-        for (k, val) in map {
-            if k == "aggregate" {
-                let aggs = val.as_object().ok_or_else(|| Denied("order_by aggregate must be an object".into()))?;
-                for name in aggs.keys() {
-                    ctx.check_aggregate(object, name)?;
-                }
-            } else {
-                let mut one = serde_json::Map::new();
-                one.insert(k.clone(), val.clone());
-                ctx.check_keyed(object, &Value::Object(one), 0)?;
-            }
-        }
-    }
-    Ok(())
+    ctx.check_order(object, &v)
 }
 
 /// Checks the query parameters that name fields.

@@ -141,6 +141,12 @@ fn aggregates_and_group_by() {
         "field \"address\"",
     );
     assert_allowed(&gql(ZAPIER, "{ peopleGroupBy(groupBy: [{city: true}, {createdAt: {granularity: MONTH}}]) { groupByDimensionValues totalCount countEmptyJobTitle } }", json!({})));
+    // ordered by an aggregate, as REST's JSON order_by can be (found in review: refused here)
+    let ordered = |agg: &str| {
+        format!("{{ peopleGroupBy(groupBy: [{{city: true}}], orderBy: [{{aggregate: {{{agg}: AscNullsFirst}}}}, {{createdAt: {{orderBy: DescNullsLast, granularity: WEEK}}}}]) {{ totalCount }} }}")
+    };
+    assert_allowed(&gql(ZAPIER, &ordered("countNotEmptyId"), json!({})));
+    assert_gql_denied(&gql(ZAPIER, &ordered("countNotEmptyAddress"), json!({})), &["peopleGroupBy"], "field \"address\"");
     assert_gql_denied(
         &gql(ZAPIER, "{ opportunitiesGroupBy(groupBy: [{stage: true}]) { totalCount } }", json!({})),
         &["opportunitiesGroupBy"],
