@@ -588,11 +588,7 @@ test('a correctly signed but invalid envelope, for the revision served or a newe
   invalid.roles[2].objectPermissions.push({ object: 'nope', canRead: false }); // unknown object, same revision 12
   const newerInvalid = { ...structuredClone(invalid), revision: 13 };
   for (const [name, env] of [['revision 12', signed(invalid)], ['revision 13', signed(newerInvalid)]]) {
-    const own = [];
-    const gw = gateway({ bindings: bindings({ SNAPSHOT_MAX_AGE_SECONDS: '1' }), logs: own });
-    try {
-      const kv = await gw.getKVNamespace('SNAPSHOTS');
-      await kv.put(`workspace:${WS}`, envelope(key, fixtureText));
+    await withOwnGateway(async ({ gw, kv, logs: own }) => {
       const get = () => gw.dispatchFetch('http://gateway.local/rest/companies', { headers: { authorization: `Bearer ${apiKeyToken(KEYS.intern)}` } });
       let r = await get();
       assert.equal(r.headers.get('x-rolegate-revision'), '12');
@@ -609,18 +605,12 @@ test('a correctly signed but invalid envelope, for the revision served or a newe
       const rejected = own.filter((l) => l.event === 'snapshotRejected');
       assert.ok(rejected.some((l) => /INVALID_SNAPSHOT/.test(l.reason)), `${name}: the invalid envelope is logged: ${JSON.stringify(own.filter((l) => l.event !== 'request'))}`);
       assert.equal(rejected.length, 1, `${name}: looked at again after a quarter max age, not on every request`);
-    } finally {
-      await gw.dispose();
-    }
+    });
   }
 });
 
 test('a different valid envelope for the revision served replaces it, so warm and fresh isolates agree', async () => {
-  const own = [];
-  const gw = gateway({ bindings: bindings({ SNAPSHOT_MAX_AGE_SECONDS: '1' }), logs: own });
-  try {
-    const kv = await gw.getKVNamespace('SNAPSHOTS');
-    await kv.put(`workspace:${WS}`, envelope(key, fixtureText));
+  await withOwnGateway(async ({ gw, kv, logs: own }) => {
     const people = () => gw.dispatchFetch('http://gateway.local/rest/people', { headers: { authorization: `Bearer ${apiKeyToken(KEYS.intern)}` } });
     let r = await people();
     assert.equal((await r.json()).data.people[0].address, undefined, 'revision 12: the Intern does not read addresses');
@@ -637,7 +627,19 @@ test('a different valid envelope for the revision served replaces it, so warm an
     }
     assert.ok(address, 'the warm isolate serves what KV now holds');
     assert.ok(own.some((l) => l.event === 'snapshot' && l.revision === 12 && l.previous === 12), 'and logs the replacement');
+  });
+});
+
+// A gateway of its own (a 1 s max age, its log lines collected) with the fixture's envelope in
+// KV, disposed afterwards.
+async function withOwnGateway(body) {
+  const logs = [];
+  const gw = gateway({ bindings: bindings({ SNAPSHOT_MAX_AGE_SECONDS: '1' }), logs });
+  try {
+    const kv = await gw.getKVNamespace('SNAPSHOTS');
+    await kv.put(`workspace:${WS}`, envelope(key, fixtureText));
+    await body({ gw, kv, logs });
   } finally {
     await gw.dispose();
   }
-});
+}
