@@ -173,28 +173,27 @@ impl<'a> Ctx<'a> {
         match v {
             Value::Null => Ok(()),
             Value::Array(items) => items.iter().try_for_each(|i| self.check_keyed(object, i, depth + 1)),
-            Value::Object(map) => {
-                for (k, val) in map {
-                    match self.readable(object, k)? {
-                        Resolved::Relation(_, target, _) if val.is_object() => self.check_keyed(target, val, depth + 1)?,
-                        Resolved::Field(fid) if val.is_object() => {
-                            // composite sub-fields or a granularity object
-                            let f = self.policy.object(object).field(fid);
-                            let subs = composite_subfields(&f.field_type).unwrap_or(&[]);
-                            for sk in val.as_object().into_iter().flat_map(|m| m.keys()) {
-                                if !subs.contains(&sk.as_str())
-                                    && !["granularity", "weekStartDay", "timeZone", "orderBy"].contains(&sk.as_str())
-                                {
-                                    return Err(Denied::unknown(&format!("{k}.{sk}"), self.name(object)));
-                                }
-                            }
-                        }
-                        _ => {}
+            Value::Object(map) => map.iter().try_for_each(|(k, val)| self.check_keyed_entry(object, k, val, depth)),
+            _ => Err(Denied(format!("invalid argument on \"{}\"", self.name(object)))),
+        }
+    }
+
+    /// One entry of [`Ctx::check_keyed`]'s objects.
+    fn check_keyed_entry(&self, object: ObjectId, k: &str, val: &Value, depth: usize) -> Result<(), Denied> {
+        match self.readable(object, k)? {
+            Resolved::Relation(_, target, _) if val.is_object() => self.check_keyed(target, val, depth + 1),
+            Resolved::Field(fid) if val.is_object() => {
+                // composite sub-fields, or a granularity object (with its orderBy in a groupBy order)
+                let f = self.policy.object(object).field(fid);
+                let subs = composite_subfields(&f.field_type).unwrap_or(&[]);
+                for sk in val.as_object().into_iter().flat_map(|m| m.keys()) {
+                    if !subs.contains(&sk.as_str()) && !["granularity", "weekStartDay", "timeZone", "orderBy"].contains(&sk.as_str()) {
+                        return Err(Denied::unknown(&format!("{k}.{sk}"), self.name(object)));
                     }
                 }
                 Ok(())
             }
-            _ => Err(Denied(format!("invalid argument on \"{}\"", self.name(object)))),
+            _ => Ok(()),
         }
     }
 
@@ -215,18 +214,7 @@ impl<'a> Ctx<'a> {
             _ => return Err(Denied(format!("a cursor on \"{}\" must be a string", self.name(object)))),
         };
         // Node's decoder takes both alphabets
-        let normal: String = text
-            .chars()
-            .map(|c| {
-                if c == '-' {
-                    '+'
-                } else if c == '_' {
-                    '/'
-                } else {
-                    c
-                }
-            })
-            .collect();
+        let normal = text.replace('-', "+").replace('_', "/");
         let bytes = B64.decode(normal.as_bytes()).map_err(|_| Denied(format!("cursor \"{text}\" is not base64")))?;
         let v = crate::json::parse_strict(&bytes).map_err(|e| Denied(format!("cursor \"{text}\" is not a record cursor: {e}")))?;
         if !v.is_object() {
@@ -239,12 +227,10 @@ impl<'a> Ctx<'a> {
     /// relations), and for groupBy by `aggregate` (aggregate names to directions), as an array
     /// or one object.
     pub fn check_order(&self, object: ObjectId, v: &Value) -> Result<(), Denied> {
-        let items = match v {
-            Value::Null => return Ok(()),
-            Value::Array(items) => items.as_slice(),
-            one => std::slice::from_ref(one),
-        };
-        for item in items {
+        if v.is_null() {
+            return Ok(());
+        }
+        for item in one_or_many(v) {
             let map = item.as_object().ok_or_else(|| Denied("order_by entries must be objects".into()))?;
             for (k, val) in map {
                 if k == "aggregate" {
@@ -253,9 +239,7 @@ impl<'a> Ctx<'a> {
                         self.check_aggregate(object, name)?;
                     }
                 } else {
-                    let mut one = serde_json::Map::new();
-                    one.insert(k.clone(), val.clone());
-                    self.check_keyed(object, &Value::Object(one), 0)?;
+                    self.check_keyed_entry(object, k, val, 0)?;
                 }
             }
         }
@@ -317,11 +301,7 @@ impl<'a> Ctx<'a> {
     /// through the gateway are refused.
     pub fn check_audit_fields(&self, object: ObjectId, data: &Value) -> Result<(), Denied> {
         let o = self.policy.object(object);
-        let records = match data {
-            Value::Array(items) => items.as_slice(),
-            one => std::slice::from_ref(one),
-        };
-        for r in records.iter().filter_map(Value::as_object) {
+        for r in one_or_many(data).iter().filter_map(Value::as_object) {
             for name in ["createdBy", "updatedBy"] {
                 let actor = o.field_id(name).is_some_and(|f| &*o.field(f).field_type == "ACTOR");
                 if actor && r.contains_key(name) {
@@ -390,6 +370,14 @@ impl<'a> Ctx<'a> {
             }
         }
         Ok(())
+    }
+}
+
+/// An array's items, or the value itself (where Twenty takes one or a list).
+fn one_or_many(v: &Value) -> &[Value] {
+    match v {
+        Value::Array(items) => items,
+        one => std::slice::from_ref(one),
     }
 }
 
