@@ -1,6 +1,8 @@
 // Load test against local workerd: the rolegate worker versus a pass-through worker to the same
 // sample upstream, same machine, same run, concurrency 32. Reports added median and p99 latency
-// and throughput ratio, the worker's .wasm size, and the cold start to the first decision.
+// and throughput ratio, the worker's .wasm size, and the cold start to the first decision; and,
+// as floors, what a plain JavaScript pass-through that logs one line per request (and one that
+// also reads the body whole) adds over the pass-through.
 //
 //   ./scripts/build-worker.sh && cargo build --release -p rolegate-sample-upstream && node bench/worker/load.mjs
 import { execFileSync } from 'node:child_process';
@@ -40,9 +42,22 @@ const [rolegatePid] = workerdPids();
 const cpuNs = (pid) => readdirSync(`/proc/${pid}/task`).reduce((sum, t) => sum + Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]), 0);
 /** CPU time (ns) of the process's main thread, the one that runs the isolate. */
 const mainCpuNs = (pid) => Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0]);
-const passthrough = new Miniflare({ ...common, modules: true, scriptPath: join(root, 'bench/worker/passthrough.js'), bindings: { UPSTREAM_URL: upstream.url } });
+/** Starts a Miniflare instance; its URL and the pid of the workerd process it started. */
+async function started(options) {
+  const before = new Set(workerdPids());
+  const mf = new Miniflare({ ...common, modules: true, ...options });
+  const url = await mf.ready;
+  return { mf, url, pid: workerdPids().find((p) => !before.has(p)) };
+}
+const passthrough = await started({ scriptPath: join(root, 'bench/worker/passthrough.js'), bindings: { UPSTREAM_URL: upstream.url } });
+// Two floors (floor.js): the pass-through plus the one log line per request the issue asks for,
+// and that plus reading the body whole, as redaction must; what they add over the pass-through
+// is workerd's own cost of those steps on this machine, whatever the gateway does.
+const floor = (BUFFER) => started({ scriptPath: join(root, 'bench/worker/floor.js'), bindings: { UPSTREAM_URL: upstream.url, BUFFER } });
+const logFloor = await floor('0');
+const bufferFloor = await floor('1');
 await (await rolegate.getKVNamespace('SNAPSHOTS')).put(`workspace:${WS}`, envelope(key, readFileSync(fixturePath, 'utf8')));
-const urls = { rolegate: rolegateUrl, passthrough: await passthrough.ready };
+const urls = { rolegate: rolegateUrl, passthrough: passthrough.url, logFloor: logFloor.url, bufferFloor: bufferFloor.url };
 const token = apiKeyToken(KEYS.intern);
 
 // cold start: the first decision of a fresh isolate (includes KV read, verify, compile); CPU is
@@ -83,8 +98,7 @@ async function run(base, expect = base === urls.rolegate ? EXPECT : 200, concurr
   return { median: lat[lat.length >> 1], p99: lat[Math.floor(lat.length * 0.99)], rps: lat.length / secs };
 }
 
-const passthroughPid = workerdPids().find((p) => p !== rolegatePid);
-const pids = { rolegate: rolegatePid, passthrough: passthroughPid };
+const pids = { rolegate: rolegatePid, passthrough: passthrough.pid, logFloor: logFloor.pid, bufferFloor: bufferFloor.pid };
 /** One run, with the CPU its workerd process spent per request. */
 async function measured(name) {
   const c0 = cpuNs(pids[name]);
@@ -94,13 +108,10 @@ async function measured(name) {
 // warm both, then alternate runs (the machine has 2 cores, shared with the load generator and
 // the upstream) and report the median of the rounds
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
-await run(urls.passthrough);
-await run(urls.rolegate);
-const rounds = { passthrough: [], rolegate: [] };
-for (let i = 0; i < ROUNDS; i++) {
-  rounds.passthrough.push(await measured('passthrough'));
-  rounds.rolegate.push(await measured('rolegate'));
-}
+const names = ['passthrough', 'rolegate', 'logFloor', 'bufferFloor'];
+for (const n of names) await run(urls[n]);
+const rounds = Object.fromEntries(names.map((n) => [n, []]));
+for (let i = 0; i < ROUNDS; i++) for (const n of names) rounds[n].push(await measured(n));
 const mid = (xs, k) => xs.map((x) => x[k]).sort((a, b) => a - b)[xs.length >> 1];
 const summary = (xs) => ({ median: mid(xs, 'median'), p99: mid(xs, 'p99'), rps: mid(xs, 'rps'), cpuUs: mid(xs, 'cpuUs') });
 const pt = summary(rounds.passthrough);
@@ -123,9 +134,13 @@ console.log(`  rolegate:     median ${f(rg.median)} ms, p99 ${f(rg.p99)} ms, ${r
 console.log(`  added CPU per request: ${(rg.cpuUs - pt.cpuUs).toFixed(0)} µs`);
 console.log(`  added latency: median ${f(rg.median - pt.median)} ms (budget 1 ms), p99 ${f(rg.p99 - pt.p99)} ms (budget 3 ms)`);
 console.log(`  throughput: ${((rg.rps / pt.rps) * 100).toFixed(0)}% of pass-through (budget >= 70%)`);
+for (const [n, label] of [['logFloor', 'pass-through + one log line'], ['bufferFloor', 'pass-through + log line + body read whole']]) {
+  const x = summary(rounds[n]);
+  console.log(`  floor, ${label} (no checks, floor.js): median ${f(x.median)} ms, p99 ${f(x.p99)} ms, ${x.rps.toFixed(0)} req/s, workerd CPU ${x.cpuUs.toFixed(0)} µs/request; adds median ${f(x.median - pt.median)} ms, p99 ${f(x.p99 - pt.p99)} ms, ${(x.cpuUs - pt.cpuUs).toFixed(0)} µs CPU`);
+}
 console.log(`at concurrency 1 (500 requests x ${ROUNDS}): pass-through median ${f(pt1.median)} ms, p99 ${f(pt1.p99)} ms; rolegate median ${f(rg1.median)} ms, p99 ${f(rg1.p99)} ms; added median ${f(rg1.median - pt1.median)} ms, p99 ${f(rg1.p99 - pt1.p99)} ms`);
 console.log(`worker .wasm: ${(wasm.length / 1024).toFixed(0)} KB raw, ${(gzipSync(wasm, { level: 9 }).length / 1024).toFixed(0)} KB gzipped (budget 1 MB gzipped)`);
 console.log(`cold start, first request of a fresh isolate (KV read + verify + compile + decide + upstream): ${f(coldMs)} ms wall; CPU ${f(cold.mainMs)} ms on workerd's main thread (budget 10 ms), ${f(cold.cpuMs)} ms with V8's background compiler threads`);
 await rolegate.dispose();
-await passthrough.dispose();
+for (const w of [passthrough, logFloor, bufferFloor]) await w.mf.dispose();
 upstream.stop();
