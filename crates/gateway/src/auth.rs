@@ -227,6 +227,9 @@ impl Token {
         mac.verify_slice(&self.signature).is_ok()
     }
 
+    // Out of line, like `check_agent`: an isolate's first request with a Twenty API key does
+    // not compile the curve arithmetic (V8 compiles a WebAssembly function whole on first call).
+    #[inline(never)]
     fn verify_es256(&self, keys: &TokenKeys) -> Result<(), AuthError> {
         let kid = self.kid.as_deref().ok_or_else(|| AuthError::Malformed("ES256 token without kid".into()))?;
         let key = keys.es256.iter().find(|(k, _)| k == kid).map(|(_, v)| v).ok_or_else(|| AuthError::UnknownSigningKey(kid.to_string()))?;
@@ -417,6 +420,7 @@ pub const MAX_AGENT_TOKEN_SECONDS: i64 = 24 * 3600;
 /// Signature, type and lifetime of one of rolegate's agent tokens (HS256 with
 /// `AGENT_TOKEN_SECRET`, `type: "AGENT"`), and its workspace: the one the gateway serves
 /// agents for.
+#[inline(never)]
 fn check_agent(token: &Token, keys: &TokenKeys, now: i64) -> Result<(), AuthError> {
     if token.token_type() != Some("AGENT") {
         return Err(AuthError::UnsupportedTokenType(token.token_type().unwrap_or("").to_string()));
