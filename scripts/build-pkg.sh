@@ -19,7 +19,10 @@ build() { # build <output dir> <node entry> [cargo args...]
   # default has no limit), as for the worker (scripts/wasm-opt-worker.sh): V8 compiles a function
   # whole on its first call, and the JSON parser's value dispatch (once per value) stays apart
   # from the object and array builders it calls.
-  node_modules/.bin/wasm-opt -Oz --one-caller-inline-max-function-size 400 --strip-debug --strip-producers --strip-target-features \
+  # --low-memory-unused: no address below 1 KiB is used (the stack takes the first 1 MiB and
+  # grows down from its top; data starts at 1 MiB), so constant offsets fold into loads and
+  # stores (-1.0 KB raw, -0.4 KB gzipped).
+  node_modules/.bin/wasm-opt -Oz --one-caller-inline-max-function-size 400 --low-memory-unused --strip-debug --strip-producers --strip-target-features \
     "$dir/rolegate_wasm_bg.wasm" -o "$dir/rolegate_wasm_bg.wasm"
   # The Node entry as one ES module (glue + API + entry): Node's loader takes ~2 ms less for one
   # module than for three, which counts in a fresh process's load time.

@@ -8,5 +8,5 @@ CARGO_PROFILE_WASM_RELEASE_STRIP=none pkg_cargo "$@"
 out=target/wasm-named
 rm -rf "$out"
 wasm-bindgen --keep-debug --target web --no-typescript --out-dir "$out" "$PKG_WASM"
-node_modules/.bin/wasm-opt -Oz --one-caller-inline-max-function-size 400 -g --strip-dwarf "$out/rolegate_wasm_bg.wasm" -o "$out/opt.wasm"
+node_modules/.bin/wasm-opt -Oz --one-caller-inline-max-function-size 400 --low-memory-unused -g --strip-dwarf "$out/rolegate_wasm_bg.wasm" -o "$out/opt.wasm"
 echo "$out/opt.wasm: $(wc -c < "$out/opt.wasm") bytes with names"
