@@ -71,7 +71,8 @@ function row(o) {
   return { read: o.canRead, update: o.canUpdate, softDelete: o.canSoftDelete, destroy: o.canDestroy, fields };
 }
 
-/** The redaction plan from the core: per object, kept keys (1) and relations to follow. */
+/** The redaction plan from the core: per object, kept keys (1), removed ones (0: hidden
+ * fields named like the keys kept below) and relations to follow. */
 function planMaps(plan) {
   const out = new Map();
   for (const [object, keys] of Object.entries(plan)) out.set(object, new Map(Object.entries(keys)));
@@ -90,8 +91,11 @@ function applyPlan(plan, object, v) {
     const a = keys.get(k);
     if (a === 1) out[k] = v[k];
     else if (typeof a === 'string') out[k] = applyPlan(plan, a, v[k]);
-    else if (ALWAYS.has(k)) out[k] = v[k];
-    else if (k === 'edges') out[k] = Array.isArray(v[k]) ? v[k].map((e) => edge(plan, object, e)) : [];
+    // not a key of the object (a hidden field of these names is listed as 0: removed)
+    else if (a === undefined) {
+      if (ALWAYS.has(k)) out[k] = v[k];
+      else if (k === 'edges') out[k] = Array.isArray(v[k]) ? v[k].map((e) => edge(plan, object, e)) : [];
+    }
   }
   return out;
 }

@@ -145,6 +145,23 @@ test('redact (plan applied in JS) equals the core streaming redaction (redactJso
     }
   }
   assert.throws(() => Permissions.fromSnapshot(snapshot, { role: 'intern' }).redact('persons', {}), (e) => e.code === 'OBJECT_METADATA_NOT_FOUND');
+});
+
+test('redact: a hidden field named like a connection key (totalCount, pageInfo, edges, __typename) is removed', () => {
+  // fields of person with the names the redaction keeps when they are not fields, hidden from
+  // the Intern; the core looks a key up as a field first, and so must the plan applied in JS
+  const s = structuredClone(snapshot);
+  const reserved = ['totalCount', 'pageInfo', 'edges', '__typename'];
+  s.objects.find((o) => o.nameSingular === 'person').fields.push(...reserved.map((name) => ({ name, type: 'TEXT' })));
+  s.roles.find((r) => r.id === 'intern').fieldPermissions.push(...reserved.map((field) => ({ object: 'person', field, canRead: false, canUpdate: false })));
+  const record = { id: '1', jobTitle: 'j', totalCount: 'SECRET1', pageInfo: 'SECRET2', edges: 'SECRET3', __typename: 'SECRET4' };
+  for (const who of [{ role: 'intern' }, { role: 'admin' }]) {
+    const p = full.Permissions.fromSnapshot(s, who);
+    const v = Permissions.fromView(p.view());
+    const viaCore = JSON.parse(p.redactJson('person', JSON.stringify([record])));
+    assert.deepEqual(viaCore, who.role === 'intern' ? [{ id: '1', jobTitle: 'j' }] : [record]);
+    for (const q of [p, Permissions.fromSnapshot(s, who), v]) assert.deepEqual(q.redact('person', [record]), viaCore, JSON.stringify(who));
+  }
   assert.throws(() => full.Permissions.fromSnapshot(snapshot, { role: 'intern' }).redactJson('person', '{"a":'), (e) => e.code === 'INVALID_JSON');
 });
 

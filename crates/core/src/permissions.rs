@@ -254,13 +254,8 @@ fn redact_by_view(o: &ObjectView, v: &mut Value, stats: &mut RedactStats) {
                     None => match k.as_str() {
                         "__typename" | "pageInfo" | "totalCount" => true,
                         "edges" => {
-                            if let Value::Array(edges) = val {
-                                for e in edges.iter_mut() {
-                                    if let Some(node) = e.get_mut("node") {
-                                        redact_by_view(o, node, stats);
-                                    }
-                                }
-                            }
+                            // as the snapshot path has them
+                            crate::redact::redact_edges_with(val, stats, &mut |node, stats| redact_by_view(o, node, stats));
                             true
                         }
                         _ => false,
@@ -371,6 +366,18 @@ mod tests {
             a.redact("person", &mut r1).unwrap();
             b.redact("person", &mut r2).unwrap();
             assert_eq!(r1, r2, "{principal}");
+            // connections of any shape: edges not an array, edges that are not objects, keys
+            // beside node in an edge
+            for conn in [
+                json!({"edges": {"node": {"address": {"addressCity": "SECRET"}}}, "totalCount": 1}),
+                json!({"edges": [{"node": rec.clone(), "x": {"address": "SECRET"}, "cursor": "c"}, [{"address": "SECRET2"}], 3, null]}),
+            ] {
+                let (mut c1, mut c2) = (conn.clone(), conn.clone());
+                a.redact("person", &mut c1).unwrap();
+                b.redact("person", &mut c2).unwrap();
+                assert_eq!(c1, c2, "{principal} {conn}");
+                assert!(!c2.to_string().contains("SECRET"), "{principal} {c2}");
+            }
             let body = json!({"jobTitle": "x", "emails": {}, "companyId": "c"});
             let (w1, w2) = (
                 a.check_write("person", WriteOp::Update, Some(&body)).unwrap(),
@@ -481,7 +488,7 @@ impl Permissions {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(untagged)]
 pub enum PlanEntry {
-    /// Keep the value as it is (`1` in JSON).
+    /// Keep the value as it is (`1` in JSON), or remove it (`0`, see [`reserved_drop`]).
     Keep(u8),
     /// Keep, and redact the value as records of this object.
     Records(String),
@@ -506,11 +513,24 @@ impl<T: serde::Serialize> serde::Serialize for Ordered<T> {
 /// See [`Permissions::redaction_plan`].
 pub type Plan = Ordered<Ordered<PlanEntry>>;
 
+/// The keys a record keeps (or follows, for `edges`) when they are not fields of its object.
+pub const RESERVED_KEYS: [&str; 4] = ["__typename", "pageInfo", "totalCount", "edges"];
+
+/// Lists a hidden key as removed (`0`) when its name is one of [`RESERVED_KEYS`]: a plan
+/// applier keeps those when they are not listed, but as a field of the object it is hidden.
+fn reserved_drop(keys: &mut Vec<(String, PlanEntry)>, name: &str) {
+    if RESERVED_KEYS.contains(&name) {
+        keys.push((name.to_string(), PlanEntry::Keep(0)));
+    }
+}
+
 impl Permissions {
     /// The redaction rules as data, for callers that apply them to in-memory records
     /// (the npm package does, to avoid serialising): for every object, the keys that stay
     /// and the relations to follow. Keys not listed are removed, except `__typename`,
-    /// `pageInfo`, `totalCount` (kept) and `edges` (each `node` redacted as the same object).
+    /// `pageInfo`, `totalCount` (kept) and `edges` (each `node` redacted as the same object);
+    /// a hidden field (or join column) of the object with one of those names is listed as `0`
+    /// (removed), as the core's own redaction looks a key up as a field first.
     /// Object names are unique in a valid snapshot and in a view, and so are the keys of each
     /// object: field names, and join columns (which validation keeps apart from field names and
     /// from each other).
@@ -522,19 +542,22 @@ impl Permissions {
                     let oid = ObjectId(i as u32);
                     let mut keys = Vec::new();
                     for fid in o.field_ids() {
-                        if !policy.can_field(subject, oid, fid, Op::Read) {
-                            continue;
-                        }
                         let f = o.field(fid);
+                        let readable = policy.can_field(subject, oid, fid, Op::Read);
                         match &f.relation {
-                            None => keys.push((f.name.to_string(), PlanEntry::Keep(1))),
-                            Some(rel) if policy.can_object(subject, rel.target, Op::Read) => {
+                            None if readable => keys.push((f.name.to_string(), PlanEntry::Keep(1))),
+                            Some(rel) if readable && policy.can_object(subject, rel.target, Op::Read) => {
                                 keys.push((f.name.to_string(), PlanEntry::Records(policy.object(rel.target).name.to_string())));
                                 if let Some(jc) = &rel.join_column {
                                     keys.push((jc.to_string(), PlanEntry::Keep(1)));
                                 }
                             }
-                            Some(_) => {}
+                            _ => {
+                                reserved_drop(&mut keys, &f.name);
+                                if let Some(jc) = f.relation.as_ref().and_then(|r| r.join_column.as_ref()) {
+                                    reserved_drop(&mut keys, jc);
+                                }
+                            }
                         }
                     }
                     out.push((o.name.to_string(), Ordered(keys)));
@@ -550,6 +573,8 @@ impl Permissions {
                             if !o.fields.contains_key(&jc) {
                                 keys.push((jc, PlanEntry::Keep(1)));
                             }
+                        } else {
+                            reserved_drop(&mut keys, f);
                         }
                     }
                     out.push((name.clone(), Ordered(keys)));

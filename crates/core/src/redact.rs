@@ -115,6 +115,13 @@ fn redact_any(policy: &Policy, s: &Subject, object: ObjectId, v: &mut Value, sta
 }
 
 fn redact_edges(policy: &Policy, s: &Subject, object: ObjectId, v: &mut Value, stats: &mut RedactStats) {
+    redact_edges_with(v, stats, &mut |node, stats| redact_any(policy, s, object, node, stats));
+}
+
+/// A connection's edges: each edge keeps its `node` (redacted by `node`), `cursor` and
+/// `__typename`; an edge that is not an object becomes `null`, and edges that are not an array
+/// become `[]`. (The view-backed redaction uses it too.)
+pub(crate) fn redact_edges_with(v: &mut Value, stats: &mut RedactStats, node: &mut dyn FnMut(&mut Value, &mut RedactStats)) {
     let Value::Array(edges) = v else {
         *v = Value::Array(Vec::new());
         stats.removed += 1;
@@ -124,7 +131,7 @@ fn redact_edges(policy: &Policy, s: &Subject, object: ObjectId, v: &mut Value, s
         match edge {
             Value::Object(map) => map.retain(|k, val| match k.as_str() {
                 "node" => {
-                    redact_any(policy, s, object, val, stats);
+                    node(val, stats);
                     true
                 }
                 "cursor" | "__typename" => true,
