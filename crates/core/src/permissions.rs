@@ -49,11 +49,13 @@ impl Permissions {
         Ok(Permissions { inner: Inner::Snapshot { policy: Box::new(policy), principal, subject } })
     }
 
-    /// From an effective view (checked: format, every object with its four booleans).
+    /// From an effective view (checked: format, every object with its four booleans, and
+    /// nothing an effective view never holds; see [`check_view`]).
     pub fn from_view(view: View) -> Result<Permissions> {
         if view.format != crate::model::VIEW_FORMAT {
             return Err(Error::one(codes::INVALID_ARG, "format", format!("unsupported view format \"{}\"", view.format)));
         }
+        check_view(&view)?;
         Ok(Permissions { inner: Inner::View(Box::new(view)) })
     }
 
@@ -237,6 +239,44 @@ impl Permissions {
     }
 }
 
+/// Refuses a view that says what no effective view says (contract §3), rather than answer
+/// from it: a grant in a view whose status is not `active` (such a principal may do nothing),
+/// a field readable in an unreadable object, a field updatable that is not readable or whose
+/// object is not updatable, an object writable that is not readable.
+#[inline(never)]
+fn check_view(view: &View) -> Result<()> {
+    let bad = |path: String, why: &str| Err(Error::one(codes::INVALID_ARG, &path, format!("not an effective view: {why} (at {path})")));
+    let active = view.status == Status::Active;
+    if !active {
+        if let Some((flag, _)) = view.permission_flags.iter().find(|(_, &on)| on) {
+            return bad(format!("permissionFlags.{flag}"), "a principal whose status is not active has no permission flag");
+        }
+    }
+    for (name, o) in &view.objects {
+        let writes = [("canUpdate", o.can_update), ("canSoftDelete", o.can_soft_delete), ("canDestroy", o.can_destroy)];
+        if !active {
+            if let Some((key, _)) = [("canRead", o.can_read)].into_iter().chain(writes).find(|(_, on)| *on) {
+                return bad(format!("objects.{name}.{key}"), "a principal whose status is not active may do nothing");
+            }
+        }
+        if let Some((key, _)) = writes.into_iter().find(|(_, on)| *on && !o.can_read) {
+            return bad(format!("objects.{name}.{key}"), "an object that is not readable is not writable");
+        }
+        for (f, fv) in &o.fields {
+            if fv.can_read && !o.can_read {
+                return bad(format!("objects.{name}.fields.{f}.canRead"), "a field of an object that is not readable is not readable");
+            }
+            if fv.can_update && !(fv.can_read && o.can_update) {
+                return bad(
+                    format!("objects.{name}.fields.{f}.canUpdate"),
+                    "a field is updatable only if it is readable and its object is updatable",
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The view's relation-field name for a join column (`companyId` → `company`).
 fn join_field<'a>(o: &'a ObjectView, key: &str) -> Option<&'a str> {
     let base = key.strip_suffix("Id")?;
@@ -384,6 +424,38 @@ mod tests {
                 b.check_write("person", WriteOp::Update, Some(&body)).unwrap(),
             );
             assert_eq!((w1.allowed, w1.violations.len()), (w2.allowed, w2.violations.len()), "{principal}");
+        }
+    }
+
+    /// A view that grants what no effective view grants is refused, naming where.
+    #[test]
+    fn contradictory_views_are_refused() {
+        let a = Permissions::from_snapshot(fixture(), Principal::Role("intern".into()), 0).unwrap();
+        let good = serde_json::to_value(a.view()).unwrap();
+        assert!(Permissions::from_view(serde_json::from_value(good.clone()).unwrap()).is_ok());
+        let cases: [(&str, fn(&mut Value)); 6] = [
+            ("permissionFlags.EXPORT_CSV", |v| v["status"] = json!("revoked")),
+            ("objects.person.canRead", |v| {
+                v["status"] = json!("expired");
+                v["permissionFlags"]["EXPORT_CSV"] = json!(false);
+                for o in v["objects"].as_object_mut().unwrap().values_mut() {
+                    *o = json!({"canRead": false, "canUpdate": false, "canSoftDelete": false, "canDestroy": false, "fields": {}});
+                }
+                v["objects"]["person"]["canRead"] = json!(true);
+            }),
+            ("objects.person.fields.address.canUpdate", |v| v["objects"]["person"]["fields"]["address"]["canUpdate"] = json!(true)),
+            ("objects.opportunity.fields.name.canRead", |v| v["objects"]["opportunity"]["fields"]["name"]["canRead"] = json!(true)),
+            ("objects.opportunity.canDestroy", |v| v["objects"]["opportunity"]["canDestroy"] = json!(true)),
+            ("objects.company.fields.name.canUpdate", |v| {
+                v["objects"]["company"]["canUpdate"] = json!(false);
+                v["objects"]["company"]["fields"]["name"] = json!({"canRead": true, "canUpdate": true});
+            }),
+        ];
+        for (path, edit) in cases {
+            let mut v = good.clone();
+            edit(&mut v);
+            let e = Permissions::from_view(serde_json::from_value(v).unwrap()).err().unwrap_or_else(|| panic!("{path} accepted"));
+            assert_eq!((e.code(), e.path()), (codes::INVALID_ARG, path));
         }
     }
 
