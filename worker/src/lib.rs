@@ -350,9 +350,23 @@ async fn snapshot(env: &Env, s: &Settings, workspace: &str, from_token: bool) ->
             }
         }
     };
+    // What is served now: other requests may have loaded a snapshot while this one awaited
+    // KV and the signature check. What this one found replaces it only if it is not older
+    // (else two refreshes that overlap could put an older revision back).
+    let current = CACHE.with(|c| c.borrow().get(workspace).map(|e| (e.compiled.clone(), e.valid_until, e.next_check)));
+    let served = current.as_ref().map(|(c, _, _)| c.revision());
+    let outcome = outcome.and_then(|(compiled, envelope)| {
+        let newest = served.max(HIGHEST.with(|h| h.borrow().get(workspace).copied()));
+        match newest {
+            Some(n) if compiled.revision() < n => {
+                Err(format!("STALE_REVISION: revision {} is older than revision {n}, served already", compiled.revision()))
+            }
+            _ => Ok((compiled, envelope)),
+        }
+    });
     match outcome {
         Ok((compiled, envelope)) => {
-            let changed = !cached.as_ref().is_some_and(|(c, _, _)| Rc::ptr_eq(c, &compiled));
+            let changed = !current.as_ref().is_some_and(|(c, _, _)| Rc::ptr_eq(c, &compiled));
             if changed {
                 log_event(&SnapshotEvent { event: "snapshot", workspace_id: workspace, revision: compiled.revision(), previous: served });
             }
@@ -362,15 +376,19 @@ async fn snapshot(env: &Env, s: &Settings, workspace: &str, from_token: bool) ->
                     Entry { compiled: compiled.clone(), envelope, valid_until: now + 2.0 * max_age_ms, next_check: now + max_age_ms },
                 )
             });
-            if cached.is_none() {
+            if current.is_none() {
                 MISSES.with(|m| m.borrow_mut().remove(workspace));
             }
             if changed {
-                HIGHEST.with(|h| h.borrow_mut().insert(workspace.to_string(), compiled.revision()));
+                HIGHEST.with(|h| {
+                    let mut h = h.borrow_mut();
+                    let highest = h.entry(workspace.to_string()).or_insert(0);
+                    *highest = (*highest).max(compiled.revision());
+                });
             }
             Ok(compiled)
         }
-        Err(why) => refused(workspace, why, cached, now, max_age_ms, from_token),
+        Err(why) => refused(workspace, why, current, now, max_age_ms, from_token),
     }
 }
 
