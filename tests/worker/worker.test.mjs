@@ -317,6 +317,16 @@ test('503 fail closed: no snapshot, bad signature, unknown key id, corrupt JSON,
     assert.equal(n, 0);
     await broken.dispose();
   }
+  // an upstream URL the request's path and query could not simply be appended to
+  for (const url of [`${upstream.url}/?x=1`, `${upstream.url}?`, `${upstream.url}#frag`, upstream.url.replace('://', '://user:pw@')]) {
+    const broken = gateway({ bindings: bindings({ UPSTREAM_URL: url }) });
+    await (await broken.getKVNamespace('SNAPSHOTS')).put(`workspace:${WS}`, envelope(key, fixtureText));
+    const [r, n] = await upstreamCountDuring(() => broken.dispatchFetch('http://gateway.local/rest/companies', { headers: { authorization: `Bearer ${apiKeyToken(KEYS.intern)}` } }));
+    assert.equal(r.status, 503, url);
+    assert.match((await r.json()).messages[0], /UPSTREAM_URL must be scheme, host/, url);
+    assert.equal(n, 0, `${url}: the upstream received nothing`);
+    await broken.dispose();
+  }
   const bad = gateway({ bindings: bindings({ SNAPSHOT_PUBLIC_KEYS: '{"k1":"not-a-key"}' }) });
   assert.equal((await bad.dispatchFetch('http://gateway.local/rest/companies', { headers: { authorization: `Bearer ${apiKeyToken(KEYS.intern)}` } })).status, 503);
   await bad.dispose();

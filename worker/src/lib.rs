@@ -108,6 +108,12 @@ fn parse_settings(env: &Env) -> std::result::Result<Settings, String> {
     if !matches!(parsed.protocol().as_str(), "http:" | "https:") {
         return Err("UPSTREAM_URL must be http(s)".into());
     }
+    // The request's path and query are appended to it: a query or fragment in it (even an
+    // empty `?` or `#`) would send every request to another path than the one decided, and
+    // credentials in it would go to the upstream with every request.
+    if upstream.contains(['?', '#']) || !parsed.username().is_empty() || !parsed.password().is_empty() {
+        return Err("UPSTREAM_URL must be scheme, host and optionally a base path: no query, fragment or credentials".into());
+    }
     // The keys' encoding (and that none is a small-order point) is checked here; a 32-byte key
     // that is not a curve point fails every WebCrypto verification, so each snapshot, closed.
     let snapshot_keys = SnapshotKeys::parse_encoding(&binding(env, "SNAPSHOT_PUBLIC_KEYS").ok_or("SNAPSHOT_PUBLIC_KEYS is not set")?)?;
