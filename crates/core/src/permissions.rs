@@ -433,7 +433,8 @@ mod tests {
         let a = Permissions::from_snapshot(fixture(), Principal::Role("intern".into()), 0).unwrap();
         let good = serde_json::to_value(a.view()).unwrap();
         assert!(Permissions::from_view(serde_json::from_value(good.clone()).unwrap()).is_ok());
-        let cases: [(&str, fn(&mut Value)); 6] = [
+        type Edit = fn(&mut Value);
+        let cases: [(&str, Edit); 6] = [
             ("permissionFlags.EXPORT_CSV", |v| v["status"] = json!("revoked")),
             ("objects.person.canRead", |v| {
                 v["status"] = json!("expired");
