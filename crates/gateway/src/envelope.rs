@@ -76,12 +76,16 @@ impl SnapshotKeys {
     /// a host that verifies with its own Ed25519 (the edge worker uses the runtime's WebCrypto;
     /// a key that is not a point fails every verification there, closed). Small-order keys are
     /// refused here as in `parse`: a cofactorless verifier may accept forged signatures for them.
+    /// A key id given twice (JSON would keep one of the two keys, silently) or an empty one is
+    /// refused.
     pub fn parse_encoding(json: &str) -> Result<SnapshotKeys, String> {
-        use rolegate_core::tree::{Json, Node};
-        let map = Json::parse(json).map_err(|e| format!("SNAPSHOT_PUBLIC_KEYS is not a JSON object: {e}"))?;
-        let entries = map.entries().ok_or("SNAPSHOT_PUBLIC_KEYS is not a JSON object")?;
+        let map = crate::json::parse_strict(json.as_bytes()).map_err(|e| format!("SNAPSHOT_PUBLIC_KEYS is not a JSON object: {e}"))?;
+        let entries = map.as_object().ok_or("SNAPSHOT_PUBLIC_KEYS is not a JSON object")?;
         let mut keys = Vec::new();
         for (id, v) in entries {
+            if id.is_empty() {
+                return Err("SNAPSHOT_PUBLIC_KEYS has an empty key id".into());
+            }
             let id = id.to_string();
             let bytes = v
                 .as_str()

@@ -249,3 +249,18 @@ fn small_order_keys_are_refused() {
     y2[0] = 2;
     assert!(!has_small_order(&y2));
 }
+
+/// A key id given twice (one of the two keys would be dropped, silently) or an empty key id is
+/// a configuration error, by `parse` and by `parse_encoding`.
+#[test]
+fn repeated_or_empty_key_ids_are_refused() {
+    let (kf, _) = keys();
+    let k = &kf.public_key;
+    for (json, why) in [(format!(r#"{{"k1":"{k}","k1":"{k}"}}"#), "duplicate"), (format!(r#"{{"":"{k}"}}"#), "empty key id")] {
+        for parsed in [SnapshotKeys::parse_encoding(&json), SnapshotKeys::parse(&json)] {
+            let e = parsed.err().unwrap_or_else(|| panic!("{json} accepted"));
+            assert!(e.contains("SNAPSHOT_PUBLIC_KEYS") && e.to_lowercase().contains(why), "{json}: {e}");
+        }
+    }
+    assert!(SnapshotKeys::parse_encoding(&format!(r#"{{"k1":"{k}","k2":"{k}"}}"#)).is_ok());
+}
