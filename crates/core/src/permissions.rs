@@ -334,6 +334,17 @@ fn view_check_record(object: &str, o: &ObjectView, v: &impl Node, prefix: &str, 
             continue;
         };
         let f = &o.fields[name];
+        // Writing `deletedAt` soft-deletes or restores the record: it needs the soft-delete
+        // permission too, as on the snapshot path.
+        if f.can_update && name == "deletedAt" && !o.can_soft_delete {
+            out.push(FieldViolation {
+                path,
+                field: name.to_string(),
+                violation: Violation::NotUpdatable,
+                message: format!("no permission to write field \"deletedAt\" on \"{object}\": setting it soft-deletes or restores the record, which needs soft-delete permission"),
+            });
+            continue;
+        }
         // A field's canUpdate already includes the object's update permission.
         if !f.can_update {
             out.push(FieldViolation {
@@ -365,6 +376,7 @@ mod tests {
             Principal::ApiKey("8d4e6f10-2c3b-4a5d-8e9f-1a2b3c4d5e6f".into()),
             Principal::AgentInWorkflow { agent: "agent-sales".into(), workflow: "wf-enrich".into() },
             Principal::Agent("agent-research".into()),
+            Principal::Agent("agent-sales".into()),
         ] {
             let a = Permissions::from_snapshot(fixture(), principal.clone(), 0).unwrap();
             let view: View = serde_json::from_value(serde_json::to_value(a.view()).unwrap()).unwrap();
@@ -418,12 +430,17 @@ mod tests {
                 assert_eq!(c1, c2, "{principal} {conn}");
                 assert!(!c2.to_string().contains("SECRET"), "{principal} {c2}");
             }
-            let body = json!({"jobTitle": "x", "emails": {}, "companyId": "c"});
-            let (w1, w2) = (
-                a.check_write("person", WriteOp::Update, Some(&body)).unwrap(),
-                b.check_write("person", WriteOp::Update, Some(&body)).unwrap(),
-            );
-            assert_eq!((w1.allowed, w1.violations.len()), (w2.allowed, w2.violations.len()), "{principal}");
+            for body in [json!({"jobTitle": "x", "emails": {}, "companyId": "c"}), json!({"deletedAt": "2024-01-01T00:00:00Z"})] {
+                let (w1, w2) = (
+                    a.check_write("person", WriteOp::Update, Some(&body)).unwrap(),
+                    b.check_write("person", WriteOp::Update, Some(&body)).unwrap(),
+                );
+                assert_eq!((w1.allowed, w1.violations.len()), (w2.allowed, w2.violations.len()), "{principal} {body}");
+                assert_eq!(
+                    w1.violations.iter().map(|v| &v.violation).collect::<Vec<_>>(),
+                    w2.violations.iter().map(|v| &v.violation).collect::<Vec<_>>()
+                );
+            }
         }
     }
 
