@@ -368,20 +368,39 @@ fn redact_tool_result(ctx: &Ctx, object: ObjectId, result: &mut Value) -> usize 
     removed
 }
 
-/// Records, arrays of records, or an envelope with records under any key (`records`, `data`,
-/// the plural name...).
+/// Records, arrays of records, or envelopes with records under any key, nested (Twenty's find
+/// tools answer `{success, message, result: {records, count}, recordReferences}`).
+///
+/// An object with an `id` is a record. Any other object is an envelope: arrays in it are
+/// records, objects in it are envelopes again (to [`MAX_ENVELOPE_DEPTH`], then records), and
+/// of its scalars only counts and status (`totalCount`, `count`, `message`, `success`,
+/// `hasNextPage`) stay, and only when no hidden field of the object has that name. Whether a
+/// key names a field does not make an envelope a record: an object with a field `result`
+/// would otherwise have had the whole `result` kept.
 fn redact_records(ctx: &Ctx, object: ObjectId, v: &mut Value) -> usize {
+    redact_envelope(ctx, object, v, 0)
+}
+
+/// How deep envelopes nest before what is inside is read as records.
+const MAX_ENVELOPE_DEPTH: usize = 4;
+
+fn redact_envelope(ctx: &Ctx, object: ObjectId, v: &mut Value, depth: usize) -> usize {
     let policy = ctx.policy;
-    let looks_like_record = |m: &Map<String, Value>| m.contains_key("id") || m.keys().any(|k| ctx.resolve(object, k).is_some());
     match v {
-        Value::Object(m) if !looks_like_record(m) => {
+        Value::Object(m) if depth < MAX_ENVELOPE_DEPTH && !m.contains_key("id") => {
             let mut n = 0;
             for (k, val) in m.iter_mut() {
-                if val.is_array() || val.is_object() {
+                if val.is_object() {
+                    n += redact_envelope(ctx, object, val, depth + 1);
+                } else if val.is_array() {
                     n += rolegate_core::redact::redact_value(policy, ctx.subject, object, val).removed;
-                } else if !["totalCount", "count", "message", "success", "hasNextPage"].contains(&k.as_str()) {
-                    *val = Value::Null;
-                    n += 1;
+                } else {
+                    let status = ["totalCount", "count", "message", "success", "hasNextPage"].contains(&k.as_str());
+                    let hidden_field = ctx.resolve(object, k).is_some() && ctx.readable(object, k).is_err();
+                    if !status || hidden_field {
+                        *val = Value::Null;
+                        n += 1;
+                    }
                 }
             }
             n

@@ -72,3 +72,52 @@ fn upstream_json_is_read_literally() {
     let out = rolegate_core::tree::value_from_slice(r.body.as_deref().unwrap_or(&body)).unwrap();
     assert_eq!(out["data"]["people"]["edges"][0]["node"]["name"]["firstName"], odd);
 }
+
+/// An MCP tools/call for the Intern against `c`, its tool output redacted as Twenty sends it
+/// (`content: [{type: "text", text: JSON.stringify(output)}]`); the redacted output.
+fn mcp_tool_output(c: &rolegate_gateway::Compiled, tool: &str, output: &serde_json::Value) -> serde_json::Value {
+    let g = gateway();
+    let call = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {"name": tool, "arguments": {"limit": 5}}});
+    let rolegate_gateway::Outcome::Forward { plan, subject, .. } = g.handle(c, &json_req("POST", "/mcp", ZAPIER, &call), NOW) else {
+        panic!("denied")
+    };
+    let up = json!({"id": 7, "jsonrpc": "2.0", "result": {"content": [{"type": "text", "text": output.to_string()}], "isError": false}});
+    let r = g.redact_response(c, &subject, &plan, 200, Some("application/json"), up.to_string().as_bytes()).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&r.body.unwrap()).unwrap();
+    serde_json::from_str(v["result"]["content"][0]["text"].as_str().unwrap()).unwrap()
+}
+
+/// Twenty's find tool output (record-crud FindRecordsService): records two levels down.
+fn twenty_find_output(records: serde_json::Value) -> serde_json::Value {
+    json!({
+        "success": true,
+        "message": "Found 1 person records",
+        "result": {"records": records, "count": 1},
+        "recordReferences": [{"objectNameSingular": "person", "recordId": "1", "displayName": "Ada Lovelace"}]
+    })
+}
+
+#[test]
+fn mcp_find_output_keeps_its_records_redacted_whatever_the_object_fields_are_named() {
+    let rec = json!([{"id": "1", "jobTitle": "CEO", "address": {"addressCity": "Paris"}}]);
+    // as Twenty shapes it: the records come back, without the hidden address
+    let out = mcp_tool_output(&compiled(), "find_people", &twenty_find_output(rec.clone()));
+    assert_eq!(out["result"], json!({"records": [{"id": "1", "jobTitle": "CEO"}], "count": 1}), "{out}");
+    assert_eq!((&out["success"], &out["message"]), (&json!(true), &json!("Found 1 person records")));
+    // a person field named like the envelope's keys (result, records, count; count hidden)
+    // makes no envelope a record
+    let mut snap: serde_json::Value = serde_json::from_str(&fixture_json()).unwrap();
+    let person = snap["objects"].as_array_mut().unwrap().iter_mut().find(|o| o["nameSingular"] == "person").unwrap();
+    for name in ["result", "records", "count"] {
+        person["fields"].as_array_mut().unwrap().push(json!({"name": name, "type": "TEXT"}));
+    }
+    let intern = snap["roles"].as_array_mut().unwrap().iter_mut().find(|r| r["id"] == "intern").unwrap();
+    intern["fieldPermissions"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"object": "person", "field": "count", "canRead": false, "canUpdate": false}));
+    let c = rolegate_gateway::Compiled::new(rolegate_core::Policy::from_json(&snap.to_string()).unwrap());
+    let out = mcp_tool_output(&c, "find_people", &twenty_find_output(rec));
+    assert!(!out.to_string().contains("Paris"), "hidden address passed: {out}");
+    assert_eq!(out["result"], json!({"records": [{"id": "1", "jobTitle": "CEO"}], "count": null}), "{out}");
+}
