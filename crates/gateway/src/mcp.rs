@@ -304,7 +304,17 @@ fn prune_schema(ctx: &Ctx, kind: Tool, schema: &mut Value, depth: usize) -> usiz
                 }
                 continue;
             }
-            if QUERY_ARGS.contains(&name.as_str()) || name == "orderBy" {
+            if name == "orderBy" {
+                // an array of {field: direction}: its items name every sortable field
+                if let Some(inner) = props.get_mut(&name) {
+                    count += prune_schema(ctx, kind, inner, depth + 1);
+                    if let Some(items) = inner.get_mut("items") {
+                        count += prune_schema(ctx, kind, items, depth + 1);
+                    }
+                }
+                continue;
+            }
+            if QUERY_ARGS.contains(&name.as_str()) {
                 continue;
             }
             let ok = match ctx.resolve(object, &name) {
@@ -325,6 +335,22 @@ fn prune_schema(ctx: &Ctx, kind: Tool, schema: &mut Value, depth: usize) -> usiz
     }
     if let Some(req) = schema.get_mut("required").and_then(Value::as_array_mut) {
         req.retain(|r| r.as_str().is_none_or(|n| !removed.iter().any(|x| x == n)));
+    }
+    // Twenty adds a definition `<field>Filter` per option field (its values listed): one for a
+    // field the principal may not see goes too.
+    for key in ["definitions", "$defs"] {
+        if let Some(defs) = schema.get_mut(key).and_then(Value::as_object_mut) {
+            let before = defs.len();
+            defs.retain(|name, _| {
+                let Some(field) = name.strip_suffix("Filter") else { return true };
+                match ctx.resolve(object, field) {
+                    Some(_) if op == Op::Read => ctx.readable(object, field).is_ok(),
+                    Some(_) => true,
+                    None => true,
+                }
+            });
+            count += before - defs.len();
+        }
     }
     count
 }

@@ -121,3 +121,32 @@ fn mcp_find_output_keeps_its_records_redacted_whatever_the_object_fields_are_nam
     assert!(!out.to_string().contains("Paris"), "hidden address passed: {out}");
     assert_eq!(out["result"], json!({"records": [{"id": "1", "jobTitle": "CEO"}], "count": null}), "{out}");
 }
+
+/// tools/list: the find tool's orderBy items and its `<field>Filter` definitions do not name
+/// fields the principal may not read (Twenty's own schema lists every sortable field).
+#[test]
+fn mcp_tools_list_prunes_order_by_items_and_filter_definitions() {
+    let c = compiled();
+    let g = gateway();
+    let list = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"});
+    let rolegate_gateway::Outcome::Forward { plan, subject, .. } = g.handle(&c, &json_req("POST", "/mcp", ZAPIER, &list), NOW) else {
+        panic!("denied")
+    };
+    let tools = json!({"jsonrpc": "2.0", "id": 1, "result": {"tools": [
+        {"name": "find_people", "inputSchema": {"type": "object", "properties": {
+            "limit": {"type": "integer"},
+            "orderBy": {"type": "array", "items": {"type": "object", "properties": {
+                "jobTitle": {"$ref": "#/definitions/OrderByDirection"},
+                "address": {"type": "object", "properties": {"addressCity": {}}}
+            }}},
+            "jobTitle": {"$ref": "#/definitions/TextFilter"},
+            "address": {"$ref": "#/definitions/AddressFilter"}
+        }, "definitions": {"addressFilter": {"enum": ["secret-option"]}, "jobTitleFilter": {"enum": ["ok"]}, "TextFilter": {"type": "object"}}}}
+    ]}});
+    let r = g.redact_response(&c, &subject, &plan, 200, Some("application/json"), tools.to_string().as_bytes()).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&r.body.unwrap()).unwrap();
+    let schema = &v["result"]["tools"][0]["inputSchema"];
+    assert!(!schema.to_string().contains("address"), "{schema}");
+    assert!(schema["properties"]["orderBy"]["items"]["properties"].get("jobTitle").is_some(), "{schema}");
+    assert_eq!(schema["definitions"].as_object().unwrap().keys().collect::<Vec<_>>(), ["jobTitleFilter", "TextFilter"], "{schema}");
+}
