@@ -110,6 +110,11 @@ fn run_cases(snapshot: &Snapshot, cases: &[Case], prefix: &str, now: i64, report
     for (i, case) in cases.iter().enumerate() {
         let label = case.name.clone().unwrap_or_else(|| format!("#{}", i + 1));
         let label = if prefix.is_empty() { label } else { format!("{prefix} > {label}") };
+        // keys the test's kind does not read are a mistake to report, never silently passed
+        if let Some(why) = misplaced(case) {
+            report.fail(label, json!("a well-formed test"), json!({ "error": codes::INVALID_ARG, "message": why }));
+            continue;
+        }
         if let Some(op) = &case.operation {
             run_operation(snapshot, case, op, &label, now, report);
             continue;
@@ -123,6 +128,9 @@ fn run_cases(snapshot: &Snapshot, cases: &[Case], prefix: &str, now: i64, report
             }
         };
         match run_assertion(policy, case, now) {
+            Ok(None) if case.expect_error.is_some() => {
+                report.fail(label, json!({ "error": case.expect_error }), case.expect.clone().unwrap_or(json!("no error")))
+            }
             Ok(None) => report.passed += 1,
             Ok(Some((expected, actual))) => report.fail(label, expected, actual),
             Err(e) => match &case.expect_error {
@@ -131,6 +139,32 @@ fn run_cases(snapshot: &Snapshot, cases: &[Case], prefix: &str, now: i64, report
             },
         }
     }
+}
+
+/// What is wrong with a test's keys, if anything: a test either applies an operation (with
+/// `expectError`, or `then` tests run on the result) or asserts as a principal (an object,
+/// maybe a field, or a flag, with `expect` or `expectError`).
+fn misplaced(case: &Case) -> Option<&'static str> {
+    let asserts = case.principal.is_some() || case.object.is_some() || case.field.is_some() || case.flag.is_some() || case.expect.is_some();
+    if case.operation.is_some() {
+        if asserts {
+            return Some("a test with \"operation\" takes \"expectError\" or \"then\"; \"as\", \"object\", \"field\", \"flag\" and \"expect\" belong in its \"then\" tests");
+        }
+        if case.then.is_some() && case.expect_error.is_some() {
+            return Some("\"then\" runs on the result of a successful operation: not with \"expectError\"");
+        }
+        return None;
+    }
+    if case.then.is_some() {
+        return Some("\"then\" needs \"operation\"");
+    }
+    if case.flag.is_some() && (case.object.is_some() || case.field.is_some()) {
+        return Some("a flag test takes no \"object\" or \"field\"");
+    }
+    if case.field.is_some() && case.object.is_none() {
+        return Some("\"field\" needs \"object\"");
+    }
+    None
 }
 
 fn run_operation(snapshot: &Snapshot, case: &Case, op: &Value, label: &str, now: i64, report: &mut SuiteReport) {
@@ -257,6 +291,33 @@ mod tests {
         assert_eq!(r.failures[0].actual, json!({"canUpdate": true}));
         assert_eq!(r.failures[1].actual["errors"], json!(["ROLE_NOT_EDITABLE"]));
         assert!(r.failure_lines()[0].starts_with("FAIL unit :: wrong: expected {\"canUpdate\":false}"));
+    }
+
+    /// A key the test's kind does not read fails the test: none of these checks anything.
+    #[test]
+    fn keys_a_test_would_ignore_fail_it() {
+        let member = json!({"op": "addMember", "member": {"id": "n", "name": "N"}});
+        let suite = json!({"snapshot": snapshot(), "tests": [
+            {"name": "op + expect", "operation": member, "as": {"role": "admin"}, "object": "person", "expect": {"canRead": false}},
+            {"name": "then without op", "as": {"role": "admin"}, "object": "person", "expect": {"canRead": true},
+                "then": [{"as": {"role": "admin"}, "object": "person", "expect": {"canRead": false}}]},
+            {"name": "then + expectError", "operation": {"op": "deleteRole", "roleId": "admin"}, "expectError": "ROLE_NOT_EDITABLE",
+                "then": [{"as": {"role": "admin"}, "object": "person", "expect": {"canRead": false}}]},
+            {"name": "flag + object", "as": {"member": "m"}, "flag": "ROLES", "object": "nosuchobject", "field": "f", "expect": true},
+            {"name": "field without object", "as": {"member": "m"}, "field": "name", "expect": {"canRead": true}},
+            {"name": "expectError, no error", "as": {"role": "admin"}, "object": "person", "expect": {"canRead": true}, "expectError": "UNKNOWN_PRINCIPAL"},
+            {"name": "expectError, error", "as": {"role": "nobody"}, "object": "person", "expectError": "UNKNOWN_PRINCIPAL"}
+        ]});
+        let r = run_suite(&suite, "unit", &no_files, 0);
+        let failed: Vec<&str> = r.failures.iter().map(|f| f.test.as_str()).collect();
+        assert_eq!(
+            failed,
+            ["op + expect", "then without op", "then + expectError", "flag + object", "field without object", "expectError, no error"],
+            "{:?}",
+            r.failures
+        );
+        assert_eq!(r.passed, 1, "{:?}", r.failures);
+        assert_eq!(r.failures[0].actual["error"], json!("INVALID_ARG"));
     }
 
     #[test]
