@@ -748,7 +748,8 @@ pub fn parse_ttl(s: &str) -> Result<i64, Error> {
 
 #[derive(Args)]
 pub struct PushArgs {
-    /// The envelope from `rolegate sign` (verified before it is written).
+    /// The envelope from `rolegate sign` (its shape and snapshot checked before it is written;
+    /// its signature too with --public-keys).
     #[arg(long)]
     pub envelope: String,
     /// Write to wrangler's local KV (what `wrangler dev --local` reads).

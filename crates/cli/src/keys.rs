@@ -92,9 +92,11 @@ pub fn verify(a: &VerifyArgs, format: Format) -> Result<u8, Error> {
 
 pub fn push(a: &PushArgs, format: Format) -> Result<u8, Error> {
     let text = read_input(&a.envelope)?;
-    let env: envelope::Envelope =
-        serde_json::from_str(&text).map_err(|e| bad("--envelope", format!("{} is not an envelope: {e}", a.envelope)))?;
-    // The payload must be a valid snapshot; with public keys, the signature must verify too.
+    // The envelope's shape (format, key id, signature encoding) and its payload, a valid
+    // snapshot, are always checked; with public keys, the signature must verify too.
+    let env = envelope::check_shape(text.as_bytes()).map_err(|e| {
+        Error::one(codes::INVALID_ARG, "--envelope", format!("{} is not an envelope the worker would take: {}: {e}", a.envelope, e.code()))
+    })?;
     let snapshot = match &a.public_keys {
         Some(k) => {
             let keys_text = if k.trim_start().starts_with('{') { k.clone() } else { read_input(k)? };

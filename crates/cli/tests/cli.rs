@@ -248,6 +248,25 @@ fn keygen_sign_verify() {
     let o = rolegate(&["verify", "--envelope", &env, "--public-keys", &keys, "--min-revision", "13", "--format", "json"]);
     assert_eq!(code(&o), 1);
     assert_eq!(serde_json::from_str::<Value>(&stdout(&o)).unwrap()["code"], "STALE_REVISION");
+    // push checks the envelope's shape even without public keys: what the worker would refuse
+    // is not written
+    let o = rolegate(&["push", "--envelope", &env, "--local", "--dry-run"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("kv key put workspace:6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f"), "{}", stdout(&o));
+    let good: Value = serde_json::from_str(&std::fs::read_to_string(&env).unwrap()).unwrap();
+    for (key, value, why) in [
+        ("format", "bogus", "MALFORMED_ENVELOPE"),
+        ("signature", "not-a-signature", "MALFORMED_ENVELOPE"),
+        ("keyId", "", "MALFORMED_ENVELOPE"),
+    ] {
+        let mut e = good.clone();
+        e[key] = Value::String(value.into());
+        let path = tmp(&format!("bad-envelope-{key}.json"), &e.to_string());
+        let o = rolegate(&["push", "--envelope", &path, "--local", "--dry-run"]);
+        no_panic(&o);
+        assert_eq!(code(&o), 2, "{key}: {}", stdout(&o));
+        assert!(stderr(&o).contains(why), "{key}: {}", stderr(&o));
+    }
     // tampering breaks the signature
     let mut e: Value = serde_json::from_str(&std::fs::read_to_string(&env).unwrap()).unwrap();
     e["payload"] = Value::String(e["payload"].as_str().unwrap().replace("\"Intern\"", "\"Admin2\""));

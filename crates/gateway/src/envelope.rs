@@ -280,11 +280,27 @@ pub struct Opened {
 
 /// Reads an envelope up to its signature (see [`Opened`]).
 pub fn open(bytes: &[u8], keys: &SnapshotKeys) -> Result<Opened, EnvelopeError> {
+    let (env, sig) = read(bytes)?;
+    let key = *keys.get(&env.key_id).ok_or_else(|| EnvelopeError::UnknownKeyId(env.key_id.clone()))?;
+    Ok(Opened { env, key, sig })
+}
+
+/// An envelope's shape without a key to check it against: its format, a key id, a signature
+/// that is base64url of 64 bytes with a canonical S. (What `rolegate push` checks when it is
+/// given no public keys; the worker would refuse anything else.)
+pub fn check_shape(bytes: &[u8]) -> Result<Envelope, EnvelopeError> {
+    let (env, _) = read(bytes)?;
+    if env.key_id.is_empty() {
+        return Err(EnvelopeError::Malformed("keyId is empty".into()));
+    }
+    Ok(env)
+}
+
+fn read(bytes: &[u8]) -> Result<(Envelope, [u8; 64]), EnvelopeError> {
     let env: Envelope = serde_json::from_slice(bytes).map_err(|e| EnvelopeError::Malformed(e.to_string()))?;
     if env.format != ENVELOPE_FORMAT {
         return Err(EnvelopeError::Malformed(format!("format \"{}\" is not \"{ENVELOPE_FORMAT}\"", env.format)));
     }
-    let key = *keys.get(&env.key_id).ok_or_else(|| EnvelopeError::UnknownKeyId(env.key_id.clone()))?;
     let sig = b64::decode(&env.signature)
         .and_then(|b| <[u8; 64]>::try_from(b.as_slice()).ok())
         .ok_or_else(|| EnvelopeError::Malformed("signature is not base64url of 64 bytes".into()))?;
@@ -293,7 +309,7 @@ pub fn open(bytes: &[u8], keys: &SnapshotKeys) -> Result<Opened, EnvelopeError> 
     if !sig[32..].iter().rev().lt(ED25519_L.iter().rev()) {
         return Err(EnvelopeError::BadSignature);
     }
-    Ok(Opened { env, key, sig })
+    Ok((env, sig))
 }
 
 impl Opened {
