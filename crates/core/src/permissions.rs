@@ -334,25 +334,19 @@ fn view_check_record(object: &str, o: &ObjectView, v: &impl Node, prefix: &str, 
             continue;
         };
         let f = &o.fields[name];
-        // Writing `deletedAt` soft-deletes or restores the record: it needs the soft-delete
-        // permission too, as on the snapshot path.
-        if f.can_update && name == "deletedAt" && !o.can_soft_delete {
-            out.push(FieldViolation {
-                path,
-                field: name.to_string(),
-                violation: Violation::NotUpdatable,
-                message: format!("no permission to write field \"deletedAt\" on \"{object}\": setting it soft-deletes or restores the record, which needs soft-delete permission"),
-            });
-            continue;
-        }
-        // A field's canUpdate already includes the object's update permission.
-        if !f.can_update {
-            out.push(FieldViolation {
-                path,
-                field: name.to_string(),
-                violation: if f.can_read { Violation::NotUpdatable } else { Violation::NotReadable },
-                message: format!("no permission to write field \"{name}\" on \"{object}\""),
-            });
+        let violation = if !f.can_update {
+            // A field's canUpdate already includes the object's update permission.
+            let v = if f.can_read { Violation::NotUpdatable } else { Violation::NotReadable };
+            Some((v, format!("no permission to write field \"{name}\" on \"{object}\"")))
+        } else if name == "deletedAt" && !o.can_soft_delete {
+            // Writing `deletedAt` soft-deletes or restores the record: it needs the soft-delete
+            // permission too, as on the snapshot path.
+            Some((Violation::NotUpdatable, format!("no permission to write field \"deletedAt\" on \"{object}\": setting it soft-deletes or restores the record, which needs soft-delete permission")))
+        } else {
+            None
+        };
+        if let Some((violation, message)) = violation {
+            out.push(FieldViolation { path, field: name.to_string(), violation, message });
         }
     }
 }
