@@ -61,6 +61,31 @@ impl fmt::Display for EnvelopeError {
 #[derive(Debug, Clone, Default)]
 pub struct SnapshotKeys(Vec<(String, [u8; 32])>);
 
+/// The entries of a JSON object of strings in document order, repeated keys kept (a map type
+/// would keep one of them, silently). Small on purpose: the worker reads it on an isolate's
+/// first request.
+struct KeyEntries(Vec<(String, String)>);
+
+impl<'de> Deserialize<'de> for KeyEntries {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = KeyEntries;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object of key ids to base64url keys")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<KeyEntries, A::Error> {
+                let mut out = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    out.push(entry);
+                }
+                Ok(KeyEntries(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
 impl SnapshotKeys {
     /// Parses `SNAPSHOT_PUBLIC_KEYS`: `{"<keyId>": "<base64url Ed25519 public key>"}`, and checks
     /// that each key is a point of the curve (what [`Opened::verify`] needs).
@@ -79,17 +104,17 @@ impl SnapshotKeys {
     /// A key id given twice (JSON would keep one of the two keys, silently) or an empty one is
     /// refused.
     pub fn parse_encoding(json: &str) -> Result<SnapshotKeys, String> {
-        let map = crate::json::parse_strict(json.as_bytes()).map_err(|e| format!("SNAPSHOT_PUBLIC_KEYS is not a JSON object: {e}"))?;
-        let entries = map.as_object().ok_or("SNAPSHOT_PUBLIC_KEYS is not a JSON object")?;
-        let mut keys = Vec::new();
+        let KeyEntries(entries) =
+            serde_json::from_str(json).map_err(|e| format!("SNAPSHOT_PUBLIC_KEYS is not a JSON object of strings: {e}"))?;
+        let mut keys: Vec<(String, [u8; 32])> = Vec::new();
         for (id, v) in entries {
             if id.is_empty() {
                 return Err("SNAPSHOT_PUBLIC_KEYS has an empty key id".into());
             }
-            let id = id.to_string();
-            let bytes = v
-                .as_str()
-                .and_then(b64::decode)
+            if keys.iter().any(|(k, _)| *k == id) {
+                return Err(format!("SNAPSHOT_PUBLIC_KEYS has a duplicate key id \"{id}\""));
+            }
+            let bytes = b64::decode(&v)
                 .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
                 .ok_or_else(|| format!("SNAPSHOT_PUBLIC_KEYS[{id}] is not a base64url 32-byte Ed25519 key"))?;
             if has_small_order(&bytes) {
