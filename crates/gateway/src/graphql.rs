@@ -867,12 +867,22 @@ impl Walker<'_> {
             )));
         }
         let ss = f.selection_set().ok_or_else(|| Denied("a selection is required on search".into()))?;
+        // The hits are filtered by the response keys edges > node > objectNameSingular: under
+        // an alias the filter would not find them.
+        let unaliased = |key: &str, name: &str| {
+            if key == name {
+                Ok(())
+            } else {
+                Err(Denied(format!("search results cannot be aliased (\"{key}: {name}\"): the gateway checks each hit's {name}")))
+            }
+        };
         let mut out = Sel::default();
         for (key, field) in self.flatten(&ss, 0)? {
             let name = name_of(field.name()).unwrap_or_default();
             let node = match name.as_str() {
                 "__typename" | "pageInfo" | "totalCount" => Node::Leaf,
                 "edges" => {
+                    unaliased(&key, "edges")?;
                     let ess = field.selection_set().ok_or_else(|| Denied("a selection is required on edges".into()))?;
                     let mut e = Sel::default();
                     for (k2, f2) in self.flatten(&ess, 0)? {
@@ -880,6 +890,7 @@ impl Walker<'_> {
                         let node = match n2.as_str() {
                             "__typename" | "cursor" => Node::Leaf,
                             "node" => {
+                                unaliased(&k2, "node")?;
                                 let nss = f2.selection_set().ok_or_else(|| Denied("a selection is required on node".into()))?;
                                 let mut n = Sel::default();
                                 for (k3, f3) in self.flatten(&nss, 0)? {
@@ -888,6 +899,9 @@ impl Walker<'_> {
                                         .contains(&n3.as_str())
                                     {
                                         return Err(Denied(format!("unknown search result field \"{n3}\"")));
+                                    }
+                                    if n3 == "objectNameSingular" {
+                                        unaliased(&k3, "objectNameSingular")?;
                                     }
                                     n.add(k3, Node::Leaf)?;
                                 }
