@@ -566,6 +566,20 @@ fn assign_role(s: &mut Snapshot, a: &AssignRole) -> Result<()> {
     if count != 1 {
         return Err(err(codes::INVALID_ARG, "target", "target must be exactly one of {\"member\"}, {\"apiKey\"} or {\"agent\"}"));
     }
+    // the documented order: target exists, role exists, assignability, self, last Admin
+    if let Some(mid) = &t.member {
+        if !s.members.iter().any(|m| &m.id == mid) {
+            return Err(err(codes::WORKSPACE_MEMBER_NOT_FOUND, "target.member", format!("member \"{mid}\" does not exist")));
+        }
+    } else if let Some(kid) = &t.api_key {
+        if !s.api_keys.iter().any(|k| &k.id == kid) {
+            return Err(err(codes::API_KEY_NOT_FOUND, "target.apiKey", format!("API key \"{kid}\" does not exist")));
+        }
+    } else if let Some(aid) = &t.agent {
+        if !s.agents.iter().any(|x| &x.id == aid) {
+            return Err(err(codes::AGENT_NOT_FOUND, "target.agent", format!("agent \"{aid}\" does not exist")));
+        }
+    }
     let role = match &a.role_id {
         Some(r) => Some(&s.roles[role_index(s, r, "roleId")?]),
         None => None,
@@ -787,6 +801,22 @@ mod tests {
         assert_eq!(u.rows[0].can_read, Some(None));
         assert_eq!(u.rows[0].can_update, Some(Some(false)));
         assert_eq!(u.rows[0].can_destroy, None);
+    }
+
+    /// assignRole checks the target before the role, and both before assignability.
+    #[test]
+    fn assign_role_checks_the_target_first() {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/workspace.json");
+        let s = Snapshot::from_json(&std::fs::read_to_string(p).unwrap()).unwrap();
+        for (target, role, code) in [
+            (json!({"member": "m-ghost"}), "ghost", codes::WORKSPACE_MEMBER_NOT_FOUND),
+            (json!({"apiKey": "nokey"}), "member", codes::API_KEY_NOT_FOUND),
+            (json!({"agent": "ghost"}), "admin", codes::AGENT_NOT_FOUND),
+            (json!({"agent": "agent-research"}), "ghost", codes::ROLE_NOT_FOUND),
+        ] {
+            let op = Operation::from_value(&json!({"op": "assignRole", "target": target, "roleId": role})).unwrap();
+            assert_eq!(apply(&s, &op).unwrap_err().code(), code, "{target} {role}");
+        }
     }
 
     #[test]
