@@ -561,90 +561,83 @@ fn delete_role(s: &mut Snapshot, d: &DeleteRole) -> Result<()> {
 }
 
 fn assign_role(s: &mut Snapshot, a: &AssignRole) -> Result<()> {
+    /// The target, found (its index).
+    enum Found {
+        Member(usize),
+        ApiKey(usize),
+        Agent(usize),
+    }
     let t = &a.target;
     let count = [t.member.is_some(), t.api_key.is_some(), t.agent.is_some()].iter().filter(|x| **x).count();
     if count != 1 {
         return Err(err(codes::INVALID_ARG, "target", "target must be exactly one of {\"member\"}, {\"apiKey\"} or {\"agent\"}"));
     }
     // the documented order: target exists, role exists, assignability, self, last Admin
-    if let Some(mid) = &t.member {
-        if !s.members.iter().any(|m| &m.id == mid) {
-            return Err(err(codes::WORKSPACE_MEMBER_NOT_FOUND, "target.member", format!("member \"{mid}\" does not exist")));
-        }
+    let found = if let Some(mid) = &t.member {
+        let i = s.members.iter().position(|m| &m.id == mid);
+        Found::Member(i.ok_or_else(|| err(codes::WORKSPACE_MEMBER_NOT_FOUND, "target.member", format!("member \"{mid}\" does not exist")))?)
     } else if let Some(kid) = &t.api_key {
-        if !s.api_keys.iter().any(|k| &k.id == kid) {
-            return Err(err(codes::API_KEY_NOT_FOUND, "target.apiKey", format!("API key \"{kid}\" does not exist")));
-        }
-    } else if let Some(aid) = &t.agent {
-        if !s.agents.iter().any(|x| &x.id == aid) {
-            return Err(err(codes::AGENT_NOT_FOUND, "target.agent", format!("agent \"{aid}\" does not exist")));
-        }
-    }
+        let i = s.api_keys.iter().position(|k| &k.id == kid);
+        Found::ApiKey(i.ok_or_else(|| err(codes::API_KEY_NOT_FOUND, "target.apiKey", format!("API key \"{kid}\" does not exist")))?)
+    } else {
+        let aid = t.agent.as_deref().unwrap_or_default();
+        let i = s.agents.iter().position(|x| x.id == aid);
+        Found::Agent(i.ok_or_else(|| err(codes::AGENT_NOT_FOUND, "target.agent", format!("agent \"{aid}\" does not exist")))?)
+    };
     let role = match &a.role_id {
         Some(r) => Some(&s.roles[role_index(s, r, "roleId")?]),
         None => None,
     };
-    if let Some(mid) = &t.member {
-        let Some(mi) = s.members.iter().position(|m| &m.id == mid) else {
-            return Err(err(codes::WORKSPACE_MEMBER_NOT_FOUND, "target.member", format!("member \"{mid}\" does not exist")));
-        };
-        let Some(role) = role else {
-            return Err(err(codes::INVALID_ARG, "roleId", format!("member \"{mid}\" must hold a role")));
-        };
-        if !role.can_be_assigned_to_users {
-            return Err(err(
-                codes::ROLE_CANNOT_BE_ASSIGNED_TO_USERS,
-                "roleId",
-                format!("role \"{}\" cannot be assigned to users", role.id),
-            ));
-        }
-        if a.actor_member_id.as_deref() == Some(mid.as_str()) {
-            return Err(err(codes::CANNOT_UPDATE_SELF_ROLE, "target.member", format!("member \"{mid}\" cannot change their own role")));
-        }
-        let admin = s.admin_role_id.clone();
-        let current = s.members[mi].role_id.clone();
-        if current.as_deref() == Some(admin.as_str()) && role.id != admin {
-            let admins = s.members.iter().filter(|m| m.role_id.as_deref() == Some(admin.as_str())).count();
-            if admins <= 1 {
+    match found {
+        Found::Member(mi) => {
+            let mid = &s.members[mi].id;
+            let Some(role) = role else {
+                return Err(err(codes::INVALID_ARG, "roleId", format!("member \"{mid}\" must hold a role")));
+            };
+            if !role.can_be_assigned_to_users {
                 return Err(err(
-                    codes::CANNOT_UNASSIGN_LAST_ADMIN,
-                    "target.member",
-                    format!("member \"{mid}\" is the last Admin; make someone else Admin first"),
+                    codes::ROLE_CANNOT_BE_ASSIGNED_TO_USERS,
+                    "roleId",
+                    format!("role \"{}\" cannot be assigned to users", role.id),
                 ));
             }
+            if a.actor_member_id.as_deref() == Some(mid.as_str()) {
+                return Err(err(codes::CANNOT_UPDATE_SELF_ROLE, "target.member", format!("member \"{mid}\" cannot change their own role")));
+            }
+            let admin = s.admin_role_id.as_str();
+            if s.members[mi].role_id.as_deref() == Some(admin) && role.id != admin {
+                let admins = s.members.iter().filter(|m| m.role_id.as_deref() == Some(admin)).count();
+                if admins <= 1 {
+                    return Err(err(
+                        codes::CANNOT_UNASSIGN_LAST_ADMIN,
+                        "target.member",
+                        format!("member \"{mid}\" is the last Admin; make someone else Admin first"),
+                    ));
+                }
+            }
+            let rid = role.id.clone();
+            s.members[mi].role_id = Some(rid);
         }
-        let rid = role.id.clone();
-        s.members[mi].role_id = Some(rid);
-    } else if let Some(kid) = &t.api_key {
-        if let Some(role) = role {
-            if !role.can_be_assigned_to_api_keys {
+        Found::ApiKey(ki) => {
+            if let Some(role) = role.filter(|r| !r.can_be_assigned_to_api_keys) {
                 return Err(err(
                     codes::ROLE_CANNOT_BE_ASSIGNED_TO_API_KEYS,
                     "roleId",
                     format!("role \"{}\" cannot be assigned to API keys", role.id),
                 ));
             }
+            s.api_keys[ki].role_id = role.map(|r| r.id.clone());
         }
-        let rid = role.map(|r| r.id.clone());
-        let Some(k) = s.api_keys.iter_mut().find(|k| &k.id == kid) else {
-            return Err(err(codes::API_KEY_NOT_FOUND, "target.apiKey", format!("API key \"{kid}\" does not exist")));
-        };
-        k.role_id = rid;
-    } else if let Some(aid) = &t.agent {
-        if let Some(role) = role {
-            if !role.can_be_assigned_to_agents {
+        Found::Agent(ai) => {
+            if let Some(role) = role.filter(|r| !r.can_be_assigned_to_agents) {
                 return Err(err(
                     codes::ROLE_CANNOT_BE_ASSIGNED_TO_AGENTS,
                     "roleId",
                     format!("role \"{}\" cannot be assigned to agents", role.id),
                 ));
             }
+            s.agents[ai].role_id = role.map(|r| r.id.clone());
         }
-        let rid = role.map(|r| r.id.clone());
-        let Some(ag) = s.agents.iter_mut().find(|x| &x.id == aid) else {
-            return Err(err(codes::AGENT_NOT_FOUND, "target.agent", format!("agent \"{aid}\" does not exist")));
-        };
-        ag.role_id = rid;
     }
     Ok(())
 }
