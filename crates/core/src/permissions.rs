@@ -13,7 +13,7 @@ use crate::flags::Flag;
 use crate::model::RelationKind;
 use crate::policy::{ObjectId, Policy, Subject};
 use crate::principal::{Principal, Status};
-use crate::redact::{redact_value, RedactStats};
+use crate::redact::{redact_value, RedactStats, RESERVED_KEYS};
 use crate::tree::Node;
 use crate::view::{effective_view, ObjectView, View};
 use crate::write::{check_write_node, each_record, FieldViolation, Violation, WriteCheck, WriteOp};
@@ -596,9 +596,6 @@ impl<T: serde::Serialize> serde::Serialize for Ordered<T> {
 
 /// See [`Permissions::redaction_plan`].
 pub type Plan = Ordered<Ordered<PlanEntry>>;
-
-/// The keys a record keeps (or follows, for `edges`) when they are not fields of its object.
-pub const RESERVED_KEYS: [&str; 4] = ["__typename", "pageInfo", "totalCount", "edges"];
 
 /// Lists a hidden key as removed (`0`) when its name is one of [`RESERVED_KEYS`]: a plan
 /// applier keeps those when they are not listed, but as a field of the object it is hidden.

@@ -36,6 +36,11 @@ enum KeyAction {
     Edges,
 }
 
+/// The keys a record keeps (or follows, for `edges`) when they are not fields of its object
+/// (the last arm of [`key_action`]; the npm package's redaction plan lists hidden fields of
+/// these names as removed).
+pub const RESERVED_KEYS: [&str; 4] = ["__typename", "pageInfo", "totalCount", "edges"];
+
 #[inline]
 fn key_action(policy: &Policy, s: &Subject, object: ObjectId, key: &str) -> KeyAction {
     let obj = policy.object(object);

@@ -343,11 +343,7 @@ fn prune_schema(ctx: &Ctx, kind: Tool, schema: &mut Value, depth: usize) -> usiz
             let before = defs.len();
             defs.retain(|name, _| {
                 let Some(field) = name.strip_suffix("Filter") else { return true };
-                match ctx.resolve(object, field) {
-                    Some(_) if op == Op::Read => ctx.readable(object, field).is_ok(),
-                    Some(_) => true,
-                    None => true,
-                }
+                op != Op::Read || ctx.resolve(object, field).is_none() || ctx.readable(object, field).is_ok()
             });
             count += before - defs.len();
         }
